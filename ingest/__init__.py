@@ -1,0 +1,1 @@
+"""Ingestion: sources -> documents -> clean text -> chunks -> lexical and dense index."""

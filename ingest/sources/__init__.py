@@ -1,0 +1,1 @@
+"""Sources yield Documents; vendor quirks live in their own modules."""
