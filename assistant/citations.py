@@ -1,0 +1,161 @@
+"""Citations: German sentence splitting, support checks of cited sentences, Citation records."""
+
+from __future__ import annotations
+
+import re
+import unicodedata
+from dataclasses import replace
+
+from assistant.types import Citation, Hit, Sentence
+from ingest.lexical import Analyzer
+
+_ABBREVIATIONS = frozenset(
+    "nr ca bzw vgl gem abs art dr prof st str tel mio mrd tsd usw etc inkl zzgl ggf evtl bzgl lt sog ziff anl "
+    "s top ds b a h r ä u jan feb febr aug sept okt nov dez v i d o z hr fr".split()
+)
+_CANDIDATE = re.compile(r"(?<=[.!?])\s+(?=[A-ZÄÖÜ„\"(\[])")
+_MARKER = re.compile(r"\s*\[(\d+(?:\s*,\s*\d+)*)\]")
+_NUMBER = re.compile(r"\d+(?:[.,]\d+)*")
+_QUOTE = re.compile(r"[„\"»]([^“\"«]{8,})[“\"«]")
+_ANALYZER = Analyzer()
+NOT_SUPPORTED = "(nicht belegt)"
+
+
+def normalise(text: str) -> str:
+    text = unicodedata.normalize("NFC", text)
+    text = re.sub(r"(\w)-\n(?=[a-zäöüß])", r"\1", text)
+    return re.sub(r"\s+", " ", text).strip()
+
+
+def split_sentences(text: str) -> list[str]:
+    """Sentences of a passage; blank lines and list items are hard boundaries, line wraps are not."""
+    out: list[str] = []
+    for block in re.split(r"\n\s*\n|\n(?=\s*(?:[-•▪●–]|\d{1,2}[.)])\s)", text):
+        block = normalise(block)
+        if not block:
+            continue
+        start = 0
+        for m in _CANDIDATE.finditer(block):
+            before = block[start:m.start()]
+            last = re.search(r"(\S+)[.!?]$", before)
+            word = last.group(1).lower() if last else ""
+            if before.endswith(".") and (word in _ABBREVIATIONS or word.isdigit() or re.fullmatch(r"\w\.\w", word)):
+                continue  # "Nr. 5", "am 1. Januar", "z. B." do not end a sentence
+            if before.strip():
+                out.append(before.strip())
+            start = m.end()
+        if block[start:].strip():
+            out.append(block[start:].strip())
+    return out
+
+
+def content_terms(text: str) -> set[str]:
+    return set(_ANALYZER.terms(text))
+
+
+def numbers_in(text: str) -> set[str]:
+    """Numbers as digit strings without thousands separators ("1.200" -> "1200"; "2,5" stays)."""
+    out = set()
+    for n in _NUMBER.findall(text):
+        if re.fullmatch(r"\d{1,3}(?:\.\d{3})+", n):
+            n = n.replace(".", "")
+        out.add(n)
+    return out
+
+
+def support(sentence: str, source: str) -> float:
+    """How well `source` backs `sentence`: term recall, 0 if a number or a quote is missing."""
+    plain = _MARKER.sub("", sentence)
+    src_norm = normalise(source)
+    for quote in _QUOTE.findall(plain):
+        if normalise(quote).casefold() not in src_norm.casefold():
+            return 0.0
+    src_numbers = numbers_in(src_norm)
+    for n in numbers_in(plain):
+        if n not in src_numbers and not any(n in s for s in src_numbers):
+            return 0.0
+    terms = content_terms(plain)
+    if not terms:
+        return 1.0
+    return len(terms & content_terms(src_norm)) / len(terms)
+
+
+def is_factual(sentence: str) -> bool:
+    """A sentence that states something checkable (numbers or enough content words)."""
+    plain = _MARKER.sub("", sentence)
+    return bool(re.search(r"\d", plain)) or len(content_terms(plain)) >= 5
+
+
+def best_quote(sentence: str, source: str, max_chars: int = 400) -> str:
+    """The source sentence(s) that best support `sentence` (shown and highlighted on the card)."""
+    terms = content_terms(_MARKER.sub("", sentence))
+    best, best_score = "", -1.0
+    for cand in split_sentences(source):
+        score = len(terms & content_terms(cand)) + (2.0 if normalise(_MARKER.sub("", sentence)) in cand else 0.0)
+        if score > best_score:
+            best, best_score = cand, score
+    return best[:max_chars]
+
+
+def citation_from_hit(n: int, hit: Hit, quote: str) -> Citation:
+    m = hit.meta
+    page = int(m.get("page_start") or 0) or None
+    return Citation(
+        n=n, chunk_id=hit.chunk_id, doc_id=hit.doc_id, reference=m.get("reference") or None,
+        paper_type=m.get("paper_type") or None, title=str(m.get("title") or ""), date=m.get("date") or None,
+        body=m.get("body") or None, file_name=m.get("file_name") or None, page=page, quote=quote,
+        paper_url=m.get("paper_url") or None, file_url=m.get("file_url") or None,
+    )
+
+
+def check_answer(text: str, sources: list[Hit], min_support: float = 0.6) -> tuple[str, list[Sentence], list[Citation]]:
+    """Verify every [n] of a generated answer against the numbered `sources`.
+
+    Markers to unknown sources are dropped; a cited sentence whose source does not back it loses
+    its markers and is marked "(nicht belegt)"; factual sentences without a marker are marked too.
+    Only sources that remain cited become citations, renumbered 1..m in order of appearance.
+    """
+    sentences: list[Sentence] = []
+    renumber: dict[int, int] = {}
+    quotes: dict[int, list[str]] = {}
+    for raw in split_sentences(text):
+        cited = sorted({int(x) for group in _MARKER.findall(raw) for x in re.split(r"\s*,\s*", group)})
+        plain = _MARKER.sub("", raw).strip()
+        valid = [n for n in cited if 1 <= n <= len(sources)]
+        scores = {n: support(plain, sources[n - 1].text + "\n" + _meta_text(sources[n - 1])) for n in valid}
+        backed = [n for n in valid if scores[n] >= min_support]
+        if backed:
+            new = [renumber.setdefault(n, len(renumber) + 1) for n in backed]
+            for n in backed:
+                quotes.setdefault(n, []).append(plain)
+            sentences.append(Sentence(plain, tuple(new), True, max(scores[n] for n in backed)))
+        elif is_factual(plain) or valid or cited:
+            sentences.append(Sentence(plain, (), False, max(scores.values(), default=0.0)))
+        else:
+            sentences.append(Sentence(plain, (), True, 1.0))
+    citations = [
+        citation_from_hit(new, sources[old - 1], best_quote(" ".join(quotes[old]), sources[old - 1].text))
+        for old, new in sorted(renumber.items(), key=lambda kv: kv[1])
+    ]
+    return render(sentences), sentences, citations
+
+
+def _meta_text(hit: Hit) -> str:
+    m = hit.meta
+    return " ".join(str(m.get(k, "")) for k in ("title", "reference", "paper_type", "date", "body"))
+
+
+def render(sentences: list[Sentence]) -> str:
+    parts = []
+    for s in sentences:
+        if s.citations:
+            parts.append(f"{s.text} " + "".join(f"[{n}]" for n in s.citations))
+        elif not s.supported:
+            parts.append(f"{s.text} {NOT_SUPPORTED}")
+        else:
+            parts.append(s.text)
+    return " ".join(parts)
+
+
+def renumbered(citations: list[Citation]) -> list[Citation]:
+    return [replace(c, n=i + 1) for i, c in enumerate(citations)]

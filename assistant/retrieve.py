@@ -1,0 +1,281 @@
+"""Hybrid retrieval: Drucksache lookup, BM25 + dense fused per paper, filters, linked papers."""
+
+from __future__ import annotations
+
+import json
+import re
+import threading
+import time
+from collections import defaultdict
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+
+from assistant.types import Filters, Hit
+from ingest.catalog import Catalog
+from ingest.lexical import LexicalIndex
+
+RRF_K = 60
+REFERENCE = re.compile(
+    r"(?<![\w/])(?:DS\s*)?(\d{4}/\d{3,5}(?:/\d+)?|\d{2}-\d{5}(?:-\d{2})?|\d{1,4}/\d{4}|\d{1,4}/\d{2})(?![\w/])",
+    re.IGNORECASE,
+)
+
+
+def find_references(text: str) -> list[str]:
+    """Drucksache numbers named in a question ("2024/0015", "25-25182-01", "DS 100/2022")."""
+    return list(dict.fromkeys(m.group(1) for m in REFERENCE.finditer(text)))
+
+
+def base_reference(ref: str) -> str:
+    """"25-25182-01" -> "25-25182" (the Anfrage of a Stellungnahme)."""
+    m = re.match(r"^(\d{2}-\d{5})-\d{2}$", ref)
+    return m.group(1) if m else ref
+
+
+@dataclass
+class ChunkTable:
+    """Per-row metadata of the lexical index, for filter masks and grouping."""
+
+    doc_index: np.ndarray  # row -> document number
+    docs: list[str]
+    doc_meta: list[dict[str, Any]]
+    row_of: dict[str, int] = field(default_factory=dict)
+
+
+class Retriever:
+    """Reads one index folder (catalog, BM25, Chroma) and answers search requests."""
+
+    def __init__(self, index_dir: Path, embedder: Any = None, store: Any = None) -> None:
+        self.index_dir = index_dir
+        self.catalog = Catalog(index_dir / "catalog.sqlite")
+        self.embedder = embedder
+        self.store = store
+        self._lock = threading.Lock()
+        self.lexical: LexicalIndex | None = None
+        self.table: ChunkTable | None = None
+        self._ref_docs: dict[str, list[str]] = {}
+        self._loaded_at = 0.0
+        self.reload()
+
+    # --- loading -----------------------------------------------------------------------------
+    def reload(self) -> None:
+        """(Re)load the lexical index and the metadata table (after an ingest)."""
+        folder = self.index_dir / "lexical"
+        if not LexicalIndex.exists(folder):
+            self.lexical, self.table = None, None
+            return
+        lexical = LexicalIndex.load(folder)
+        docs: dict[str, int] = {}
+        doc_index = np.empty(len(lexical.doc_ids), dtype=np.int32)
+        for row, doc_id in enumerate(lexical.doc_ids):
+            doc_index[row] = docs.setdefault(doc_id, len(docs))
+        doc_meta: list[dict[str, Any]] = [{} for _ in docs]
+        for doc_id, body, reference, paper_type, date, title, record in self.catalog.db.execute(
+            "SELECT doc_id, body, reference, paper_type, date, title, record FROM documents"
+        ):
+            if doc_id in docs:
+                rec = json.loads(record)
+                doc_meta[docs[doc_id]] = {
+                    "doc_id": doc_id, "body": body or "", "reference": reference or "", "paper_type": paper_type or "",
+                    "date": date or "", "title": title or "",
+                    "committees": " | ".join(c.get("organization") or "" for c in rec.get("consultations", [])).lower(),
+                    "links": [*rec.get("related", []), *rec.get("superordinated", []), *rec.get("subordinated", [])],
+                }
+        ref_docs: dict[str, list[str]] = defaultdict(list)
+        for meta in doc_meta:
+            if meta.get("reference"):
+                ref_docs[meta["reference"].lower()].append(meta["doc_id"])
+                ref_docs[re.sub(r"^ds\s*", "", meta["reference"].lower())].append(meta["doc_id"])
+        with self._lock:
+            self.lexical = lexical
+            self.table = ChunkTable(doc_index, list(docs), doc_meta,
+                                    {cid: i for i, cid in enumerate(lexical.chunk_ids)})
+            self._ref_docs = dict(ref_docs)
+            self._loaded_at = time.time()
+
+    @property
+    def empty(self) -> bool:
+        return self.lexical is None or not self.lexical.chunk_ids
+
+    # --- filters -------------------------------------------------------------------------------
+    def _doc_mask(self, filters: Filters | None) -> np.ndarray | None:
+        if filters is None or self.table is None:
+            return None
+        metas = self.table.doc_meta
+        keep = np.ones(len(metas), dtype=bool)
+        types = {t.lower() for t in filters.paper_types}
+        for i, m in enumerate(metas):
+            if filters.body and m.get("body", "").lower() != filters.body.lower():
+                keep[i] = False
+            elif types and m.get("paper_type", "").lower() not in types:
+                keep[i] = False
+            elif filters.date_from and (not m.get("date") or m["date"][:10] < filters.date_from):
+                keep[i] = False
+            elif filters.date_to and (not m.get("date") or m["date"][:10] > filters.date_to):
+                keep[i] = False
+            elif filters.committee and filters.committee.lower() not in m.get("committees", ""):
+                keep[i] = False
+        return keep
+
+    def _chroma_where(self, filters: Filters | None) -> dict[str, Any] | None:
+        if filters is None:
+            return None
+        clauses: list[dict[str, Any]] = []
+        if filters.body:
+            clauses.append({"body": filters.body})
+        if filters.paper_types:
+            clauses.append({"paper_type": {"$in": list(filters.paper_types)}})
+        if filters.date_from:
+            clauses.append({"date_int": {"$gte": int(filters.date_from.replace("-", "")[:8])}})
+        if filters.date_to:
+            clauses.append({"date_int": {"$lte": int(filters.date_to.replace("-", "")[:8])}})
+        if not clauses:
+            return None
+        return clauses[0] if len(clauses) == 1 else {"$and": clauses}
+
+    # --- search --------------------------------------------------------------------------------
+    def search(self, query: str, filters: Filters | None = None, k: int = 8, per_paper: int = 2,
+               mode: str = "hybrid", timings: dict[str, float] | None = None) -> list[Hit]:
+        """The best chunks for `query`, at most `per_paper` per document, papers ranked as wholes."""
+        timings = timings if timings is not None else {}
+        if self.empty or self.table is None or self.lexical is None:
+            return []
+        table, lexical = self.table, self.lexical
+        doc_mask = self._doc_mask(filters)
+        row_mask = doc_mask[table.doc_index] if doc_mask is not None else None
+
+        fused: dict[int, float] = defaultdict(float)
+        lex_rank: dict[int, int] = {}
+        dense_rank: dict[int, int] = {}
+        dense_sim: dict[int, float] = {}
+        if mode in {"hybrid", "bm25"}:
+            t0 = time.perf_counter()
+            for rank, (row, _score) in enumerate(lexical.search(query, k=200, mask=row_mask)):
+                lex_rank[row] = rank + 1
+                fused[row] += 1.0 / (RRF_K + rank + 1)
+            timings["lexical"] = time.perf_counter() - t0
+        if mode in {"hybrid", "dense"} and self.embedder is not None and self.store is not None:
+            t0 = time.perf_counter()
+            vec = self.embedder.embed_query(query)
+            timings["embed_query"] = time.perf_counter() - t0
+            t0 = time.perf_counter()
+            results = self.store.query(vec, k=100, where=self._chroma_where(filters))
+            timings["dense"] = time.perf_counter() - t0
+            rank = 0
+            for cid, sim in results:
+                row = table.row_of.get(cid)
+                if row is None or (row_mask is not None and not row_mask[row]):
+                    continue  # stale vector or filtered out (committee filter is lexical-side only)
+                rank += 1
+                dense_rank[row] = rank
+                dense_sim[row] = sim
+                fused[row] += 1.0 / (RRF_K + rank)
+
+        t0 = time.perf_counter()
+        # paper-level score: best chunk plus a damped bonus for further matching chunks
+        by_doc: dict[int, list[tuple[float, int]]] = defaultdict(list)
+        for row, score in fused.items():
+            by_doc[int(table.doc_index[row])].append((score, row))
+        doc_scores: dict[int, float] = {}
+        for d, items in by_doc.items():
+            items.sort(reverse=True)
+            doc_scores[d] = items[0][0] + 0.3 * sum(s for s, _ in items[1:4]) / 3
+        # exact Drucksache numbers first, with their Anfrage/Stellungnahme partners
+        pinned = self._pinned_docs(query, doc_mask)
+        top_score = max(doc_scores.values(), default=0.0)
+        for rank, d in enumerate(pinned):
+            doc_scores[d] = top_score + 1.0 - rank * 0.01
+            if d not in by_doc:
+                by_doc[d] = []
+        if filters is not None and filters.only_current:
+            self._demote_superseded(doc_scores)
+        ranked_docs = sorted(doc_scores, key=lambda d: -doc_scores[d])
+        hits: list[Hit] = []
+        for d in ranked_docs:
+            rows = [row for _s, row in sorted(by_doc[d], reverse=True)][:per_paper]
+            if not rows:
+                rows = self._best_rows_of_doc(d, query)[:per_paper]
+            for row in rows:
+                hits.append(self._hit(row, doc_scores[d] + fused.get(row, 0.0) * 1e-3,
+                                      lex_rank.get(row), dense_rank.get(row), dense_sim.get(row)))
+            if len(hits) >= k:
+                break
+        timings["fuse"] = time.perf_counter() - t0
+        return hits[:k]
+
+    def _pinned_docs(self, query: str, doc_mask: np.ndarray | None) -> list[int]:
+        assert self.table is not None
+        index = {doc_id: i for i, doc_id in enumerate(self.table.docs)}
+        out: list[int] = []
+        for ref in find_references(query):
+            family = [ref.lower(), base_reference(ref).lower()]
+            family += [r for r in self._ref_docs if r.startswith(base_reference(ref).lower() + "-")]
+            for r in family:
+                for doc_id in self._ref_docs.get(r, []):
+                    i = index.get(doc_id)
+                    if i is not None and i not in out and (doc_mask is None or doc_mask[i]):
+                        out.append(i)
+        return out
+
+    def _demote_superseded(self, doc_scores: dict[int, float]) -> None:
+        """Among hits that are versions of one paper (same base reference or same title), keep the newest first."""
+        assert self.table is not None
+        groups: dict[str, list[int]] = defaultdict(list)
+        for d in doc_scores:
+            m = self.table.doc_meta[d]
+            key = base_reference(m.get("reference", "")) or m.get("title", "").lower()
+            groups[key].append(d)
+        for members in groups.values():
+            if len(members) < 2:
+                continue
+            members.sort(key=lambda d: self.table.doc_meta[d].get("date", ""), reverse=True)  # type: ignore[union-attr]
+            best = max(doc_scores[d] for d in members)
+            for i, d in enumerate(members):
+                doc_scores[d] = best - i * 1e-4 if i == 0 else doc_scores[d] * 0.2
+
+    def _best_rows_of_doc(self, d: int, query: str) -> list[int]:
+        assert self.table is not None and self.lexical is not None
+        rows = np.nonzero(self.table.doc_index == d)[0]
+        if len(rows) == 0:
+            return []
+        scores = self.lexical.scores(query)[rows]
+        order = np.argsort(-scores, kind="stable")
+        return [int(rows[i]) for i in order]
+
+    def _hit(self, row: int, score: float, lex: int | None, dense: int | None, sim: float | None) -> Hit:
+        assert self.lexical is not None
+        cid = self.lexical.chunk_ids[row]
+        doc_id, text, meta = self.catalog.chunks([cid]).get(cid, ("", "", {}))
+        if sim is not None:
+            meta = dict(meta, dense_similarity=sim)
+        return Hit(chunk_id=cid, doc_id=doc_id, text=text, score=score, meta=meta, lexical_rank=lex, dense_rank=dense)
+
+    # --- documents ----------------------------------------------------------------------------
+    def document(self, doc_id: str) -> dict[str, Any] | None:
+        return self.catalog.document(doc_id)
+
+    def linked_documents(self, doc_id: str) -> list[dict[str, Any]]:
+        """Papers linked to `doc_id`: Anfrage <-> Stellungnahme by reference, related/super/subordinated."""
+        rec = self.catalog.document(doc_id)
+        if rec is None:
+            return []
+        out: dict[str, dict[str, Any]] = {}
+        ref = rec.get("reference") or ""
+        if ref:
+            base = base_reference(ref).lower()
+            for r, ids in self._ref_docs.items():
+                if r == base or r.startswith(base + "-"):
+                    for i in ids:
+                        if i != doc_id:
+                            out[i] = self.catalog.document(i) or {}
+        for link in [*rec.get("related", []), *rec.get("superordinated", []), *rec.get("subordinated", [])]:
+            target = self.catalog.document(link)
+            if target is None:
+                ids = self._ref_docs.get(str(link).lower(), [])
+                target = self.catalog.document(ids[0]) if ids else None
+            if target is not None and target.get("id") != doc_id:
+                out[target["id"]] = target
+        return list(out.values())

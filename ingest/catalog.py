@@ -1,0 +1,186 @@
+"""The index's source of truth: documents, chunks and sync state in one SQLite file."""
+
+from __future__ import annotations
+
+import json
+import sqlite3
+import time
+from collections.abc import Iterable, Iterator
+from dataclasses import asdict
+from pathlib import Path
+from typing import Any
+
+from ingest.records import Chunk, Document
+
+SCHEMA = """
+CREATE TABLE IF NOT EXISTS documents (
+    doc_id TEXT PRIMARY KEY,
+    content_hash TEXT NOT NULL,
+    source TEXT, body TEXT, reference TEXT, paper_type TEXT, title TEXT, date TEXT,
+    web_url TEXT,
+    record TEXT NOT NULL,          -- the Document as JSON (files without page texts)
+    origin TEXT,                   -- which source spec ingested it (for deletions per source)
+    ingested_at REAL NOT NULL
+);
+CREATE INDEX IF NOT EXISTS documents_reference ON documents(reference);
+CREATE TABLE IF NOT EXISTS chunks (
+    chunk_id TEXT PRIMARY KEY,
+    doc_id TEXT NOT NULL,
+    position INTEGER NOT NULL,
+    text TEXT NOT NULL,
+    index_text TEXT NOT NULL,
+    meta TEXT NOT NULL,
+    embedded INTEGER NOT NULL DEFAULT 0
+);
+CREATE INDEX IF NOT EXISTS chunks_doc ON chunks(doc_id);
+CREATE INDEX IF NOT EXISTS chunks_pending ON chunks(embedded);
+CREATE TABLE IF NOT EXISTS state (key TEXT PRIMARY KEY, value TEXT NOT NULL);
+"""
+
+
+def _record_json(doc: Document) -> str:
+    data = asdict(doc)
+    for f in data["files"]:
+        f["pages"] = [{"number": p["number"], "chars": len(p["text"])} for p in f["pages"]]
+    return json.dumps(data, ensure_ascii=False)
+
+
+class Catalog:
+    """Documents and chunks with content hashes; commits per document so a crash loses nothing."""
+
+    def __init__(self, path: Path) -> None:
+        path.parent.mkdir(parents=True, exist_ok=True)
+        self.path = path
+        self.db = sqlite3.connect(str(path), check_same_thread=False)
+        self.db.execute("PRAGMA journal_mode=WAL")
+        self.db.execute("PRAGMA synchronous=NORMAL")
+        self.db.executescript(SCHEMA)
+
+    def close(self) -> None:
+        self.db.close()
+
+    # --- documents -------------------------------------------------------------------------
+    def document_hash(self, doc_id: str) -> str | None:
+        row = self.db.execute("SELECT content_hash FROM documents WHERE doc_id=?", (doc_id,)).fetchone()
+        return row[0] if row else None
+
+    def chunk_ids(self, doc_id: str) -> set[str]:
+        return {r[0] for r in self.db.execute("SELECT chunk_id FROM chunks WHERE doc_id=?", (doc_id,))}
+
+    def replace_document(
+        self, doc: Document, content_hash: str, chunks: list[Chunk], index_texts: list[str], origin: str
+    ) -> tuple[set[str], set[str]]:
+        """Store `doc` and exactly its chunks; returns (added chunk ids, removed chunk ids)."""
+        old = self.chunk_ids(doc.id)
+        new = {c.id for c in chunks}
+        removed, added = old - new, new - old
+        with self.db:
+            if removed:
+                self.db.executemany("DELETE FROM chunks WHERE chunk_id=?", [(i,) for i in removed])
+            self.db.executemany(
+                "INSERT OR IGNORE INTO chunks(chunk_id, doc_id, position, text, index_text, meta, embedded)"
+                " VALUES (?,?,?,?,?,?,0)",
+                [
+                    (c.id, c.doc_id, c.position, c.text, t, json.dumps(c.meta, ensure_ascii=False))
+                    for c, t in zip(chunks, index_texts, strict=True)
+                    if c.id in added
+                ],
+            )
+            self.db.execute(
+                "INSERT OR REPLACE INTO documents VALUES (?,?,?,?,?,?,?,?,?,?,?,?)",
+                (
+                    doc.id, content_hash, doc.source, doc.body, doc.reference, doc.paper_type,
+                    doc.title, doc.date, doc.web_url, _record_json(doc), origin, time.time(),
+                ),
+            )
+        return added, removed
+
+    def delete_document(self, doc_id: str) -> set[str]:
+        """Remove a document and its chunks; returns the removed chunk ids."""
+        old = self.chunk_ids(doc_id)
+        with self.db:
+            self.db.execute("DELETE FROM chunks WHERE doc_id=?", (doc_id,))
+            self.db.execute("DELETE FROM documents WHERE doc_id=?", (doc_id,))
+        return old
+
+    def doc_ids(self, origin: str | None = None) -> set[str]:
+        if origin is None:
+            return {r[0] for r in self.db.execute("SELECT doc_id FROM documents")}
+        return {r[0] for r in self.db.execute("SELECT doc_id FROM documents WHERE origin=?", (origin,))}
+
+    def document(self, doc_id: str) -> dict[str, Any] | None:
+        row = self.db.execute("SELECT record FROM documents WHERE doc_id=?", (doc_id,)).fetchone()
+        return json.loads(row[0]) if row else None
+
+    def documents_by_reference(self, reference: str) -> list[dict[str, Any]]:
+        rows = self.db.execute("SELECT record FROM documents WHERE reference=?", (reference,))
+        return [json.loads(r[0]) for r in rows]
+
+    def references(self) -> Iterator[tuple[str, str, str, str | None, str | None]]:
+        """(doc_id, reference, body, paper_type, date) of every document with a reference."""
+        yield from self.db.execute(
+            "SELECT doc_id, reference, body, paper_type, date FROM documents WHERE reference IS NOT NULL"
+            " AND reference != ''"
+        )
+
+    # --- chunks ----------------------------------------------------------------------------
+    def iter_chunks(self, batch: int = 5000) -> Iterator[tuple[str, str, str]]:
+        """(chunk_id, doc_id, index_text) of every chunk in a stable order."""
+        cur = self.db.execute("SELECT chunk_id, doc_id, index_text FROM chunks ORDER BY rowid")
+        while rows := cur.fetchmany(batch):
+            yield from rows
+
+    def pending(self, limit: int) -> list[tuple[str, str, str]]:
+        """Chunks not yet embedded: (chunk_id, index_text, meta json)."""
+        return self.db.execute(
+            "SELECT chunk_id, index_text, meta FROM chunks WHERE embedded=0 ORDER BY rowid LIMIT ?", (limit,)
+        ).fetchall()
+
+    def mark_embedded(self, chunk_ids: Iterable[str]) -> None:
+        with self.db:
+            self.db.executemany("UPDATE chunks SET embedded=1 WHERE chunk_id=?", [(i,) for i in chunk_ids])
+
+    def reset_embedded(self) -> None:
+        with self.db:
+            self.db.execute("UPDATE chunks SET embedded=0")
+
+    def chunks(self, chunk_ids: list[str]) -> dict[str, tuple[str, str, dict[str, Any]]]:
+        """chunk_id -> (doc_id, text, meta) for the given ids."""
+        out: dict[str, tuple[str, str, dict[str, Any]]] = {}
+        for start in range(0, len(chunk_ids), 500):
+            part = chunk_ids[start:start + 500]
+            marks = ",".join("?" * len(part))
+            for cid, doc_id, text, meta in self.db.execute(
+                f"SELECT chunk_id, doc_id, text, meta FROM chunks WHERE chunk_id IN ({marks})", part
+            ):
+                out[cid] = (doc_id, text, json.loads(meta))
+        return out
+
+    def doc_chunks(self, doc_id: str) -> list[tuple[str, str, dict[str, Any]]]:
+        rows = self.db.execute(
+            "SELECT chunk_id, text, meta FROM chunks WHERE doc_id=? ORDER BY position", (doc_id,)
+        )
+        return [(cid, text, json.loads(meta)) for cid, text, meta in rows]
+
+    # --- state -----------------------------------------------------------------------------
+    def set_state(self, key: str, value: Any) -> None:
+        with self.db:
+            self.db.execute("INSERT OR REPLACE INTO state VALUES (?,?)", (key, json.dumps(value)))
+
+    def get_state(self, key: str, default: Any = None) -> Any:
+        row = self.db.execute("SELECT value FROM state WHERE key=?", (key,)).fetchone()
+        return json.loads(row[0]) if row else default
+
+    def counts(self) -> dict[str, int]:
+        q = self.db.execute
+        return {
+            "documents": q("SELECT COUNT(*) FROM documents").fetchone()[0],
+            "chunks": q("SELECT COUNT(*) FROM chunks").fetchone()[0],
+            "embedded": q("SELECT COUNT(*) FROM chunks WHERE embedded=1").fetchone()[0],
+        }
+
+    def counts_by(self, column: str) -> dict[str, int]:
+        if column not in {"body", "paper_type", "source", "origin"}:
+            raise ValueError(column)
+        rows = self.db.execute(f"SELECT COALESCE({column}, ''), COUNT(*) FROM documents GROUP BY 1 ORDER BY 2 DESC")
+        return {k: v for k, v in rows}

@@ -1,0 +1,87 @@
+"""Dense vectors in Chroma: embedded PersistentClient by default, a `chroma run` server by URL."""
+
+from __future__ import annotations
+
+import os
+import re
+from pathlib import Path
+from typing import Any
+from urllib.parse import urlparse
+
+import numpy as np
+
+os.environ.setdefault("ANONYMIZED_TELEMETRY", "False")
+
+
+class VectorStoreError(RuntimeError):
+    """Chroma could not be opened or reached."""
+
+
+def collection_name(embedder_name: str) -> str:
+    slug = re.sub(r"[^a-zA-Z0-9_-]+", "-", embedder_name).strip("-").lower()
+    return f"chunks-{slug}"[:60]
+
+
+class ChromaStore:
+    """One collection per embedder; ids are chunk ids; no default embedding function is ever used."""
+
+    def __init__(self, index_dir: Path, embedder_name: str, server_url: str | None = None) -> None:
+        import chromadb
+        from chromadb.config import Settings
+
+        settings = Settings(anonymized_telemetry=False, allow_reset=False)
+        try:
+            if server_url:
+                parsed = urlparse(server_url if "://" in server_url else f"http://{server_url}")
+                self.client = chromadb.HttpClient(
+                    host=parsed.hostname or "127.0.0.1", port=parsed.port or 8000,
+                    ssl=parsed.scheme == "https", settings=settings,
+                )
+                self.location = server_url
+            else:
+                path = index_dir / "chroma"
+                path.mkdir(parents=True, exist_ok=True)
+                self.client = chromadb.PersistentClient(path=str(path), settings=settings)
+                self.location = str(path)
+            self.name = collection_name(embedder_name)
+            self.collection = self.client.get_or_create_collection(
+                self.name,
+                configuration={"hnsw": {"space": "cosine"}},
+                embedding_function=None,
+                metadata={"embedder": embedder_name},
+            )
+        except Exception as exc:  # chromadb raises many types; we report one clear error
+            raise VectorStoreError(f"Chroma unter {server_url or index_dir} nicht verfügbar: {exc}") from exc
+
+    def count(self) -> int:
+        return int(self.collection.count())
+
+    def upsert(self, ids: list[str], vectors: np.ndarray, metadatas: list[dict[str, Any]]) -> None:
+        if ids:
+            self.collection.upsert(ids=ids, embeddings=vectors.astype(np.float32), metadatas=metadatas)
+
+    def delete(self, ids: list[str] | set[str]) -> None:
+        ids = list(ids)
+        for start in range(0, len(ids), 2000):
+            self.collection.delete(ids=ids[start:start + 2000])
+
+    def all_ids(self) -> set[str]:
+        out: set[str] = set()
+        offset = 0
+        while True:
+            got = self.collection.get(include=[], limit=5000, offset=offset)
+            out.update(got["ids"])
+            if len(got["ids"]) < 5000:
+                return out
+            offset += 5000
+
+    def query(self, vector: np.ndarray, k: int, where: dict[str, Any] | None = None) -> list[tuple[str, float]]:
+        """(chunk_id, cosine similarity) of the k nearest chunks."""
+        n = self.count()
+        if n == 0:
+            return []
+        res = self.collection.query(
+            query_embeddings=[vector.astype(np.float32).tolist()], n_results=min(k, n), where=where or None,
+            include=["distances"],
+        )
+        return [(cid, 1.0 - float(d)) for cid, d in zip(res["ids"][0], res["distances"][0], strict=True)]

@@ -1,0 +1,118 @@
+"""Pipeline: idempotent re-ingest, exact replacement of changed documents, deletions, resume."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from dataclasses import replace
+from pathlib import Path
+
+import pytest
+
+from ingest.embed import HashEmbedder
+from ingest.pipeline import Pipeline
+from ingest.records import Document, Page, SourceFile
+from ingest.sources.base import ProblemLog
+from ingest.vectors import ChromaStore
+
+
+class ListSource:
+    """A real Source over an in-memory list (documents built from real corpus text)."""
+
+    name = "list"
+    complete_listing = True
+
+    def __init__(self, docs: list[Document]) -> None:
+        self.docs = docs
+
+    def documents(self, problems: ProblemLog) -> Iterator[Document]:
+        yield from self.docs
+
+
+def _docs(corpus: Path, n: int = 6) -> list[Document]:
+    texts = sorted((corpus / "karlsruhe" / "file-contents").glob("*.txt"))[:n]
+    return [
+        Document(
+            id=f"doc-{i}", source="test", body="Karlsruhe", title=f"Testvorlage {i}", reference=f"2024/{i:04d}",
+            paper_type="Anfrage", date=f"2024-01-{i + 1:02d}",
+            files=(SourceFile(id=f"file-{i}", name=p.name, url=f"https://example.org/{p.stem}.pdf",
+                              pages=(Page(1, p.read_text(encoding="utf-8")),)),),
+        )
+        for i, p in enumerate(texts)
+    ]
+
+
+def _pipeline(index: Path) -> Pipeline:
+    emb = HashEmbedder()
+    return Pipeline(index, emb, lambda: ChromaStore(index, emb.name), workers=1)
+
+
+def test_reingest_is_idempotent_and_changes_replace_exactly(tmp_path: Path, corpus: Path) -> None:
+    docs = _docs(corpus)
+    p = _pipeline(tmp_path)
+    first = p.run([("list", ListSource(docs))])
+    counts = p.catalog.counts()
+    assert first.documents_new == len(docs)
+    assert counts["chunks"] == counts["embedded"] == p.store.count() > len(docs)
+
+    again = p.run([("list", ListSource(docs))])
+    assert again.documents_unchanged == len(docs)
+    assert again.chunks_added == again.chunks_removed == again.chunks_embedded == 0
+    assert p.catalog.counts() == counts and p.store.count() == counts["chunks"]
+
+    before_other = p.catalog.chunk_ids("doc-1")
+    changed = replace(docs[0], title="Geänderter Titel")
+    third = p.run([("list", ListSource([changed, *docs[1:]]))])
+    assert third.documents_changed == 1 and third.documents_unchanged == len(docs) - 1
+    assert p.catalog.chunk_ids("doc-1") == before_other
+    assert p.store.count() == p.catalog.counts()["chunks"] == counts["chunks"]
+    assert p.catalog.document("doc-0")["title"] == "Geänderter Titel"
+
+    fourth = p.run([("list", ListSource([changed, *docs[2:]]))])  # doc-1 vanished upstream
+    assert fourth.documents_deleted == 1
+    assert p.catalog.chunk_ids("doc-1") == set()
+    assert p.store.count() == p.catalog.counts()["chunks"]
+    p.close()
+
+
+def test_interrupted_embedding_resumes_without_duplicates(tmp_path: Path, corpus: Path) -> None:
+    docs = _docs(corpus, 4)
+    p = _pipeline(tmp_path)
+    p.run([("list", ListSource(docs))], embed_limit=5)  # stops after 5 chunks, like a killed run
+    assert p.store.count() == 5
+    total = p.catalog.counts()["chunks"]
+    p.close()
+    p2 = _pipeline(tmp_path)
+    summary = p2.run([("list", ListSource(docs))])
+    assert summary.documents_unchanged == len(docs)
+    assert summary.chunks_embedded == total - 5
+    assert p2.store.count() == total == p2.catalog.counts()["embedded"]
+    p2.close()
+
+
+def test_source_failure_is_reported_and_others_go_on(tmp_path: Path, corpus: Path) -> None:
+    class Broken:
+        name = "broken"
+
+        def documents(self, problems: ProblemLog) -> Iterator[Document]:
+            yield _docs(corpus, 1)[0]
+            raise OSError("Verbindung abgebrochen")
+
+    p = Pipeline(tmp_path, None, None, workers=1)
+    summary = p.run([("kaputt", Broken()), ("list", ListSource(_docs(corpus, 3)[1:]))], embed=False)
+    assert [pr.location for pr in summary.skipped] == ["kaputt"]
+    assert p.catalog.counts()["documents"] == 3
+    p.close()
+
+
+@pytest.mark.parametrize("workers", [2])
+def test_process_pool_gives_same_chunks(tmp_path: Path, corpus: Path, workers: int) -> None:
+    docs = _docs(corpus, 5)
+    a = Pipeline(tmp_path / "a", None, None, workers=1)
+    b = Pipeline(tmp_path / "b", None, None, workers=workers)
+    a.run([("list", ListSource(docs))], embed=False)
+    b.run([("list", ListSource(docs))], embed=False)
+    ids_a = {cid for cid, _d, _t in a.catalog.iter_chunks()}
+    ids_b = {cid for cid, _d, _t in b.catalog.iter_chunks()}
+    assert ids_a == ids_b and len(ids_a) > len(docs)
+    a.close()
+    b.close()
