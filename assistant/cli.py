@@ -188,6 +188,8 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--host", default="127.0.0.1")
     p.add_argument("--port", type=int, default=7860)
     p.add_argument("--mode", choices=["extractive", "generative"])
+    p.add_argument("--background-embed", dest="background", action="append", metavar="SOURCE",
+                   help="diese Quelle im Hintergrund einlesen und einbetten, während der Chat schon antwortet")
     p.set_defaults(func=_lazy("assistant.ui", "serve"))
 
     p = sub.add_parser("eval", help="Batch-Auswertung eines Fragenkatalogs")
