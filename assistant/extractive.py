@@ -24,6 +24,17 @@ HAS_NUMBER = re.compile(r"\d")
 HAS_DATE = re.compile(r"\b\d{1,2}\.\s?(\d{1,2}\.|Januar|Februar|März|April|Mai|Juni|Juli|August|September|Oktober|November|Dezember)|\b(19|20)\d\d\b")
 
 
+_LIST_MARK = re.compile(r"^(?:[-•▪●–]\s*)+")
+_GENERIC = frozenset(content_terms("Stadt Karlsruhe Braunschweig Oberbürgermeister Drucksache Vorlage Anfrage Stellungnahme Datum Seite"))
+
+
+def _reference_terms(text: str) -> set[str]:
+    from assistant.retrieve import find_references
+
+    refs = find_references(text)
+    return content_terms(" ".join(refs)) if refs else set()
+
+
 @dataclass
 class Candidate:
     hit_index: int
@@ -38,20 +49,36 @@ def _weights(terms: set[str], idf: IdfLookup) -> dict[str, float]:
 
 def score_sentences(question: str, hits: list[Hit], idf: IdfLookup) -> list[Candidate]:
     """Every sentence of the hits, scored by idf-weighted coverage of the question's topic terms."""
-    q_terms = content_terms(question) - QUESTION_NOISE
+    q_terms = content_terms(question) - QUESTION_NOISE - _reference_terms(question)
     weights = _weights(q_terms, idf)
     total = sum(weights.values()) or 1.0
+    summary_mode = not q_terms  # "Was steht in 2024/0015?": summarise the named paper
+    from assistant.retrieve import find_references
+
+    named = {r.lower() for r in find_references(question)}
     wants_amount, wants_date, wants_outcome = AMOUNT_Q.search(question), DATE_Q.search(question), OUTCOME_Q.search(question)
     out: list[Candidate] = []
     for i, hit in enumerate(hits):
         prior = 1.0 / (1.0 + 0.15 * i)
-        for sentence in split_sentences(hit.text):
+        overview = hit.meta.get("file_id") == "overview"
+        if summary_mode and named and str(hit.meta.get("reference", "")).lower() not in named:
+            continue
+        title_terms = content_terms(str(hit.meta.get("title", "")))
+        for position, sentence in enumerate(split_sentences(hit.text)):
+            sentence = _LIST_MARK.sub("", sentence)
             if len(sentence) < 25 or len(sentence) > 600:
                 continue
             terms = content_terms(sentence)
+            if terms and terms <= title_terms | _reference_terms(sentence) | _GENERIC:
+                continue  # a restated title or letterhead says nothing new
             covered = sum(w for t, w in weights.items() if t in terms)
             coverage = covered / total
             score = coverage
+            if summary_mode:
+                coverage = 1.0 if not overview else 0.0
+                score = (0.0 if overview else 1.0) / (1.0 + 0.3 * position) + (0.2 if len(terms) >= 6 else 0.0)
+            elif overview and not wants_outcome:
+                score *= 0.6
             if wants_amount and HAS_NUMBER.search(sentence):
                 score += 0.15
             if wants_date and HAS_DATE.search(sentence):
