@@ -55,6 +55,8 @@ class Retriever:
         self.store = store
         self._lock = threading.Lock()
         self.lexical: LexicalIndex | None = None
+        self.titles: LexicalIndex | None = None
+        self.bodies: list[str] = []
         self.table: ChunkTable | None = None
         self._ref_docs: dict[str, list[str]] = {}
         self._loaded_at = 0.0
@@ -89,7 +91,14 @@ class Retriever:
             if meta.get("reference"):
                 ref_docs[meta["reference"].lower()].append(meta["doc_id"])
                 ref_docs[re.sub(r"^ds\s*", "", meta["reference"].lower())].append(meta["doc_id"])
+        titles = LexicalIndex.build(
+            (m.get("doc_id", str(i)), m.get("doc_id", str(i)), f"{m.get('title', '')} {m.get('paper_type', '')}")
+            for i, m in enumerate(doc_meta)
+        ) if doc_meta else None
+        bodies = sorted({m.get("body", "") for m in doc_meta if m.get("body") and m.get("body") != "unbekannt"})
         with self._lock:
+            self.titles = titles
+            self.bodies = bodies
             self.lexical = lexical
             self.table = ChunkTable(doc_index, list(docs), doc_meta,
                                     {cid: i for i, cid in enumerate(lexical.chunk_ids)})
@@ -192,6 +201,7 @@ class Retriever:
                 by_doc[d] = []
         if filters is not None and filters.only_current:
             self._demote_superseded(doc_scores)
+        self._title_and_body_prior(query, doc_scores, by_doc, doc_mask)
         ranked_docs = sorted(doc_scores, key=lambda d: -doc_scores[d])
         hits: list[Hit] = []
         for d in ranked_docs:
@@ -205,6 +215,29 @@ class Retriever:
                 break
         timings["fuse"] = time.perf_counter() - t0
         return hits[:k]
+
+    def _title_and_body_prior(self, query: str, doc_scores: dict[int, float], by_doc: dict[int, list[tuple[float, int]]],
+                              doc_mask: np.ndarray | None) -> None:
+        """Papers whose title matches the question rank higher; a city named in the question narrows."""
+        assert self.table is not None
+        if self.titles is not None:
+            for rank, (d, _score) in enumerate(self.titles.search(query, k=30, mask=doc_mask)):
+                bonus = 0.6 / (RRF_K + rank + 1)
+                if d in doc_scores:
+                    doc_scores[d] += bonus
+                elif rank < 5:
+                    doc_scores[d] = bonus
+                    by_doc.setdefault(d, [])
+        named = self.bodies_in(query)
+        if named:
+            for d in doc_scores:
+                if self.table.doc_meta[d].get("body") not in named:
+                    doc_scores[d] *= 0.5
+
+    def bodies_in(self, query: str) -> set[str]:
+        """Cities named in a question ("in Braunschweig", "die Karlsruher Verwaltung")."""
+        q = query.lower()
+        return {b for b in self.bodies if re.search(rf"\b{re.escape(b.lower())}(er|s)?\b", q)}
 
     def _pinned_docs(self, query: str, doc_mask: np.ndarray | None) -> list[int]:
         assert self.table is not None
