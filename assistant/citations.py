@@ -39,7 +39,8 @@ def split_sentences(text: str) -> list[str]:
             before = block[start:m.start()]
             last = re.search(r"(\S+)[.!?]$", before)
             word = last.group(1).lower() if last else ""
-            if before.endswith(".") and (word in _ABBREVIATIONS or word.isdigit() or re.fullmatch(r"\w\.\w", word)):
+            if before.endswith(".") and (word in _ABBREVIATIONS or word.isdigit() or len(word) == 1
+                                         or re.fullmatch(r"\w\.\w", word)):
                 continue  # "Nr. 5", "am 1. Januar", "z. B." do not end a sentence
             if before.strip():
                 out.append(before.strip())

@@ -17,7 +17,7 @@ QUESTION_NOISE = frozenset(
         "derzeit aktuell eigentlich insgesamt gemeinderat geplant plant gemeinde stand"
     )
 )
-AMOUNT_Q = re.compile(r"\b(wie\s+(viel|viele|hoch|teuer|lang|groß|gross)|kosten|betrag|summe|anzahl|höhe|euro|prozent|mio)\b", re.I)
+AMOUNT_Q = re.compile(r"\b(wie\s+(viel|viele|hoch|teuer|lang|groß|gross|oft|häufig)|kostet|kosten|betrag|summe|anzahl|höhe|euro|prozent|mio|anteil|zahl)\b", re.I)
 DATE_Q = re.compile(r"\b(wann|bis wann|ab wann|zeitpunkt|datum|termin|frist|seit wann|jahr)\b", re.I)
 OUTCOME_Q = re.compile(r"\b(beschlossen|beschluss|entschieden|abgestimmt|ergebnis|zugestimmt|abgelehnt|gremium|ausschuss|beraten)\b", re.I)
 HAS_NUMBER = re.compile(r"\d")
@@ -64,6 +64,10 @@ def score_sentences(question: str, hits: list[Hit], idf: IdfLookup) -> list[Cand
         if summary_mode and named and str(hit.meta.get("reference", "")).lower() not in named:
             continue
         title_terms = content_terms(str(hit.meta.get("title", "")))
+        # the paper was found by its topic; within it, the question's other terms pick the answer
+        local = {t: (w * 0.5 if t in title_terms else w) for t, w in weights.items()}
+        local_total = sum(local.values()) or 1.0
+        answer_file = 1.1 if re.search(r"stellungnahme|antwort", str(hit.meta.get("file_name", "")), re.I) else 1.0
         for position, sentence in enumerate(split_sentences(hit.text)):
             sentence = _LIST_MARK.sub("", sentence)
             if len(sentence) < 25 or len(sentence) > 600:
@@ -71,16 +75,15 @@ def score_sentences(question: str, hits: list[Hit], idf: IdfLookup) -> list[Cand
             terms = content_terms(sentence)
             if terms and terms <= title_terms | _reference_terms(sentence) | _GENERIC:
                 continue  # a restated title or letterhead says nothing new
-            covered = sum(w for t, w in weights.items() if t in terms)
-            coverage = covered / total
-            score = coverage
+            coverage = sum(w for t, w in weights.items() if t in terms) / total
+            score = sum(w for t, w in local.items() if t in terms) / local_total * answer_file
             if summary_mode:
                 coverage = 1.0 if not overview else 0.0
                 score = (0.0 if overview else 1.0) / (1.0 + 0.3 * position) + (0.2 if len(terms) >= 6 else 0.0)
             elif overview and not wants_outcome:
                 score *= 0.6
             if wants_amount and HAS_NUMBER.search(sentence):
-                score += 0.15
+                score += 0.25 if re.search(r"€|euro|prozent|%|mio|plätze|stellen|mal\b", sentence, re.I) else 0.15
             if wants_date and HAS_DATE.search(sentence):
                 score += 0.15
             if wants_outcome and re.search(r"Ergebnis:|beschlossen|zugestimmt|abgelehnt|Kenntnis", sentence):
@@ -104,7 +107,7 @@ def topic_coverage(question: str, hits: list[Hit], idf: IdfLookup, top: int = 3)
     return sum(weights[t] for t in found) / (sum(weights.values()) or 1.0)
 
 
-def extractive_answer(question: str, hits: list[Hit], idf: IdfLookup, max_sentences: int = 3
+def extractive_answer(question: str, hits: list[Hit], idf: IdfLookup, max_sentences: int = 5
                       ) -> tuple[str, list[Sentence], list[Citation], float]:
     """(answer text, sentences, citations, best sentence coverage) built from verbatim source sentences."""
     candidates = score_sentences(question, hits, idf)
@@ -114,7 +117,7 @@ def extractive_answer(question: str, hits: list[Hit], idf: IdfLookup, max_senten
     for cand in candidates:
         if len(chosen) >= max_sentences:
             break
-        if chosen and cand.score < 0.45 * chosen[0].score:
+        if chosen and cand.score < 0.3 * chosen[0].score:
             break
         terms = content_terms(cand.sentence)
         if any(len(terms & s) / max(1, len(terms | s)) > 0.6 for s in seen_norm):

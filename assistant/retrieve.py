@@ -18,6 +18,8 @@ from ingest.catalog import Catalog
 from ingest.lexical import LexicalIndex
 
 RRF_K = 60
+LEXICAL_WEIGHT = 0.5
+TITLE_WEIGHT = 0.3  # bonus for papers whose title matches the question  # hybrid: weight of the max-normalised BM25 score against the dense similarity
 REFERENCE = re.compile(
     r"(?<![\w/])(?:DS\s*)?(\d{4}/\d{3,5}(?:/\d+)?|\d{2}-\d{5}(?:-\d{2})?|\d{1,4}/\d{4}|\d{1,4}/\d{2})(?![\w/])",
     re.IGNORECASE,
@@ -160,28 +162,32 @@ class Retriever:
         lex_rank: dict[int, int] = {}
         dense_rank: dict[int, int] = {}
         dense_sim: dict[int, float] = {}
+        use_dense = mode in {"hybrid", "dense"} and self.embedder is not None and self.store is not None
+        w_lex = 1.0 if mode == "bm25" or not use_dense else (0.0 if mode == "dense" else LEXICAL_WEIGHT)
         if mode in {"hybrid", "bm25"}:
             t0 = time.perf_counter()
-            for rank, (row, _score) in enumerate(lexical.search(query, k=200, mask=row_mask)):
+            results = lexical.search(query, k=300, mask=row_mask)
+            top = results[0][1] if results else 1.0
+            for rank, (row, score) in enumerate(results):
                 lex_rank[row] = rank + 1
-                fused[row] += 1.0 / (RRF_K + rank + 1)
+                fused[row] += w_lex * score / top
             timings["lexical"] = time.perf_counter() - t0
-        if mode in {"hybrid", "dense"} and self.embedder is not None and self.store is not None:
+        if use_dense:
             t0 = time.perf_counter()
             vec = self.embedder.embed_query(query)
             timings["embed_query"] = time.perf_counter() - t0
             t0 = time.perf_counter()
-            results = self.store.query(vec, k=100, where=self._chroma_where(filters))
+            dense = self.store.query(vec, k=100, where=self._chroma_where(filters))
             timings["dense"] = time.perf_counter() - t0
-            rank = 0
-            for cid, sim in results:
-                row = table.row_of.get(cid)
-                if row is None or (row_mask is not None and not row_mask[row]):
-                    continue  # stale vector or filtered out (committee filter is lexical-side only)
-                rank += 1
-                dense_rank[row] = rank
-                dense_sim[row] = sim
-                fused[row] += 1.0 / (RRF_K + rank)
+            kept = [(table.row_of.get(cid), sim) for cid, sim in dense]
+            kept = [(row, sim) for row, sim in kept if row is not None and (row_mask is None or row_mask[row])]
+            if kept:
+                hi, lo = kept[0][1], min(sim for _r, sim in kept)
+                floor = lo - 0.25 * (hi - lo) - 1e-6  # the 100th neighbour still counts a little
+                for rank, (row, sim) in enumerate(kept):
+                    dense_rank[row] = rank + 1
+                    dense_sim[row] = sim
+                    fused[row] += (1.0 - w_lex) * (sim - floor) / (hi - floor)
 
         t0 = time.perf_counter()
         # paper-level score: best chunk plus a damped bonus for further matching chunks
@@ -191,7 +197,7 @@ class Retriever:
         doc_scores: dict[int, float] = {}
         for d, items in by_doc.items():
             items.sort(reverse=True)
-            doc_scores[d] = items[0][0] + 0.3 * sum(s for s, _ in items[1:4]) / 3
+            doc_scores[d] = items[0][0] + 0.05 * sum(s for s, _ in items[1:3])
         # exact Drucksache numbers first, with their Anfrage/Stellungnahme partners
         pinned = self._pinned_docs(query, doc_mask)
         top_score = max(doc_scores.values(), default=0.0)
@@ -221,8 +227,10 @@ class Retriever:
         """Papers whose title matches the question rank higher; a city named in the question narrows."""
         assert self.table is not None
         if self.titles is not None:
-            for rank, (d, _score) in enumerate(self.titles.search(query, k=30, mask=doc_mask)):
-                bonus = 0.6 / (RRF_K + rank + 1)
+            found = self.titles.search(query, k=30, mask=doc_mask)
+            top_title = found[0][1] if found else 1.0
+            for rank, (d, _score) in enumerate(found):
+                bonus = TITLE_WEIGHT * _score / top_title
                 if d in doc_scores:
                     doc_scores[d] += bonus
                 elif rank < 5:
