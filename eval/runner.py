@@ -1,0 +1,287 @@
+"""Batch evaluation: run the gold questions through the assistant and score them.
+
+`evaluate()` is the Python API (tests, CI regression gate); `run_cli()` backs `council eval`.
+A configuration is a retrieval mode (bm25, dense, hybrid), optionally with an answer mode
+("hybrid:generative"); without one the run's mode (--mode or the settings) applies.
+"""
+
+from __future__ import annotations
+
+import json
+import logging
+import subprocess
+import time
+from collections.abc import Mapping, Sequence
+from dataclasses import asdict, dataclass
+from datetime import UTC, datetime
+from pathlib import Path
+from typing import Any
+
+from tqdm import tqdm
+
+from assistant.types import Answer
+from eval import metrics as m
+from eval.gold import QUESTIONS_PATH, GoldItem, GoldSetError, load_questions
+
+log = logging.getLogger(__name__)
+
+RETRIEVALS = ("bm25", "dense", "hybrid")
+MODES = ("extractive", "generative")
+REPO_ROOT = Path(__file__).resolve().parents[1]
+
+
+@dataclass(frozen=True)
+class RunConfig:
+    retrieval: str
+    mode: str
+
+    @property
+    def key(self) -> str:
+        return f"{self.retrieval}/{self.mode}"
+
+
+def parse_configs(spec: str | Sequence[str], default_mode: str) -> list[RunConfig]:
+    """'bm25,hybrid:generative' -> [bm25/<default_mode>, hybrid/generative] (order kept, no duplicates)."""
+    parts = spec.split(",") if isinstance(spec, str) else list(spec)
+    out: list[RunConfig] = []
+    for raw in (p.strip().lower() for p in parts):
+        if not raw:
+            continue
+        retrieval, _, mode = raw.partition(":")
+        mode = mode or default_mode
+        if retrieval not in RETRIEVALS:
+            raise ValueError(f"Unbekannte Konfiguration {retrieval!r} (bm25, dense, hybrid)")
+        if mode not in MODES:
+            raise ValueError(f"Unbekannter Antwortmodus {mode!r} (extractive, generative)")
+        cfg = RunConfig(retrieval, mode)
+        if cfg not in out:
+            out.append(cfg)
+    if not out:
+        raise ValueError("keine Konfiguration angegeben")
+    return out
+
+
+# --- helpers around the assistant --------------------------------------------------------------------
+def dense_problem(assistant: Any, status: Mapping[str, Any] | None) -> str | None:
+    """Why dense retrieval cannot contribute (no embedder/store, no vectors in the index), or None."""
+    retriever = getattr(assistant, "retriever", None)
+    if retriever is not None and (getattr(retriever, "embedder", None) is None or getattr(retriever, "store", None) is None):
+        return "keine dichte Suche verfügbar (kein Embedder/Vektorspeicher)"
+    if status and status.get("exists") and status.get("embedded") == 0:
+        return "der Index enthält keine Vektoren"
+    return None
+
+
+def chunk_files(assistant: Any, chunk_ids: Sequence[str]) -> dict[str, str]:
+    """chunk_id -> file_id from the index catalog ({} when the assistant has no catalog)."""
+    catalog = getattr(getattr(assistant, "retriever", None), "catalog", None)
+    if catalog is None or not chunk_ids:
+        return {}
+    try:
+        rows = catalog.chunks(list(dict.fromkeys(chunk_ids)))
+    except Exception as exc:  # metrics must not die on a catalog hiccup
+        log.warning("Katalog nicht lesbar: %s", exc)
+        return {}
+    return {cid: str(meta.get("file_id") or "") for cid, (_doc, _text, meta) in rows.items()}
+
+
+def git_commit() -> dict[str, Any] | None:
+    try:
+        head = subprocess.run(["git", "rev-parse", "HEAD"], cwd=REPO_ROOT, capture_output=True, text=True,
+                              timeout=10, check=True).stdout.strip()
+        dirty = subprocess.run(["git", "status", "--porcelain", "--untracked-files=no"], cwd=REPO_ROOT,
+                               capture_output=True, text=True, timeout=10, check=True).stdout.strip()
+    except (OSError, subprocess.SubprocessError):
+        return None
+    return {"commit": head, "dirty": bool(dirty)}
+
+
+def settings_json(settings: Any) -> dict[str, Any]:
+    """Settings as JSON, without secrets."""
+    if settings is None:
+        return {}
+    data = asdict(settings)
+    if data.get("llm_api_key") not in (None, "", "none"):
+        data["llm_api_key"] = "***"
+    return {k: str(v) if isinstance(v, Path) else v for k, v in data.items()}
+
+
+# --- evaluation ----------------------------------------------------------------------------------------
+def ask_one(assistant: Any, item: GoldItem, cfg: RunConfig) -> tuple[Answer | None, str | None, float]:
+    history = [(t.question, t.answer) for t in item.history]
+    t0 = time.perf_counter()
+    try:
+        answer = assistant.ask(item.question, history=history or None, mode=cfg.mode, retrieval=cfg.retrieval)
+    except Exception as exc:
+        log.exception("Frage %s (%s) fehlgeschlagen", item.id, cfg.key)
+        return None, f"{type(exc).__name__}: {exc}", time.perf_counter() - t0
+    return answer, None, time.perf_counter() - t0
+
+
+def result_row(item: GoldItem, cfg: RunConfig, answer: Answer | None, error: str | None,
+               files: Mapping[str, str]) -> dict[str, Any]:
+    return {
+        "id": item.id, "type": item.type, "answerable": item.answerable, "city": item.city,
+        "config": cfg.key, "retrieval": cfg.retrieval, "mode": cfg.mode,
+        "question": item.question, "gold_refs": list(item.gold_refs), "gold_paper_ids": list(item.gold_paper_ids),
+        "key_facts": list(item.key_facts),
+        "error": error,
+        "metrics": m.question_metrics(item, answer, files) if answer is not None else None,
+        "answer": answer.to_json() if answer is not None else None,
+    }
+
+
+def config_metrics(rows: Sequence[Mapping[str, Any]], cfg: RunConfig) -> dict[str, Any]:
+    ok = [r for r in rows if r["metrics"] is not None]
+    flat = [{**r["metrics"], "type": r["type"]} for r in ok]
+    answers = [r["answer"] for r in ok]
+    return {
+        "config": cfg.key, "retrieval": cfg.retrieval, "mode": cfg.mode,
+        "questions": len(rows), "errors": len(rows) - len(ok),
+        "overall": m.aggregate(flat),
+        "by_type": m.by_type(flat),
+        "intervals": m.intervals(flat),
+        "latency": m.latency([a.get("timings") or {} for a in answers]),
+        "usage": m.token_usage([a.get("usage") or {} for a in answers]),
+        "answer_modes": sorted({str(a.get("mode")) for a in answers}),
+    }
+
+
+def evaluate(assistant: Any, items: Sequence[GoldItem], configs: str | Sequence[str] = ("hybrid",),
+             mode: str | None = None, progress: bool = True, settings: Any = None) -> dict[str, Any]:
+    """Ask every item under every configuration and score it.
+
+    Returns the metrics document (what metrics.json holds) with the per-question rows under
+    "results". Configurations that cannot run (dense without an embedder) are listed under
+    "skipped" instead of producing meaningless all-refusal numbers.
+    """
+    settings = settings if settings is not None else getattr(assistant, "settings", None)
+    default_mode = mode or getattr(settings, "mode", None) or "extractive"
+    cfgs = parse_configs(configs, default_mode)
+    started = time.perf_counter()
+    results: list[dict[str, Any]] = []
+    per_config: dict[str, Any] = {}
+    skipped: dict[str, str] = {}
+    warnings: list[str] = []
+    status = index_status(assistant)
+    no_dense = dense_problem(assistant, status)
+    for cfg in cfgs:
+        if cfg.retrieval == "dense" and no_dense:
+            skipped[cfg.key] = no_dense
+            log.warning("%s übersprungen: %s", cfg.key, no_dense)
+            continue
+        if cfg.retrieval == "hybrid" and no_dense:
+            warnings.append(f"{cfg.key}: {no_dense}, hybrid entspricht BM25")
+        rows: list[dict[str, Any]] = []
+        for item in tqdm(items, desc=cfg.key, unit="Frage", disable=not progress):
+            answer, error, _elapsed = ask_one(assistant, item, cfg)
+            ids = [] if answer is None else [c.chunk_id for c in answer.citations]
+            rows.append(result_row(item, cfg, answer, error, chunk_files(assistant, ids)))
+        per_config[cfg.key] = config_metrics(rows, cfg)
+        results.extend(rows)
+    index_dir = getattr(settings, "index_dir", None)
+    return {
+        "created": datetime.now(UTC).isoformat(timespec="seconds"),
+        "git": git_commit(),
+        "questions": len(items),
+        "configs": per_config,
+        "skipped": skipped,
+        "warnings": warnings,
+        "settings": settings_json(settings),
+        "index": status,
+        "index_size_bytes": m.dir_size_bytes(Path(index_dir)) if index_dir else None,
+        "peak_memory_mb": round(m.peak_memory_mb(), 1),
+        "wall_seconds": round(time.perf_counter() - started, 2),
+        "results": results,
+    }
+
+
+def index_status(assistant: Any) -> dict[str, Any] | None:
+    try:
+        status = assistant.status()
+    except Exception as exc:
+        return {"error": str(exc)}
+    return dict(status) if isinstance(status, Mapping) else None
+
+
+def write_outputs(result: Mapping[str, Any], out_dir: Path, plots: bool = True) -> dict[str, Path]:
+    """results.jsonl, metrics.json, report.md and the PNG plots into `out_dir`."""
+    from eval.report import write_report
+
+    out_dir.mkdir(parents=True, exist_ok=True)
+    rows = result.get("results", [])
+    paths = {"results": out_dir / "results.jsonl", "metrics": out_dir / "metrics.json"}
+    with paths["results"].open("w", encoding="utf-8") as fh:
+        for row in rows:
+            fh.write(json.dumps(row, ensure_ascii=False) + "\n")
+    doc = {k: v for k, v in result.items() if k != "results"}
+    paths["metrics"].write_text(json.dumps(doc, ensure_ascii=False, indent=2), encoding="utf-8")
+    paths.update(write_report(doc, rows, out_dir, plots=plots))
+    return paths
+
+
+# --- command line ----------------------------------------------------------------------------------------
+def select_items(items: list[GoldItem], ids: str | None, limit: int | None) -> list[GoldItem]:
+    if ids:
+        wanted = [i.strip() for i in ids.split(",") if i.strip()]
+        known = {it.id for it in items}
+        unknown = [i for i in wanted if i not in known]
+        if unknown:
+            raise ValueError(f"unbekannte Fragen-IDs: {', '.join(unknown)}")
+        items = [it for it in items if it.id in set(wanted)]
+    if limit is not None:
+        items = items[: max(0, limit)]
+    return items
+
+
+def run_cli(args: Any, settings: Any) -> int:
+    """`council eval`: exit 0 on a finished run; 1 on errors (bad input, failed questions)."""
+    from assistant.cli import CliError
+
+    out_dir = Path(getattr(args, "out", None) or "reports/eval")
+    if getattr(args, "compare", None):
+        from eval.compare import run_compare
+
+        try:
+            return run_compare(args.compare[0], args.compare[1], out_dir)
+        except (OSError, ValueError) as exc:
+            raise CliError(str(exc)) from exc
+    questions = Path(args.questions) if getattr(args, "questions", None) else QUESTIONS_PATH
+    try:
+        items = select_items(load_questions(questions), getattr(args, "ids", None), getattr(args, "limit", None))
+        mode = getattr(args, "mode", None) or settings.mode
+        cfgs = parse_configs(getattr(args, "configs", None) or "hybrid", mode)
+    except (OSError, GoldSetError, ValueError) as exc:
+        raise CliError(str(exc)) from exc
+    if not items:
+        raise CliError("keine Fragen ausgewählt")
+    if not (settings.index_dir / "catalog.sqlite").is_file():
+        raise CliError(f"kein Index unter {settings.index_dir} (erst `council ingest` ausführen)")
+    from assistant.compose import make_assistant
+
+    assistant = make_assistant(settings)
+    result = evaluate(assistant, items, [f"{c.retrieval}:{c.mode}" for c in cfgs], mode, settings=settings)
+    result["questions_file"] = str(questions)
+    paths = write_outputs(result, out_dir)
+    print(summary_text(result))
+    print("Ergebnisse: " + ", ".join(str(p) for p in paths.values()))
+    errors = sum(c["errors"] for c in result["configs"].values())
+    if errors:
+        print(f"Fehler: {errors} Frage(n) konnten nicht beantwortet werden (siehe results.jsonl).")
+        return 1
+    return 0
+
+
+def summary_text(result: Mapping[str, Any]) -> str:
+    lines = [f"{result['questions']} Fragen, {len(result['configs'])} Konfiguration(en), {result['wall_seconds']} s"]
+    for key, c in result["configs"].items():
+        o = c["overall"]
+        lines.append(f"  {key}: " + ", ".join(f"{name} {_fmt(o.get(name))}" for name in m.HEADLINE))
+    for key, why in result.get("skipped", {}).items():
+        lines.append(f"  {key}: übersprungen ({why})")
+    lines += [f"  Warnung: {w}" for w in result.get("warnings", [])]
+    return "\n".join(lines)
+
+
+def _fmt(x: Any) -> str:
+    return "–" if x is None else f"{x:.3f}"

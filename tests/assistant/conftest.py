@@ -1,0 +1,115 @@
+"""A small real index for assistant tests: ~15 Karlsruhe papers plus one hostile document.
+
+Uses the OParl mirror source when it exists; otherwise builds the same Documents directly from
+the mirror's papers/*.json and file-contents/N.txt.
+"""
+
+from __future__ import annotations
+
+import importlib.util
+import json
+from collections.abc import Iterator
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+from ingest.records import Document, Page, SourceFile
+from ingest.sources.base import ProblemLog
+
+PAPER_FILES = ("19165", "17504", "27243", "21229", "142", "16560", "20861", "21273", "23615", "23930", "25294",
+               "26747", "27348", "19726", "23400")
+
+HOSTILE_ID = "test:feindlich"
+HOSTILE_TITLE = "Prüfbericht Zebrastreifen <img src=x onerror=alert(1)> <script>alert(2)</script> [klick](javascript:alert(3))"
+HOSTILE_TEXT = (
+    "Der Prüfbericht zum Zebrastreifen in der Quarkstraße empfiehlt eine Querungshilfe. "
+    "<img src=x onerror=alert(1)> Die Querungshilfe in der Quarkstraße kostet 12.000 Euro. "
+    "<script>alert(2)</script> Weitere Hinweise: [klick](javascript:alert(3)) und **fett** und $x$."
+)
+HOSTILE_QUESTION = "Was empfiehlt der Prüfbericht zum Zebrastreifen in der Quarkstraße?"
+
+
+class ListSource:
+    """A real Source over an in-memory list."""
+
+    name = "list"
+    complete_listing = True
+
+    def __init__(self, docs: list[Document]) -> None:
+        self.docs = docs
+
+    def documents(self, problems: ProblemLog) -> Iterator[Document]:
+        yield from self.docs
+
+
+def paper_json(corpus: Path, name: str) -> dict[str, Any]:
+    return json.loads((corpus / "karlsruhe" / "papers" / f"{name}.json").read_text(encoding="utf-8"))
+
+
+def _file(corpus: Path, raw: dict[str, Any], role: str) -> SourceFile | None:
+    number = str(raw["id"]).rsplit("/", 1)[-1]
+    path = corpus / "karlsruhe" / "file-contents" / f"{number}.txt"
+    if not path.is_file():
+        return None
+    text = path.read_text(encoding="utf-8", errors="replace")
+    pages = tuple(Page(i + 1, t) for i, t in enumerate(text.split("\f")) if t.strip()) or (Page(1, text),)
+    return SourceFile(id=raw["id"], name=raw.get("name") or raw.get("fileName") or number,
+                      url=raw.get("accessUrl") or raw.get("downloadUrl"), mime_type=raw.get("mimeType"),
+                      date=raw.get("date"), pages=pages, role=role)
+
+
+def document_from_json(corpus: Path, name: str) -> Document:
+    raw = paper_json(corpus, name)
+    files = []
+    if raw.get("mainFile"):
+        files.append(_file(corpus, raw["mainFile"], "main"))
+    files += [_file(corpus, f, "attachment") for f in raw.get("auxiliaryFile", [])]
+    return Document(
+        id=raw["id"], source="oparl-mirror", body="Karlsruhe", title=raw.get("name") or raw["id"],
+        reference=raw.get("reference"), paper_type=raw.get("paperType"), date=raw.get("date"),
+        web_url=raw.get("web") or raw["id"], files=tuple(f for f in files if f is not None), modified=raw.get("modified"),
+    )
+
+
+def hostile_document() -> Document:
+    return Document(
+        id=HOSTILE_ID, source="test", body="Karlsruhe", title=HOSTILE_TITLE, reference="2099/0001",
+        paper_type="Anfrage <b>fett</b>", date="2024-05-02", web_url="javascript:alert(4)",
+        files=(SourceFile(id=f"{HOSTILE_ID}/datei", name="<img src=y onerror=alert(5)>.pdf",
+                          url="javascript:alert(6)", pages=(Page(1, HOSTILE_TEXT),)),),
+    )
+
+
+def _karlsruhe_sources(corpus: Path) -> list[tuple[str, Any]]:
+    if importlib.util.find_spec("ingest.sources.oparl_mirror") is not None:
+        from ingest.sources.oparl_mirror import OParlMirrorSource
+
+        ids = {paper_json(corpus, n)["id"] for n in PAPER_FILES}
+        return [("karlsruhe", OParlMirrorSource(corpus / "karlsruhe", paper_ids=ids))]
+    return [("karlsruhe", ListSource([document_from_json(corpus, n) for n in PAPER_FILES]))]
+
+
+@pytest.fixture(scope="session")
+def small_index(tmp_path_factory: pytest.TempPathFactory, corpus: Path) -> Path:
+    """Index folder (catalog, BM25, Chroma with the hash embedder) over 15 papers + 1 hostile doc."""
+    from ingest.embed import HashEmbedder
+    from ingest.pipeline import Pipeline
+    from ingest.vectors import ChromaStore
+
+    index = tmp_path_factory.mktemp("small_index")
+    emb = HashEmbedder()
+    pipeline = Pipeline(index, emb, lambda: ChromaStore(index, emb.name), workers=1)
+    try:
+        summary = pipeline.run([*_karlsruhe_sources(corpus), ("feindlich", ListSource([hostile_document()]))])
+    finally:
+        pipeline.close()
+    assert summary.documents_new >= 10, summary.problems
+    return index
+
+
+def assistant_for(index: Path) -> Any:
+    from assistant.service import Assistant
+    from assistant.settings import Settings
+
+    return Assistant(Settings().with_(index_dir=index, embedder="hash", llm_model_path="", llm_base_url=""))
