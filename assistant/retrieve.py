@@ -162,7 +162,8 @@ class Retriever:
         lex_rank: dict[int, int] = {}
         dense_rank: dict[int, int] = {}
         dense_sim: dict[int, float] = {}
-        use_dense = mode in {"hybrid", "dense"} and self.embedder is not None and self.store is not None
+        use_dense = mode in {"hybrid", "dense"} and self.embedder is not None and self.store is not None \
+            and self._has_vectors()
         w_lex = 1.0 if mode == "bm25" or not use_dense else (0.0 if mode == "dense" else LEXICAL_WEIGHT)
         if mode in {"hybrid", "bm25"}:
             t0 = time.perf_counter()
@@ -221,6 +222,17 @@ class Retriever:
                 break
         timings["fuse"] = time.perf_counter() - t0
         return hits[:k]
+
+    def _has_vectors(self) -> bool:
+        """Dense search only counts when the store holds vectors (else hybrid = BM25)."""
+        now = time.time()
+        if now - getattr(self, "_vectors_checked", 0.0) > 30:
+            try:
+                self._vectors = self.store.count() > 0
+            except Exception:  # a down server: lexical only
+                self._vectors = False
+            self._vectors_checked = now
+        return bool(getattr(self, "_vectors", False))
 
     def _title_and_body_prior(self, query: str, doc_scores: dict[int, float], by_doc: dict[int, list[tuple[float, int]]],
                               doc_mask: np.ndarray | None) -> None:

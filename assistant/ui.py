@@ -314,6 +314,11 @@ def serve(args: Any, settings: Any) -> int:
     assistant = make_assistant(settings)
     if index_is_empty(_safe_status(assistant)):
         log.warning("Der Index unter %s ist leer – der Chat weist darauf hin.", settings.index_dir)
+    if getattr(args, "background", None):
+        from assistant.background import start_background_ingest
+
+        start_background_ingest(assistant, settings, list(args.background))
+        print("Einbettungen laufen im Hintergrund; der Chat antwortet bereits mit BM25.", flush=True)
     app = build_app(assistant)
     print(f"Web-Chat: http://{args.host}:{args.port}  (Index: {settings.index_dir})", flush=True)
     launch(app, args.host, int(args.port))
