@@ -1,0 +1,247 @@
+"""OParl mirrors on disk (papers/, file-contents/, meetings/, organizations.json) and OParl list files."""
+
+from __future__ import annotations
+
+import tarfile
+from collections.abc import Iterator, Mapping
+from datetime import UTC, datetime
+from functools import lru_cache
+from pathlib import Path
+from typing import Any
+
+import zstandard
+
+from ingest.records import Document, Page
+from ingest.sources.base import ProblemLog
+from ingest.sources.oparl_json import OParlFormatError, load_json_tolerant
+from ingest.sources.oparl_model import (
+    MeetingInfo,
+    MeetingLookup,
+    PaperContext,
+    body_name_from_host,
+    paper_to_document,
+    read_body,
+    read_meeting,
+    read_organization,
+    read_person,
+    split_text_pages,
+)
+
+UNPACKED_MARKER = ".unpacked"
+_MEETING_CACHE = 512
+
+
+def last_segment(url: str) -> str:
+    """The last path segment of an OParl id (".../files/589848" -> "589848")."""
+    return url.rstrip("/").rsplit("/", 1)[-1].split("?")[0]
+
+
+def parse_time(value: str) -> datetime | None:
+    """Parse an ISO date or date-time; naive values count as UTC."""
+    try:
+        parsed = datetime.fromisoformat(value.strip())
+    except (ValueError, AttributeError):
+        return None
+    return parsed if parsed.tzinfo else parsed.replace(tzinfo=UTC)
+
+
+def modified_since(modified: Any, since: datetime | None) -> bool:
+    """True when no cutoff is set, the modification time is unknown, or it is not before the cutoff."""
+    if since is None or not isinstance(modified, str):
+        return True
+    parsed = parse_time(modified)
+    return parsed is None or parsed >= since
+
+
+def unpack_archive(archive: Path, dest: Path) -> Path:
+    """Stream-unpack a .tar.zst mirror into dest (once, marked by a marker file); return the mirror root."""
+    archive = archive.resolve()
+    dest = dest.resolve()
+    if dest.is_relative_to(archive.parent):
+        raise ValueError(f"Zielordner {dest} liegt im schreibgeschützten Korpus neben {archive}")
+    marker = dest / UNPACKED_MARKER
+    stamp = f"{archive.name} {archive.stat().st_size}"
+    if marker.is_file() and marker.read_text(encoding="utf-8").strip() == stamp:
+        return mirror_root(dest)
+    dest.mkdir(parents=True, exist_ok=True)
+    with archive.open("rb") as raw:
+        reader = zstandard.ZstdDecompressor().stream_reader(raw)
+        with tarfile.open(fileobj=reader, mode="r|") as tar:
+            for member in tar:
+                tar.extract(member, dest, filter="data")
+    marker.write_text(stamp + "\n", encoding="utf-8")
+    return mirror_root(dest)
+
+
+def mirror_root(path: Path) -> Path:
+    """The folder holding papers/: the path itself or its docs/ subfolder (unpacked archive)."""
+    if not (path / "papers").is_dir() and (path / "docs" / "papers").is_dir():
+        return path / "docs"
+    return path
+
+
+def _read_json(path: Path) -> Any:
+    return load_json_tolerant(path.read_bytes(), str(path))
+
+
+def _list_items(obj: Any) -> list[Any]:
+    """The objects of an OParl list file: a JSON list, an OParl list page ({"data": [...]}) or one object."""
+    if isinstance(obj, list):
+        return obj
+    if isinstance(obj, dict) and isinstance(obj.get("data"), list):
+        return obj["data"]
+    return [obj]
+
+
+class OParlMirrorSource:
+    """Papers of an OParl mirror folder, streamed one at a time with file texts and resolved consultations."""
+
+    name = "oparl-mirror"
+
+    def __init__(
+        self,
+        root: Path,
+        body: str | None = None,
+        paper_ids: set[str] | None = None,
+        since: str | None = None,
+    ) -> None:
+        self.root = mirror_root(Path(root))
+        self.body = body
+        self.paper_ids = paper_ids
+        self._wanted = None if paper_ids is None else set(paper_ids) | {last_segment(i) for i in paper_ids}
+        self.since = parse_time(since) if since else None
+        self._deleted: list[str] = []
+
+    def documents(self, problems: ProblemLog) -> Iterator[Document]:
+        """Yield one Document per paper JSON; unreadable papers are reported and skipped."""
+        papers_dir = self.root / "papers"
+        if not papers_dir.is_dir():
+            problems.report(str(papers_dir), "Ordner papers/ fehlt im OParl-Spiegel")
+            return
+        ctx = PaperContext(
+            body=self.body or "",
+            source="oparl-mirror",
+            pages=self._pages,
+            meetings=self._meeting_lookup(problems),
+            organizations=self._names("organizations.json", read_organization, problems),
+            persons=self._names("persons.json", read_person, problems),
+        )
+        self._deleted = []
+        for path in sorted(papers_dir.glob("*.json")):
+            if self._wanted is not None and path.stem not in self._wanted:
+                continue
+            doc = self._read_paper(path, ctx, problems)
+            if doc is not None:
+                yield doc
+
+    def deleted_ids(self) -> Iterator[str]:
+        """Ids of papers marked deleted in the mirror (known after documents() finished)."""
+        return iter(list(self._deleted))
+
+    def _read_paper(self, path: Path, ctx: PaperContext, problems: ProblemLog) -> Document | None:
+        try:
+            paper = _read_json(path)
+        except (OParlFormatError, OSError) as exc:
+            problems.report(str(path), getattr(exc, "reason", str(exc)))
+            return None
+        if not isinstance(paper, dict) or not isinstance(paper.get("id"), str):
+            problems.report(str(path), "kein OParl-Paper-Objekt (id fehlt)")
+            return None
+        if paper.get("deleted"):
+            self._deleted.append(paper["id"])
+            return None
+        if not modified_since(paper.get("modified"), self.since):
+            return None
+        if not ctx.body:
+            ctx.body = self._body_name(paper)
+        try:
+            return paper_to_document(paper, ctx)
+        except (ValueError, TypeError, AttributeError) as exc:
+            problems.report(str(path), f"Vorlage nicht lesbar: {exc}")
+            return None
+
+    def _body_name(self, paper: Mapping[str, Any]) -> str:
+        body_file = self.root / "body.json"
+        if body_file.is_file():
+            try:
+                name = read_body(_read_json(body_file)).name
+                if name:
+                    return name
+            except OParlFormatError:
+                pass
+        return (
+            body_name_from_host(paper.get("id")) or body_name_from_host(paper.get("body")) or self.root.name
+        )
+
+    def _pages(self, file_obj: Mapping[str, Any]) -> tuple[Page, ...]:
+        file_id = file_obj.get("id")
+        if not isinstance(file_id, str):
+            return ()
+        text_path = self.root / "file-contents" / f"{last_segment(file_id)}.txt"
+        if not text_path.is_file():
+            return ()
+        return split_text_pages(text_path.read_text(encoding="utf-8", errors="replace"))
+
+    def _meeting_lookup(self, problems: ProblemLog) -> MeetingLookup:
+        meetings_dir = self.root / "meetings"
+
+        @lru_cache(maxsize=_MEETING_CACHE)
+        def lookup(meeting_id: str) -> MeetingInfo | None:
+            path = meetings_dir / f"{last_segment(meeting_id)}.json"
+            if not path.is_file():
+                return None
+            try:
+                return read_meeting(_read_json(path))
+            except OParlFormatError as exc:
+                problems.report(str(path), exc.reason, fatal=False)
+                return None
+
+        return lookup
+
+    def _names(self, file_name: str, reader: Any, problems: ProblemLog) -> dict[str, str]:
+        path = self.root / file_name
+        if not path.is_file():
+            return {}
+        try:
+            items = _list_items(_read_json(path))
+        except OParlFormatError as exc:
+            problems.report(str(path), exc.reason, fatal=False)
+            return {}
+        return dict(reader(item) for item in items if isinstance(item, dict))
+
+
+class OParlListSource:
+    """Papers from one JSON file holding a list of OParl papers (or one paper), metadata only."""
+
+    name = "oparl-list"
+
+    def __init__(self, path: Path, body: str | None = None) -> None:
+        self.path = Path(path)
+        self.body = body
+
+    def documents(self, problems: ProblemLog) -> Iterator[Document]:
+        """Yield one Document per paper in the file; files have no text pages."""
+        try:
+            items = _list_items(_read_json(self.path))
+        except (OParlFormatError, OSError) as exc:
+            problems.report(str(self.path), getattr(exc, "reason", str(exc)))
+            return
+        for index, paper in enumerate(items):
+            location = f"{self.path}#{index}"
+            if not isinstance(paper, dict) or not isinstance(paper.get("id"), str):
+                problems.report(location, "kein OParl-Paper-Objekt (id fehlt)")
+                continue
+            if paper.get("deleted"):
+                continue
+            ctx = PaperContext(body=self.body or self._body_name(paper), source="oparl-mirror")
+            try:
+                yield paper_to_document(paper, ctx)
+            except (ValueError, TypeError, AttributeError) as exc:
+                problems.report(location, f"Vorlage nicht lesbar: {exc}")
+
+    def _body_name(self, paper: Mapping[str, Any]) -> str:
+        by_host = body_name_from_host(paper.get("id")) or body_name_from_host(paper.get("web"))
+        if by_host:
+            return by_host
+        stem = self.path.stem.split("_")[0].split("-")[0]
+        return stem[:1].upper() + stem[1:]
