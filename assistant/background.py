@@ -25,8 +25,14 @@ def start_background_ingest(assistant: Any, settings: Settings, source_args: lis
         if retriever.embedder is None or retriever.store is None:
             log.warning("Kein Embedder/Chroma verfügbar: Hintergrund-Einbettung entfällt")
             return
+        from assistant.compose import make_embedder
+
         sources = [s for arg in source_args for s in detect(arg, ocr=settings.ocr)]
-        pipeline = Pipeline(settings.index_dir, retriever.embedder, lambda: retriever.store, workers=1)
+        try:
+            embedder = make_embedder(settings, purpose="ingest")  # the fast torch path when available
+        except Exception:
+            embedder = retriever.embedder
+        pipeline = Pipeline(settings.index_dir, embedder, lambda: retriever.store, workers=1)
         try:
             summary = pipeline.run(sources, embed=False)
             if summary.chunks_added or summary.chunks_removed:

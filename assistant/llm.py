@@ -20,7 +20,8 @@ import os
 import queue
 import secrets
 import threading
-from collections.abc import Iterator
+from collections.abc import Iterator, Sequence
+from dataclasses import dataclass
 from importlib import metadata
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
@@ -158,16 +159,38 @@ def _import_xllamacpp() -> Any:
     return xllamacpp
 
 
-_SERVERS: dict[tuple[str, int, int], Any] = {}
+@dataclass(frozen=True)
+class LocalServer:
+    """A loaded `xllamacpp.Server` and the API key of its HTTP side (127.0.0.1, free port)."""
+
+    server: Any
+    api_key: str
+
+    @property
+    def url(self) -> str:
+        return str(self.server.listening_address)
+
+    @property
+    def base_url(self) -> str:
+        """OpenAI-compatible base URL, for `ChatOpenAI(base_url=...)` or COUNCIL_LLM_URL."""
+        return self.url + "/v1"
+
+    def post(self, path: str, payload: dict[str, Any]) -> Any:
+        """POST to one of llama.cpp's HTTP endpoints (/tokenize, /apply-template, ...)."""
+        import httpx
+
+        response = httpx.post(self.url + path, json=payload, headers={"Authorization": f"Bearer {self.api_key}"},
+                              timeout=60)
+        response.raise_for_status()
+        return response.json()
+
+
+_SERVERS: dict[tuple[str, int, int], LocalServer] = {}
 _SERVERS_LOCK = threading.Lock()
 
 
-def load_local_server(model_path: str, n_ctx: int = DEFAULT_N_CTX, n_threads: int = DEFAULT_N_THREADS) -> Any:
-    """An `xllamacpp.Server` for the file, loaded once per process and reused.
-
-    xllamacpp always starts llama.cpp's HTTP server too (127.0.0.1, free port); it is locked
-    with a random API key so that only this process can use it.
-    """
+def load_local_server(model_path: str, n_ctx: int = DEFAULT_N_CTX, n_threads: int = DEFAULT_N_THREADS) -> LocalServer:
+    """The model file loaded once per process (and per n_ctx/n_threads) and reused."""
     key = (str(Path(model_path).resolve()), n_ctx, n_threads)
     with _SERVERS_LOCK:
         server = _SERVERS.get(key)
@@ -177,14 +200,16 @@ def load_local_server(model_path: str, n_ctx: int = DEFAULT_N_CTX, n_threads: in
 
 
 def start_xllamacpp_server(model_path: str, n_ctx: int = DEFAULT_N_CTX, n_threads: int = DEFAULT_N_THREADS,
-                           api_key: str | None = None, port: int = 0) -> Any:
-    """Start a new xllamacpp server (model in-process plus OpenAI-compatible HTTP on 127.0.0.1).
+                           api_key: str | None = None, port: int = 0) -> LocalServer:
+    """Load a GGUF file with xllamacpp: the model in-process plus llama.cpp's OpenAI-compatible HTTP
+    server on 127.0.0.1 (xllamacpp always starts it), locked with `api_key` (random if not given).
 
-    Its base URL is `server.listening_address + "/v1"`; it stops when the object is released.
+    Greedy sampling (temperature 0); stops when the returned object is released.
     """
     xllamacpp = _import_xllamacpp()
     if not Path(model_path).is_file():
         raise LLMUnavailableError(f"Die Modelldatei (COUNCIL_LLM_PATH) wurde nicht gefunden: {model_path}")
+    api_key = api_key or secrets.token_hex(16)
     params = xllamacpp.CommonParams()
     params.model.path = model_path
     params.n_ctx = n_ctx
@@ -196,9 +221,9 @@ def start_xllamacpp_server(model_path: str, n_ctx: int = DEFAULT_N_CTX, n_thread
     params.verbosity = -1
     params.hostnames = ["127.0.0.1"]
     params.port = port
-    params.api_keys = [api_key or secrets.token_hex(16)]
+    params.api_keys = [api_key]
     try:
-        return xllamacpp.Server(params)
+        return LocalServer(server=xllamacpp.Server(params), api_key=api_key)
     except Exception as exc:
         raise LLMUnavailableError(f"Das Modell {model_path} konnte nicht geladen werden: {exc}") from exc
 
@@ -240,7 +265,7 @@ class LocalGGUFChatModel(BaseChatModel):
     max_tokens: int = 400
     temperature: float = 0.0
 
-    _server: Any = PrivateAttr(default=None)
+    _server: LocalServer | None = PrivateAttr(default=None)
 
     @property
     def _llm_type(self) -> str:
@@ -251,11 +276,23 @@ class LocalGGUFChatModel(BaseChatModel):
         return {"model_path": self.model_path, "n_ctx": self.n_ctx, "max_tokens": self.max_tokens,
                 "temperature": self.temperature}
 
-    def server(self) -> Any:
+    def server(self) -> LocalServer:
         """The loaded model (loaded on first use, shared by all instances for the same file)."""
         if self._server is None:
             self._server = load_local_server(self.model_path, self.n_ctx, self.n_threads)
         return self._server
+
+    def get_token_ids(self, text: str) -> list[int]:
+        """Token ids from the model's own tokenizer (no special tokens)."""
+        return list(self.server().post("/tokenize", {"content": text, "add_special": False})["tokens"])
+
+    def get_num_tokens(self, text: str) -> int:
+        return len(self.get_token_ids(text))
+
+    def get_num_tokens_from_messages(self, messages: list[BaseMessage], tools: Sequence[Any] | None = None) -> int:
+        """Exact prompt length: the messages through the GGUF's chat template, then tokenized."""
+        prompt = self.server().post("/apply-template", {"messages": convert_to_openai_messages(messages)})["prompt"]
+        return len(self.server().post("/tokenize", {"content": prompt, "add_special": True, "parse_special": True})["tokens"])
 
     def _request(self, messages: list[BaseMessage], stop: list[str] | None, stream: bool,
                  **kwargs: Any) -> dict[str, Any]:
@@ -273,7 +310,7 @@ class LocalGGUFChatModel(BaseChatModel):
 
     def _generate(self, messages: list[BaseMessage], stop: list[str] | None = None,
                   run_manager: CallbackManagerForLLMRun | None = None, **kwargs: Any) -> ChatResult:
-        response = self.server().handle_chat_completions(self._request(messages, stop, False, **kwargs))
+        response = self.server().server.handle_chat_completions(self._request(messages, stop, False, **kwargs))
         _raise_for_error(response, self.model_path)
         choice = response["choices"][0]
         meta = {"model_name": Path(self.model_path).name, "finish_reason": choice.get("finish_reason"),
@@ -285,7 +322,7 @@ class LocalGGUFChatModel(BaseChatModel):
     def _stream(self, messages: list[BaseMessage], stop: list[str] | None = None,
                 run_manager: CallbackManagerForLLMRun | None = None, **kwargs: Any) -> Iterator[ChatGenerationChunk]:
         request = self._request(messages, stop, True, **kwargs)
-        server = self.server()
+        server = self.server().server
         events: queue.Queue[Any] = queue.Queue()
         cancelled = threading.Event()
 
@@ -319,7 +356,7 @@ class LocalGGUFChatModel(BaseChatModel):
                 yield chunk
         finally:
             cancelled.set()  # consumer stopped early: let llama.cpp stop at the next token
-            worker.join(timeout=30)
+            worker.join(timeout=5)  # during prompt processing it cannot stop; it finishes alone
 
     def _to_chunk(self, event: dict[str, Any]) -> ChatGenerationChunk | None:
         choices = event.get("choices") or []
@@ -410,6 +447,13 @@ def make_openai_chat_model(base_url: str, model: str = "local", api_key: str = "
 # --- factory -----------------------------------------------------------------------------------
 
 
+def llm_threads(settings: Settings) -> int:
+    """CPU threads for the local model: `settings.llm_threads` if that field exists, else the
+    environment variable COUNCIL_LLM_THREADS, else 2. On a busy 2-core machine 1 is faster."""
+    value = getattr(settings, "llm_threads", 0) or os.environ.get("COUNCIL_LLM_THREADS") or DEFAULT_N_THREADS
+    return max(1, int(value))
+
+
 def make_chat_model(settings: Settings) -> BaseChatModel:
     """The chat model configured in `settings` (endpoint first, then local GGUF file)."""
     if settings.llm_base_url:
@@ -420,7 +464,7 @@ def make_chat_model(settings: Settings) -> BaseChatModel:
         path = Path(settings.llm_model_path).expanduser()
         if not path.is_file():
             raise LLMUnavailableError(f"Die Modelldatei (COUNCIL_LLM_PATH) wurde nicht gefunden: {path}")
-        return LocalGGUFChatModel(model_path=str(path), max_tokens=settings.llm_max_tokens)
+        return LocalGGUFChatModel(model_path=str(path), max_tokens=settings.llm_max_tokens, n_threads=llm_threads(settings))
     raise LLMNotConfiguredError(
         "Kein Sprachmodell konfiguriert. Entweder COUNCIL_LLM_URL auf einen OpenAI-kompatiblen Endpunkt setzen "
         "(z. B. http://127.0.0.1:8080/v1; dazu COUNCIL_LLM_MODEL und COUNCIL_LLM_API_KEY) oder COUNCIL_LLM_PATH "

@@ -60,11 +60,11 @@ class Assistant:
     @staticmethod
     def _dense_parts(settings: Settings) -> tuple[Any, Any]:
         """Embedder and Chroma, or (None, None) with a warning: BM25 still answers."""
-        from assistant.compose import make_embedder, make_store
+        from assistant.compose import make_embedder, make_store, vector_space
 
         try:
-            embedder = make_embedder(settings)
-            store = make_store(settings, embedder.name)
+            embedder = make_embedder(settings, purpose="query")
+            store = make_store(settings, vector_space(embedder))
             return embedder, store
         except Exception as exc:  # a down Chroma server must not take the chat down
             log.warning("Dichte Suche nicht verfügbar, nur BM25: %s", exc)

