@@ -17,9 +17,13 @@ from assistant.types import Filters, Hit
 from ingest.catalog import Catalog
 from ingest.lexical import LexicalIndex
 
+# Fusion and ranking constants, measured on eval/questions.jsonl (see the issue notes)
 RRF_K = 60
-LEXICAL_WEIGHT = 0.5
-TITLE_WEIGHT = 0.3  # bonus for papers whose title matches the question  # hybrid: weight of the max-normalised BM25 score against the dense similarity
+LEXICAL_WEIGHT = 0.5  # hybrid: weight of the max-normalised BM25 score against the dense similarity
+TITLE_WEIGHT = 0.3  # bonus for papers whose title matches the question
+RECENCY_WEIGHT = 0.2  # newer papers get up to this share more score (decays over RECENCY_YEARS)
+RECENCY_YEARS = 10
+SUPPORT_WEIGHT = 0.05  # further matching chunks of the same paper add this share of their score
 REFERENCE = re.compile(
     r"(?<![\w/])(?:DS\s*)?(\d{4}/\d{3,5}(?:/\d+)?|\d{2}-\d{5}(?:-\d{2})?|\d{1,4}/\d{4}|\d{1,4}/\d{2})(?![\w/])",
     re.IGNORECASE,
@@ -98,7 +102,11 @@ class Retriever:
             for i, m in enumerate(doc_meta)
         ) if doc_meta else None
         bodies = sorted({m.get("body", "") for m in doc_meta if m.get("body") and m.get("body") != "unbekannt"})
+        years = np.array([int(m["date"][:4]) if str(m.get("date", ""))[:4].isdigit() else 0 for m in doc_meta],
+                         dtype=np.int32)
         with self._lock:
+            self._years = years
+            self._newest_year = int(years.max()) if len(years) else 0
             self.titles = titles
             self.bodies = bodies
             self.lexical = lexical
@@ -198,7 +206,7 @@ class Retriever:
         doc_scores: dict[int, float] = {}
         for d, items in by_doc.items():
             items.sort(reverse=True)
-            doc_scores[d] = items[0][0] + 0.05 * sum(s for s, _ in items[1:3])
+            doc_scores[d] = items[0][0] + SUPPORT_WEIGHT * sum(s for s, _ in items[1:3])
         # exact Drucksache numbers first, with their Anfrage/Stellungnahme partners
         pinned = self._pinned_docs(query, doc_mask)
         top_score = max(doc_scores.values(), default=0.0)
@@ -248,6 +256,12 @@ class Retriever:
                 elif rank < 5:
                     doc_scores[d] = bonus
                     by_doc.setdefault(d, [])
+        if RECENCY_WEIGHT:
+            newest = self._newest_year
+            for d in doc_scores:
+                year = self._years[d]
+                if year:
+                    doc_scores[d] *= 1.0 + RECENCY_WEIGHT * max(0.0, 1.0 - (newest - year) / RECENCY_YEARS)
         named = self.bodies_in(query)
         if named:
             for d in doc_scores:
