@@ -11,7 +11,7 @@ from ingest.lexical import Analyzer
 
 _ABBREVIATIONS = frozenset(
     "nr ca bzw vgl gem abs art dr prof st str tel mio mrd tsd usw etc inkl zzgl ggf evtl bzgl lt sog ziff anl "
-    "s top ds b a h r ä u jan feb febr aug sept okt nov dez v i d o z hr fr".split()
+    "s top ds b a h r ä u jan feb febr aug sept okt nov dez v i d o z hr fr fa inh bspw insb abt stv".split()
 )
 _CANDIDATE = re.compile(r"(?<=[.!?])\s+(?=[A-ZÄÖÜ„\"(\[])")
 _MARKER = re.compile(r"\s*\[(\d+(?:\s*,\s*\d+)*)\]")
@@ -38,7 +38,7 @@ def split_sentences(text: str) -> list[str]:
         for m in _CANDIDATE.finditer(block):
             before = block[start:m.start()]
             last = re.search(r"(\S+)[.!?]$", before)
-            word = last.group(1).lower() if last else ""
+            word = last.group(1).lower().lstrip("([„\"'") if last else ""
             if before.endswith(".") and (word in _ABBREVIATIONS or word.isdigit() or len(word) == 1
                                          or re.fullmatch(r"\w\.\w", word)):
                 continue  # "Nr. 5", "am 1. Januar", "z. B." do not end a sentence

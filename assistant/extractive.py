@@ -13,6 +13,7 @@ from __future__ import annotations
 import math
 import re
 from dataclasses import dataclass, field
+from typing import Any
 
 from assistant.citations import citation_from_hit, content_terms, normalise, split_sentences
 from assistant.types import Citation, Hit, Sentence
@@ -27,8 +28,19 @@ QUESTION_NOISE = frozenset(
 )
 AMOUNT_Q = re.compile(r"\b(wie\s+(viel|viele|hoch|teuer|lang|groß|gross|oft|häufig|stark)|kostet|kosten|betrag|summe|anzahl|höhe|euro|prozent|mio|anteil|zahl|preis)\b", re.I)
 DATE_Q = re.compile(r"\b(wann|bis wann|ab wann|zeitpunkt|datum|termin|frist|seit wann|jahr)\b", re.I)
-OUTCOME_Q = re.compile(r"\b(beschlossen|beschluss|entschieden|abgestimmt|ergebnis|zugestimmt|abgelehnt|gremium|ausschuss|beraten)\b", re.I)
+OUTCOME_Q = re.compile(
+    r"\b(beschlossen|beschluss|entschieden|abgestimmt|ergebnis|zugestimmt|abgelehnt|gremium|ausschuss|beraten|ausgegangen|"
+    r"einverstanden|angenommen|behandelt|geworden)\b|\bwas (ist|wurde) (aus|mit)\b", re.I)
+OUTCOME_S = re.compile(r"Ergebnis:|beschlossen|zugestimmt|abgelehnt|Kenntnis|einverstanden")
+# "Welche Vorlagen gab es zu …?": the answer is a list of papers, one line each
+LIST_Q = re.compile(
+    r"\bwelche\s+(\w+\s+)?(vorlagen|anträge|anfragen|drucksachen|dokumente|beschlussvorlagen|informationsvorlagen|papiere|stellungnahmen)\b"
+    r"|\b(vorlagen|anträge|anfragen|drucksachen)\s+(gab|gibt)\b", re.I)
+# questions about the request itself ("Was fordert die CDU in ihrem Antrag?"): the Antrag/Anfrage text answers
+ABOUT_REQUEST_Q = re.compile(r"\b(beantrag\w*|forder\w*|antrag\w*|anfrage\w*|fragt|fragen|wissen|möchte|will|wollen|schlägt|vorschlag\w*)\b", re.I)
+REQUEST_FILE = re.compile(r"^\s*(?!.*stellungnahme)(?:top\s*\S+\s+)?(anfrage|antrag|änderungs|ergänzungs|interfraktionell)", re.I)
 HAS_NUMBER = re.compile(r"\d")
+YEAR = re.compile(r"\b(?:19|20)\d\d\b")
 HAS_AMOUNT = re.compile(r"\d[\d.,]*\s*(?:€|euro|eur\b|prozent|%|mio|millionen|mrd|tsd|plätze|stellen|mal\b|-mal\b)|\d\s*-mal", re.I)
 HAS_DATE = re.compile(r"\b\d{1,2}\.\s?(\d{1,2}\.|Januar|Februar|März|April|Mai|Juni|Juli|August|September|Oktober|November|Dezember)|\b(19|20)\d\d\b"
                       r"|\b(Januar|Februar|März|April|Mai|Juni|Juli|August|September|Oktober|November|Dezember|Frühjahr|Sommer|Herbst|Winter|Ende|Anfang|Mitte)\s+(19|20)\d\d\b")
@@ -41,17 +53,27 @@ QUESTION_LIKE = re.compile(
 
 _LIST_MARK = re.compile(r"^(?:[-•▪●–]\s*)+")
 _GENERIC = frozenset(content_terms("Stadt Karlsruhe Braunschweig Oberbürgermeister Drucksache Vorlage Anfrage Stellungnahme Datum Seite"))
+_LABEL = re.compile(r"\b[A-ZÄÖÜ][\w.\-]*\s?:(?=\s)")
 _WORDS = re.compile(r"[^\W\d_][\w\-]*", re.UNICODE)
 
 # tuning constants (measured on the even-numbered half of eval/questions.jsonl)
-DOC_DECAY = 0.35  # score factor 1 / (1 + DOC_DECAY * paper rank)
+DOC_DECAY = 0.7  # score factor 1 / (1 + DOC_DECAY * paper rank)
 CARRY_AFTER_QUESTION = 0.8  # share of a restated question's / heading's score the next sentence inherits
 CARRY_AFTER_SENTENCE = 0.3  # share of an ordinary sentence's score the next sentence inherits
-CARRY_BACK = 0.0  # share of the next sentence's score a sentence inherits
-QUESTION_PENALTY = 0.4  # a restated question answers nothing
-FORM_PENALTY = 0.5  # letterhead, table header, title line: few lowercase words
-RELATIVE_CUTOFF = 0.3  # stop when a candidate scores below this share of the best one
-PER_HIT = 3  # at most this many sentences from one chunk
+CARRY_BACK = 0.3  # share of the next sentence's score a sentence inherits
+QUESTION_PENALTY = 0.1  # a restated question answers nothing
+FORM_PENALTY = 0.3  # letterhead, table header, title line: few lowercase words
+RELATIVE_CUTOFF = 0.0  # stop when a candidate scores below this share of the best one
+PER_HIT = 4  # at most this many sentences from one chunk
+CONTEXT_CHUNKS = 8  # further chunks of the best paper searched for the answer
+USE_INDEX_ANALYZER = False
+MULTIPLICATIVE = False
+AMOUNT_BONUS = 1.0
+NUMBER_BONUS = 0.5
+DATE_BONUS = 0.5
+OUTCOME_BONUS = 2.0
+ANSWER_FILE = 1.3
+REQUEST_FILE_FACTOR = 0.7
 
 
 def _reference_terms(text: str) -> set[str]:
@@ -75,9 +97,10 @@ def _weights(terms: set[str], idf: IdfLookup) -> dict[str, float]:
     return {t: idf.get(t, 1.0) for t in terms}
 
 
-def question_terms(question: str) -> set[str]:
+def question_terms(question: str, idf: IdfLookup | None = None) -> set[str]:
     """The question's topic terms (question words, generic words and Drucksache numbers removed)."""
-    return content_terms(question) - QUESTION_NOISE - _reference_terms(question)
+    terms = idf.terms(question) if idf is not None else content_terms(question)
+    return terms - QUESTION_NOISE - _reference_terms(question)
 
 
 def prose_share(sentence: str) -> float:
@@ -86,6 +109,11 @@ def prose_share(sentence: str) -> float:
     if not words:
         return 0.0
     return sum(1 for w in words if w[0].islower()) / len(words)
+
+
+def is_form_like(sentence: str) -> bool:
+    """Letterhead, table header or title line: hardly any lowercase words, or several "Label:" fields."""
+    return prose_share(sentence) < 0.2 or len(_LABEL.findall(sentence)) >= 2
 
 
 def is_question_like(sentence: str, section: str = "") -> bool:
@@ -105,7 +133,8 @@ def _paper_ranks(hits: list[Hit]) -> list[int]:
 
 def score_sentences(question: str, hits: list[Hit], idf: IdfLookup) -> list[Candidate]:
     """Every sentence of the hits, scored by idf-weighted coverage of the question's topic terms."""
-    q_terms = question_terms(question)
+    q_terms = question_terms(question, idf)
+    terms_of_text = idf.terms
     weights = _weights(q_terms, idf)
     total = sum(weights.values()) or 1.0
     summary_mode = not q_terms  # "Was steht in 2024/0015?": summarise the named paper
@@ -113,6 +142,7 @@ def score_sentences(question: str, hits: list[Hit], idf: IdfLookup) -> list[Cand
 
     named = {r.lower() for r in find_references(question)}
     wants_amount, wants_date, wants_outcome = AMOUNT_Q.search(question), DATE_Q.search(question), OUTCOME_Q.search(question)
+    about_request = bool(ABOUT_REQUEST_Q.search(question))
     ranks = _paper_ranks(hits)
     out: list[Candidate] = []
     for i, hit in enumerate(hits):
@@ -120,14 +150,18 @@ def score_sentences(question: str, hits: list[Hit], idf: IdfLookup) -> list[Cand
         overview = hit.meta.get("file_id") == "overview"
         if summary_mode and named and str(hit.meta.get("reference", "")).lower() not in named:
             continue
-        title_terms = content_terms(str(hit.meta.get("title", "")))
+        title_terms = terms_of_text(str(hit.meta.get("title", "")))
         section = str(hit.meta.get("section") or "")
         # the paper was found by its topic; within it, the question's other terms pick the answer
         local = {t: (w * 0.5 if t in title_terms else w) for t, w in weights.items()}
         local_total = sum(local.values()) or 1.0
-        answer_file = 1.1 if re.search(r"stellungnahme|antwort", str(hit.meta.get("file_name", "")), re.I) else 1.0
-        parts = [_LIST_MARK.sub("", raw) for raw in split_sentences(hit.text)]
-        terms_of = [content_terms(p) for p in parts]
+        file_name = str(hit.meta.get("file_name", ""))
+        answer_file = ANSWER_FILE if re.search(r"stellungnahme|antwort", file_name, re.I) else 1.0
+        if REQUEST_FILE.match(file_name) and not about_request:
+            answer_file = REQUEST_FILE_FACTOR  # the request restates the question; the statement answers it
+        units = [ln.strip() for ln in hit.text.splitlines() if ln.strip()] if overview else split_sentences(hit.text)
+        parts = [_LIST_MARK.sub("", raw) for raw in units]
+        terms_of = [terms_of_text(p) for p in parts]
         own_of = [sum(w for t, w in local.items() if t in terms) / local_total for terms in terms_of]
         question_of = [is_question_like(p, section) for p in parts]
         for position, sentence in enumerate(parts):
@@ -148,15 +182,17 @@ def score_sentences(question: str, hits: list[Hit], idf: IdfLookup) -> list[Cand
                 score = (0.0 if overview else 1.0) / (1.0 + 0.3 * position) + (0.2 if len(terms) >= 6 else 0.0)
             elif overview and not wants_outcome:
                 score *= 0.6
+            boost = 0.0
             if wants_amount and HAS_NUMBER.search(sentence):
-                score += 0.25 if HAS_AMOUNT.search(sentence) else 0.15
+                boost += AMOUNT_BONUS if HAS_AMOUNT.search(sentence) else NUMBER_BONUS
             if wants_date and HAS_DATE.search(sentence):
-                score += 0.15
-            if wants_outcome and re.search(r"Ergebnis:|beschlossen|zugestimmt|abgelehnt|Kenntnis", sentence):
-                score += 0.15
+                boost += DATE_BONUS
+            if wants_outcome and OUTCOME_S.search(sentence):
+                boost += OUTCOME_BONUS
+            score = score * (1.0 + boost) if MULTIPLICATIVE else score + boost * 0.4
             if question_like:
                 score *= QUESTION_PENALTY  # the Anfrage's own question restates, it does not answer
-            elif prose_share(sentence) < 0.2 and not (wants_amount and HAS_NUMBER.search(sentence)):
+            elif not overview and not wants_outcome and is_form_like(sentence) and not (wants_amount and HAS_NUMBER.search(sentence)):
                 score *= FORM_PENALTY
             out.append(Candidate(i, sentence, score * prior, coverage, position, terms))
     out.sort(key=lambda c: -c.score)
@@ -173,6 +209,66 @@ def topic_coverage(question: str, hits: list[Hit], idf: IdfLookup, top: int = 3)
     for hit in hits[:top]:
         found |= content_terms(hit.text + " " + str(hit.meta.get("title", ""))) & q_terms
     return sum(weights[t] for t in found) / (sum(weights.values()) or 1.0)
+
+
+def context_hits(retriever: Any, query: str, hits: list[Hit], limit: int = CONTEXT_CHUNKS) -> list[Hit]:
+    """Further chunks of the best paper, most query-like first: its answer often sits outside the two retrieved.
+
+    Appended after `hits`, they add sentences to choose from without changing the paper ranking.
+    """
+    if not hits or limit <= 0:
+        return []
+    lexical, table, catalog = getattr(retriever, "lexical", None), getattr(retriever, "table", None), getattr(retriever, "catalog", None)
+    if lexical is None or table is None or catalog is None:
+        return []
+    have = {h.chunk_id for h in hits}
+    doc_id = hits[0].doc_id
+    chunks = [(cid, text, meta) for cid, text, meta in catalog.doc_chunks(doc_id) if cid not in have]
+    if not chunks:
+        return []
+    scores = lexical.scores(query)
+    row_of = table.row_of
+
+    def lexical_score(cid: str) -> float:
+        row = row_of.get(cid)
+        return float(scores[row]) if row is not None else 0.0
+
+    chunks.sort(key=lambda c: (c[2].get("file_id") != "overview", -lexical_score(c[0])))
+    base = hits[0].score
+    return [Hit(chunk_id=cid, doc_id=doc_id, text=text, score=base - 1e-3 * (k + 1), meta={**meta, "context": True})
+            for k, (cid, text, meta) in enumerate(chunks[:limit])]
+
+
+def paper_coverage(question: str, hits: list[Hit], idf: IdfLookup) -> float:
+    """Share (idf-weighted) of the question's topic terms found in the best paper's chunks among `hits`."""
+    q_terms = question_terms(question)
+    if not q_terms or not hits:
+        return 0.0
+    weights = _weights(q_terms, idf)
+    found: set[str] = set()
+    for hit in hits:
+        if hit.doc_id == hits[0].doc_id:
+            found |= content_terms(hit.text + " " + str(hit.meta.get("title", ""))) & q_terms
+    return sum(weights[t] for t in found) / (sum(weights.values()) or 1.0)
+
+
+def answer_confidence(question: str, hits: list[Hit], pool: list[Hit], idf: IdfLookup) -> float:
+    """How well the retrieved text covers the question (0-1), compared with `refusal_threshold`.
+
+    The mean of the topic coverage of the three best hits and the coverage by the best paper's
+    chunks (including the context chunks in `pool`): a near miss (the topic is there, the asked
+    detail is not) leaves the question's specific terms uncovered.
+    """
+    return (topic_coverage(question, hits, idf) + paper_coverage(question, pool, idf)) / 2.0
+
+
+def missing_years(question: str, answer: str) -> set[str]:
+    """Years the question names (outside Drucksache numbers) that the answer does not contain."""
+    from assistant.retrieve import find_references
+
+    for ref in find_references(question):
+        question = question.replace(ref, " ")
+    return {y for y in YEAR.findall(question) if y not in answer}
 
 
 def choose(candidates: list[Candidate], max_sentences: int = 5) -> list[Candidate]:
@@ -196,7 +292,10 @@ def choose(candidates: list[Candidate], max_sentences: int = 5) -> list[Candidat
 def extractive_answer(question: str, hits: list[Hit], idf: IdfLookup, max_sentences: int = 5
                       ) -> tuple[str, list[Sentence], list[Citation], float]:
     """(answer text, sentences, citations, best sentence coverage) built from verbatim source sentences."""
-    chosen = choose(score_sentences(question, hits, idf), max_sentences)
+    candidates = score_sentences(question, hits, idf)
+    if LIST_Q.search(question):
+        return _paper_list(candidates, hits, max_sentences)
+    chosen = choose(candidates, max_sentences)
     best = max((c.coverage for c in chosen[:2]), default=0.0)
     # grouped by chunk (best chunk first), in reading order within a chunk
     first_seen: dict[int, int] = {}
@@ -215,6 +314,36 @@ def extractive_answer(question: str, hits: list[Hit], idf: IdfLookup, max_senten
     return text, sentences, citations, best
 
 
+def paper_label(hit: Hit) -> str:
+    """ "2024/0919 (Beschlussvorlage, 2024-10-01) „Titel“" from a hit's metadata."""
+    m = hit.meta
+    details = ", ".join(str(x) for x in (m.get("paper_type"), m.get("date")) if x)
+    ref = str(m.get("reference") or "").strip()
+    title = str(m.get("title") or "").strip()
+    head = " ".join(x for x in (ref, f"({details})" if details else "") if x)
+    return f"{head} „{title}“".strip() if title else head
+
+
+def _paper_list(candidates: list[Candidate], hits: list[Hit], max_papers: int
+                ) -> tuple[str, list[Sentence], list[Citation], float]:
+    """One line per paper (best papers first): its label and its best sentence."""
+    best_of: dict[str, Candidate] = {}
+    for cand in candidates:  # sorted best first
+        doc = hits[cand.hit_index].doc_id
+        if doc not in best_of and len(best_of) < max_papers:
+            best_of[doc] = cand
+    chosen = sorted(best_of.values(), key=lambda c: c.hit_index)
+    sentences: list[Sentence] = []
+    citations: list[Citation] = []
+    for n, cand in enumerate(chosen, start=1):
+        hit = hits[cand.hit_index]
+        sentences.append(Sentence(f"{paper_label(hit)}: {normalise(cand.sentence)}", (n,), True, 1.0))
+        citations.append(citation_from_hit(n, hit, cand.sentence[:600]))
+    text = "\n".join(f"- {s.text} [{s.citations[0]}]" for s in sentences)
+    best = max((c.coverage for c in chosen), default=0.0)
+    return text, sentences, citations, best
+
+
 class IdfLookup:
     """term -> idf from the BM25 matrix's document frequencies, computed on demand."""
 
@@ -222,6 +351,13 @@ class IdfLookup:
         self._matrix = getattr(lexical, "matrix", None)
         self._terms: dict[str, int] = getattr(lexical, "terms", None) or {}
         self._n = max(1, self._matrix.shape[0]) if self._matrix is not None else 1
+        self._analyzer = getattr(lexical, "analyzer", None)
+
+    def terms(self, text: str) -> set[str]:
+        """Index terms of `text` with the index's own analyzer (compound parts included), else `content_terms`."""
+        if self._analyzer is None or not USE_INDEX_ANALYZER:
+            return content_terms(text)
+        return set(self._analyzer.terms(text))
 
     def get(self, term: str, default: float = 1.0) -> float:
         col = self._terms.get(term)

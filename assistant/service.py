@@ -10,7 +10,15 @@ from collections.abc import Iterator
 from typing import Any
 
 from assistant.citations import check_answer, citation_from_hit, content_terms
-from assistant.extractive import QUESTION_NOISE, IdfLookup, extractive_answer, topic_coverage
+from assistant.extractive import (
+    QUESTION_NOISE,
+    IdfLookup,
+    answer_confidence,
+    context_hits,
+    extractive_answer,
+    missing_years,
+    topic_coverage,
+)
 from assistant.retrieve import Retriever, find_references
 from assistant.settings import Settings
 from assistant.types import Answer, Citation, Filters, Hit
@@ -25,12 +33,19 @@ FOLLOWUP_START = re.compile(
 ANAPHORA = re.compile(r"\b(dazu|dafür|davon|darüber|darauf|dabei|damit|diese[rsmn]?|dies|dort|damals|es|sie|das|er|ihm|ihr|deren|dessen)\b", re.I)
 
 
+# conversational particles: "Seit wann gibt es die überhaupt?", "Hat das Stadtamt denn selbst Räume dafür?"
+PARTICLE = re.compile(r"\b(denn|überhaupt|eigentlich|darüber hinaus|davon|dafür|dazu|daraus|damals)\b", re.I)
+EXPLETIVE = re.compile(r"\b(gibt|gab)\s+es\b|\bes\s+(gibt|gab)\b", re.I)  # "gibt es" refers to nothing
+
+
 def needs_context(question: str) -> bool:
     """A follow-up that cannot stand alone ("Und was hat der Ausschuss dazu beschlossen?")."""
-    topic = content_terms(question) - QUESTION_NOISE
+    topic = content_terms(PARTICLE.sub(" ", ANAPHORA.sub(" ", question))) - QUESTION_NOISE
     if find_references(question):
         return False
-    return len(topic) <= 2 or (bool(FOLLOWUP_START.match(question)) and bool(ANAPHORA.search(question)) and len(topic) <= 4)
+    refers_back = bool(ANAPHORA.search(EXPLETIVE.sub(" ", question)))
+    starts_like_followup = bool(FOLLOWUP_START.match(question)) or bool(PARTICLE.search(question))
+    return len(topic) <= 2 or (starts_like_followup and refers_back and len(topic) <= 4)
 
 
 def rewrite_followup(question: str, history: list[tuple[str, str]] | None) -> str:
@@ -42,6 +57,11 @@ def rewrite_followup(question: str, history: list[tuple[str, str]] | None) -> st
     carry = previous_q if not needs_context(previous_q) or len(history) < 2 else f"{history[-2][0]} {previous_q}"
     extra = f" {refs[0]}" if refs and refs[0] not in carry else ""
     return f"{carry}{extra} {question}".strip()
+
+
+def _retrieved_entry(h: Hit) -> dict[str, Any]:
+    return {"chunk_id": h.chunk_id, "doc_id": h.doc_id, "reference": h.meta.get("reference"), "score": round(h.score, 6),
+            "lexical_rank": h.lexical_rank, "dense_rank": h.dense_rank, "title": h.meta.get("title")}
 
 
 class Assistant:
@@ -102,28 +122,33 @@ class Assistant:
         t0 = time.perf_counter()
         hits = self.search(query, filters, mode=retrieval, timings=timings)
         timings["retrieve"] = time.perf_counter() - t0
-        retrieved = tuple(
-            {"chunk_id": h.chunk_id, "doc_id": h.doc_id, "reference": h.meta.get("reference"), "score": round(h.score, 6),
-             "lexical_rank": h.lexical_rank, "dense_rank": h.dense_rank, "title": h.meta.get("title")}
-            for h in hits
-        )
+        retrieved = tuple(_retrieved_entry(h) for h in hits)
         common = {"question": question, "retrieved": retrieved, "mode": mode,
                   "standalone_query": query if query != question else None}
         if mode == "generative":
             yield from self._generative(question, query, hits, timings, t_start, common, history)
             return
         t0 = time.perf_counter()
-        text, sentences, citations, best = extractive_answer(query, hits, self.idf)
-        coverage = topic_coverage(query, hits, self.idf)
+        context = context_hits(self.retriever, query, hits)
+        pool = hits + context
+        text, sentences, citations, _best = extractive_answer(query, pool, self.idf)
+        cited = {c.chunk_id for c in citations}
+        common["retrieved"] = retrieved + tuple(_retrieved_entry(h) for h in context if h.chunk_id in cited)
+        confidence = answer_confidence(query, hits, pool, self.idf)
         timings["answer"] = time.perf_counter() - t0
-        pinned = bool(find_references(query)) and any(
-            h.meta.get("reference") in find_references(query) for h in hits[:2])
-        if not citations or (max(best, coverage) < self.settings.refusal_threshold and not pinned):
+        if not citations or (not self._pinned(query, hits) and
+                             (confidence < self.settings.refusal_threshold or missing_years(question, text))):
             yield from self._refuse(hits, timings, t_start, common)
             return
         timings["total"] = time.perf_counter() - t_start
         yield text
         yield Answer(text=text, citations=tuple(citations), sentences=tuple(sentences), timings=timings, **common)
+
+    @staticmethod
+    def _pinned(query: str, hits: list[Hit]) -> bool:
+        """The question names a Drucksache that is among the best hits: answer from it."""
+        refs = find_references(query)
+        return bool(refs) and any(h.meta.get("reference") in refs for h in hits[:2])
 
     def _refuse(self, hits: list[Hit], timings: dict[str, float], t_start: float, common: dict[str, Any]) -> Iterator[str | Answer]:
         maybe: list[Citation] = []

@@ -1,0 +1,134 @@
+"""Extractive answers without an index: sentence choice, refusal signals, follow-up rewriting.
+
+The passages are short excerpts of real Karlsruhe council documents (Stellungnahmen, Anfragen,
+the synthetic overview chunk); idf weights are uniform (no index), so only the scoring rules act.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from assistant.citations import split_sentences
+from assistant.extractive import (
+    IdfLookup,
+    answer_confidence,
+    extractive_answer,
+    is_form_like,
+    is_question_like,
+    missing_years,
+    score_sentences,
+)
+from assistant.service import needs_context, rewrite_followup
+from assistant.types import Hit
+
+IDF = IdfLookup(None)
+
+KOFFER_META = {"title": "Karlsruher RegenbogenKinderBücherKoffer", "reference": "2026/0503", "paper_type": "Anfrage",
+               "file_name": "Stellungnahme Anfrage", "date": "2026-06-23", "file_id": "f1"}
+KOFFER = (
+    "1. Wie oft wurde der RegenbogenKinderBücherKoffer (Kita- und Grundschulversion) seit seiner\n"
+    "Einführung im Juni 2023 insgesamt ausgeliehen und wie hat sich die Nachfrage seither\nentwickelt?\n"
+    "In Karlsruhe können die RegenbogenKinderBücherKoffer kostenfrei für einen Zeitraum von vier bis\n"
+    "sechs Wochen ausgeliehen werden. Die Ausleihe ist möglich über das städtische Kinderbüro, die\n"
+    "Initiative Regenbogenfamilien Karlsruhe (ilse*) sowie die Kinder- und Jugendbibliothek.\n"
+    "Seitens des Kinderbüros wurde der Koffer seit seiner Einführung 15-mal verliehen. Die Nachfrage ist\n"
+    "eher als rückläufig zu betrachten."
+)
+LETTERHEAD = (
+    "Anfrage Gedruckt auf 100 Prozent Recyclingpapier Vorlage Nr.: 2026/0503 Eingang: 23.06.2026 Karlsruher "
+    "RegenbogenKinderBücherKoffer Anfrage: GRÜNE Gremien Termin TOP Ö / N Zuständigkeit Gemeinderat 28.07.2026 47 Ö "
+    "Kenntnisnahme\n\nMit der Anfrage möchten wir uns ein umfassendes Bild über Nachfrage und Nutzung der Koffer "
+    "machen und prüfen, wie das Potenzial des Angebots gehoben werden kann."
+)
+
+
+def hit(text: str, doc: str = "d1", chunk: str = "c1", **meta: Any) -> Hit:
+    return Hit(chunk_id=chunk, doc_id=doc, text=text, score=1.0, meta={**KOFFER_META, **meta})
+
+
+def test_answer_after_a_restated_question_is_chosen_and_the_question_is_not() -> None:
+    question = "Wie oft hat das Kinderbüro den Bücherkoffer verliehen, und wie entwickelt sich die Nachfrage?"
+    text, sentences, citations, _best = extractive_answer(question, [hit(KOFFER)], IDF)
+    assert "15-mal verliehen" in text
+    assert "rückläufig" in text  # the short follow-up sentence inherits its neighbour's score
+    assert not any(s.text.endswith("?") for s in sentences)
+    assert [c.n for c in citations] == [1] and all(s.citations == (1,) for s in sentences)
+
+
+def test_statement_beats_letterhead_and_the_request_text() -> None:
+    question = "Wie oft wurde der Bücherkoffer des Kinderbüros verliehen?"
+    hits = [hit(LETTERHEAD, chunk="a", file_name="Anfrage"), hit(KOFFER, chunk="s")]
+    best = score_sentences(question, hits, IDF)[0]
+    assert best.sentence.startswith("Seitens des Kinderbüros wurde der Koffer")
+    assert is_form_like(LETTERHEAD.split("\n\n")[0])
+    assert not is_form_like(best.sentence)
+
+
+def test_question_like_sentences() -> None:
+    assert is_question_like("1. Wie oft wurde der Koffer ausgeliehen?")
+    assert is_question_like("2. welche konkreten Schritte die Stadtwerke Karlsruhe unternehmen können.")
+    assert is_question_like("Einführung der E-Akte in den Dienststellen", section="Einführung der E-Akte in den Dienststellen")
+    assert not is_question_like("Die Nachfrage ist eher als rückläufig zu betrachten.")
+
+
+def test_abbreviations_do_not_split_a_sentence() -> None:
+    text = ("Das digitale Dokumentenmanagementsystem enaio OS|ECM (Fa. Optimal Systems) stellt die zentrale Plattform dar. "
+            "Die Vergabe erfolgt an die Firma as mediendesign Inh. Andrea Sindermann e.K., Berlin.")
+    parts = split_sentences(text)
+    assert len(parts) == 2 and "Optimal Systems" in parts[0] and "Sindermann" in parts[1]
+
+
+def test_amount_question_prefers_the_sentence_with_the_amount() -> None:
+    text = ("Das Projekt wurde vom Kulturamt gefördert und im Jahresbericht beschrieben. "
+            "Der Bericht 2024 des Kulturamtes weist für das Projekt einen Förderbetrag von 15.993,00 € aus.")
+    question = "Mit welchem Betrag wurde das Projekt laut Kulturamt gefördert?"
+    best = score_sentences(question, [hit(text, title="Kunstinstallation")], IDF)[0]
+    assert "15.993,00 €" in best.sentence
+
+
+def test_outcome_question_quotes_the_consultation_result() -> None:
+    overview = (
+        "Günstiger wohnen durch Mietspiegel-Informationen\nAntrag, Drucksache DHH/2025/1202\nDatum: 2025-11-24\n"
+        "Beratung: Gemeinderat - Beratungen zum DHH, Antragsliste DHH 2026/2027, am 2025-12-16, TOP 39, "
+        "Rolle: Entscheidung, Ergebnis: mehrheitlich beschlossen\nDokumente: Antrag Volt"
+    )
+    statement = "Zur Veröffentlichung des Mietspiegels wird ein Infoblatt erstellt und bei Anmeldungen beigefügt."
+    hits = [hit(statement, chunk="s", title="Günstiger wohnen durch Mietspiegel-Informationen"),
+            hit(overview, chunk="o", file_id="overview", file_name="Übersicht",
+                title="Günstiger wohnen durch Mietspiegel-Informationen")]
+    text, *_ = extractive_answer("Wie ist der Antrag zu Mietspiegel-Informationen im Gemeinderat ausgegangen?", hits, IDF)
+    assert "Ergebnis: mehrheitlich beschlossen" in text
+
+
+def test_list_question_names_each_paper() -> None:
+    hits = [hit("Die Turmbergbahn soll bis zur Bergwaldstraße verlängert werden.", doc="a", chunk="a",
+                reference="2024/0919", title="Verlängerung der Turmbergbahn", paper_type="Beschlussvorlage"),
+            hit("Für die Turmbergbahn läuft das Planfeststellungsverfahren.", doc="b", chunk="b",
+                reference="2023/0123", title="Turmbergbahn Sachstand", paper_type="Informationsvorlage")]
+    text, sentences, citations, _ = extractive_answer("Welche Vorlagen gab es zur Turmbergbahn?", hits, IDF)
+    assert "2024/0919" in text and "2023/0123" in text and "Planfeststellungsverfahren" in text
+    assert len(sentences) == 2 and [c.n for c in citations] == [1, 2]
+
+
+def test_confidence_is_low_when_the_asked_detail_is_missing() -> None:
+    hits = [hit(KOFFER)]
+    covered = answer_confidence("Wie oft wurde der Bücherkoffer vom Kinderbüro verliehen?", hits, hits, IDF)
+    missing = answer_confidence("Wie hoch ist der Grundsteuer-Hebesatz der Stadt Mannheim?", hits, hits, IDF)
+    assert covered > 0.6 > 0.2 > missing
+
+
+def test_missing_years() -> None:
+    answer = "- Seitens des Kinderbüros wurde der Koffer seit 2023 15-mal verliehen. [1]"
+    assert missing_years("Wie oft wurde der Koffer 2028 verliehen?", answer) == {"2028"}
+    assert missing_years("Wie oft wurde der Koffer seit 2023 verliehen?", answer) == set()
+    assert missing_years("Was steht in Drucksache 2024/0919?", answer) == set()  # a Drucksache number is no year
+
+
+def test_followup_rewriting() -> None:
+    history = [("Wie viele Kurzzeitpflegeplätze gibt es in Karlsruhe?", "Es gibt 48 Plätze. [1]")]
+    assert needs_context("Und wie viele fehlen bis 2040?")
+    assert not needs_context("Wie viele Kurzzeitpflegeplätze in Einrichtungen der Diakonie gibt es in Durlach?")
+    rewritten = rewrite_followup("Und wie viele fehlen bis 2040?", history)
+    assert "Kurzzeitpflegeplätze" in rewritten and "2040" in rewritten
+    assert rewrite_followup("Was kostet die Sanierung der Weiherfeldbrücke in Karlsruhe?", history) == \
+        "Was kostet die Sanierung der Weiherfeldbrücke in Karlsruhe?"
