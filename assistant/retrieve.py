@@ -167,6 +167,8 @@ class Retriever:
         row_mask = doc_mask[table.doc_index] if doc_mask is not None else None
 
         fused: dict[int, float] = defaultdict(float)
+        lex_part: dict[int, float] = {}
+        dense_part: dict[int, float] = {}
         lex_rank: dict[int, int] = {}
         dense_rank: dict[int, int] = {}
         dense_sim: dict[int, float] = {}
@@ -180,6 +182,7 @@ class Retriever:
             for rank, (row, score) in enumerate(results):
                 lex_rank[row] = rank + 1
                 fused[row] += w_lex * score / top
+                lex_part[row] = w_lex * score / top
             timings["lexical"] = time.perf_counter() - t0
         if use_dense:
             t0 = time.perf_counter()
@@ -196,7 +199,8 @@ class Retriever:
                 for rank, (row, sim) in enumerate(kept):
                     dense_rank[row] = rank + 1
                     dense_sim[row] = sim
-                    fused[row] += (1.0 - w_lex) * (sim - floor) / (hi - floor)
+                    dense_part[row] = (1.0 - w_lex) * (sim - floor) / (hi - floor)
+                    fused[row] += dense_part[row]
 
         t0 = time.perf_counter()
         # paper-level score: best chunk plus a damped bonus for further matching chunks
@@ -206,7 +210,11 @@ class Retriever:
         doc_scores: dict[int, float] = {}
         for d, items in by_doc.items():
             items.sort(reverse=True)
-            doc_scores[d] = items[0][0] + SUPPORT_WEIGHT * sum(s for s, _ in items[1:3])
+            # the paper's best lexical and best dense evidence may sit in different chunks
+            # (e.g. only its overview chunk has a vector), so combine them per paper
+            best_lex = max((lex_part.get(r, 0.0) for _s, r in items), default=0.0)
+            best_dense = max((dense_part.get(r, 0.0) for _s, r in items), default=0.0)
+            doc_scores[d] = max(items[0][0], best_lex + best_dense) + SUPPORT_WEIGHT * sum(s for s, _ in items[1:3])
         # exact Drucksache numbers first, with their Anfrage/Stellungnahme partners
         pinned = self._pinned_docs(query, doc_mask)
         top_score = max(doc_scores.values(), default=0.0)

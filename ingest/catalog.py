@@ -189,10 +189,11 @@ class Catalog:
         while rows := cur.fetchmany(batch):
             yield from rows
 
-    def pending(self, limit: int) -> list[tuple[str, str, str]]:
-        """Chunks not yet embedded: (chunk_id, index_text, meta json)."""
+    def pending(self, limit: int, overview_only: bool = False) -> list[tuple[str, str, str]]:
+        """Chunks not yet embedded: (chunk_id, index_text, meta json); `overview_only`: position 0."""
+        scope = " AND position = 0" if overview_only else ""
         return self.db.execute(
-            "SELECT chunk_id, header || text, meta FROM chunks WHERE embedded=0 ORDER BY rowid LIMIT ?", (limit,)
+            f"SELECT chunk_id, header || text, meta FROM chunks WHERE embedded=0{scope} ORDER BY rowid LIMIT ?", (limit,)
         ).fetchall()
 
     def mark_embedded(self, chunk_ids: Iterable[str]) -> None:

@@ -186,7 +186,10 @@ class Pipeline:
         summary.add_time("lexical", time.perf_counter() - t0)
 
     # --- stage 3: embeddings -------------------------------------------------------------------
-    def embed_pending(self, summary: Summary, batch: int = 32, limit: int | None = None) -> None:
+    def embed_pending(self, summary: Summary, batch: int = 32, limit: int | None = None,
+                      scope: str = "all") -> None:
+        """Embed chunks without vectors; scope "overview" embeds one summary chunk per paper only
+        (an affordable dense part for very large archives)."""
         if self.embedder is None or self.store is None:
             return
         space = str(getattr(self.embedder, "space", self.embedder.name))
@@ -202,7 +205,8 @@ class Pipeline:
         bar = _progress(total, "Einbetten", "Abschn.")
         done = 0
         while limit is None or done < limit:
-            rows = self.catalog.pending(batch if limit is None else min(batch, limit - done))
+            rows = self.catalog.pending(batch if limit is None else min(batch, limit - done),
+                                        overview_only=scope == "overview")
             if not rows:
                 break
             t0 = time.perf_counter()
@@ -232,7 +236,8 @@ class Pipeline:
                 self.store.delete(stale)
 
     # --- whole run ---------------------------------------------------------------------------
-    def run(self, sources: list[tuple[str, Source]], embed: bool = True, embed_limit: int | None = None) -> Summary:
+    def run(self, sources: list[tuple[str, Source]], embed: bool = True, embed_limit: int | None = None,
+            embed_scope: str = "all") -> Summary:
         summary = Summary()
         problems = ProblemLog()
         start = time.perf_counter()
@@ -248,7 +253,7 @@ class Pipeline:
         self.catalog.set_state("last_sync", time.strftime("%Y-%m-%dT%H:%M:%S%z"))
         self.catalog.set_state("sources", sorted({o for o, _ in sources} | set(self.catalog.get_state("sources", []))))
         if embed:
-            self.embed_pending(summary, limit=embed_limit)
+            self.embed_pending(summary, limit=embed_limit, scope=embed_scope)
             self.catalog.set_state("last_embed", time.strftime("%Y-%m-%dT%H:%M:%S%z"))
         summary.problems = problems.items
         summary.timings["total"] = time.perf_counter() - start
