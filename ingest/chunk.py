@@ -62,27 +62,21 @@ def _blocks(file: SourceFile) -> Iterator[_Block]:
     section: str | None = None
     for page in file.pages:
         paragraph: list[str] = []
-
-        def flush() -> Iterator[_Block]:
-            if paragraph:
+        for line in [*page.text.split("\n"), ""]:  # the sentinel flushes the last paragraph
+            heading = bool(line.strip()) and _is_heading(line)
+            starts_item = bool(_NUMBERED_ITEM.match(line)) and sum(len(p) for p in paragraph) > 200
+            if paragraph and (not line.strip() or heading or starts_item):
                 text = "\n".join(paragraph).strip()
-                paragraph.clear()
+                paragraph = []
                 if text:
                     yield _Block(text, page.number, section)
-
-        for line in page.text.split("\n"):
             if not line.strip():
-                yield from flush()
                 continue
-            if _is_heading(line):
-                yield from flush()
+            if heading:
                 section = line.strip().rstrip(":").strip()[:120]
                 paragraph.append(line.strip())
-                continue
-            if _NUMBERED_ITEM.match(line) and paragraph and sum(len(p) for p in paragraph) > 200:
-                yield from flush()
-            paragraph.append(line.rstrip())
-        yield from flush()
+            else:
+                paragraph.append(line.rstrip())
 
 
 def _split_long(text: str, limit: int) -> list[str]:
@@ -118,6 +112,13 @@ def _tail(text: str, chars: int) -> str:
     return window[match.end():] if match else window[window.find(" ") + 1:]
 
 
+_ANSWER_HEADING = re.compile(r"^\s*(?:zu\s+)?frage\s+\d", re.IGNORECASE)
+
+
+def _is_heading_block(block: _Block) -> bool:
+    return block.section is not None and block.text.strip().rstrip(":").strip()[:120] == block.section
+
+
 def chunk_file(file: SourceFile) -> Iterator[tuple[str, int | None, int | None, str | None]]:
     """Yield (text, page_start, page_end, section) for one file."""
     buf: list[_Block] = []
@@ -132,13 +133,17 @@ def chunk_file(file: SourceFile) -> Iterator[tuple[str, int | None, int | None, 
     for block in _blocks(file):
         pieces = [block.text] if len(block.text) <= MAX_CHARS else _split_long(block.text, MAX_CHARS - OVERLAP_CHARS)
         for i, piece in enumerate(pieces):
-            new_section = block.section is not None and buf and buf[-1].section != block.section
+            new_section = block.section is not None and bool(buf) and buf[-1].section != block.section
+            hard = new_section and bool(_ANSWER_HEADING.match(block.section or ""))
             too_big = size + len(piece) + 2 > MAX_CHARS
-            if buf and (too_big or (new_section and size >= MIN_CHARS)):
+            if buf and (too_big or (new_section and (size >= MIN_CHARS or hard))):
+                heading = buf.pop() if too_big and len(buf) > 1 and _is_heading_block(buf[-1]) else None
                 yield emit(buf)
-                carry = too_big and not new_section and (i > 0 or buf[-1].section == block.section)
+                carry = too_big and not new_section and heading is None and (i > 0 or buf[-1].section == block.section)
                 prev = buf[-1]
                 buf, size = [], 0
+                if heading is not None:  # a heading never ends a chunk: it opens the next one
+                    buf, size = [heading], len(heading.text) + 2
                 if carry:
                     overlap = _tail(prev.text, OVERLAP_CHARS)
                     if overlap and len(overlap) + len(piece) + 2 <= MAX_CHARS:

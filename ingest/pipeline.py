@@ -27,6 +27,10 @@ from ingest.sources.base import ProblemLog, Source
 
 log = logging.getLogger(__name__)
 
+# Bump when cleaning or chunking changes: documents are then re-chunked on the next ingest
+# (chunks whose position and text stay the same keep their ids and their vectors).
+PROCESSING_VERSION = "2"
+
 
 @dataclass
 class Summary:
@@ -118,7 +122,7 @@ class Pipeline:
             summary.add_time("read+parse", time.perf_counter() - t0)
             summary.documents_seen += 1
             seen.add(doc.id)
-            content_hash = doc.content_hash()
+            content_hash = f"{doc.content_hash()}:{PROCESSING_VERSION}"
             old = self.catalog.document_hash(doc.id)
             if old == content_hash:
                 summary.documents_unchanged += 1
@@ -150,7 +154,7 @@ class Pipeline:
         if self.workers > 1:
             ctx = multiprocessing.get_context("fork")
             with ctx.Pool(self.workers) as pool:
-                for (doc, content_hash), (cleaned, chunks, texts) in _zip_pool(pool, changed, summary):
+                for (_doc, content_hash), (cleaned, chunks, texts) in _zip_pool(pool, changed, summary):
                     self._store_prepared(cleaned, content_hash, chunks, texts, origin, summary)
                     bar.update(1)
         else:
