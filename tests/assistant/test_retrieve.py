@@ -1,0 +1,82 @@
+"""Retrieval features on real documents: Drucksache lookup, Anfrage/Stellungnahme family, filters,
+a city named in the question, "only current" versions."""
+
+from __future__ import annotations
+
+from dataclasses import replace
+from pathlib import Path
+
+import pytest
+
+from assistant.retrieve import Retriever, base_reference, find_references
+from assistant.types import Filters
+from ingest.pipeline import Pipeline
+from ingest.sources.allris import AllrisSource
+from ingest.sources.nordstemmen import NordstemmenSource
+from ingest.sources.oparl_mirror import OParlListSource
+from tests.assistant.conftest import ListSource, document_from_json
+
+
+@pytest.fixture(scope="module")
+def index(tmp_path_factory: pytest.TempPathFactory, corpus: Path) -> Path:
+    folder = tmp_path_factory.mktemp("retrieve-index")
+    karlsruhe = [document_from_json(corpus, n) for n in ("19165", "17504", "27243", "21229", "23615")]
+    old = karlsruhe[0]
+    newer = replace(old, id=old.id + "-neu", date="2025-06-30", reference=(old.reference or "") + "/1")
+    pipe = Pipeline(folder, None, None, workers=1)
+    pipe.run([
+        ("bs", AllrisSource([corpus / "braunschweig" / "stellungnahme-25-25182-01.txt"], body="Braunschweig")),
+        ("bs-list", OParlListSource(corpus / "braunschweig" / "oparl-papers-2026-09.json")),
+        ("ns", NordstemmenSource(corpus / "nordstemmen" / "documents")),
+        ("ka", ListSource([*karlsruhe, newer])),
+    ], embed=False)
+    pipe.close()
+    return folder
+
+
+def test_reference_patterns() -> None:
+    assert find_references("Was steht in 25-25182-01 und in 2024/0015?") == ["25-25182-01", "2024/0015"]
+    assert find_references("Was beschloss der Rat zu DS 100/2022?") == ["100/2022"]
+    assert base_reference("25-25182-01") == "25-25182"
+
+
+def test_named_drucksache_comes_first_with_its_family(index: Path) -> None:
+    r = Retriever(index)
+    hits = r.search("Was antwortet die Verwaltung in 25-25182-01?", k=4)
+    assert hits[0].meta["reference"] == "25-25182-01"
+    # the Anfrage number alone brings the administration's Stellungnahme along
+    hits = r.search("Worum ging es in der Anfrage 25-25182?", k=4)
+    assert hits[0].meta["reference"] == "25-25182-01"
+
+
+def test_filters_restrict_every_hit(index: Path) -> None:
+    r = Retriever(index)
+    hits = r.search("Haushalt Investitionen Feuerwehr", Filters(body="Nordstemmen"), k=10)
+    assert hits and all(h.meta["body"] == "Nordstemmen" for h in hits)
+    hits = r.search("Haushalt Investitionen", Filters(paper_types=("Beschlussvorlage",)), k=10)
+    assert hits and all(h.meta["paper_type"] == "Beschlussvorlage" for h in hits)
+    hits = r.search("Haushalt Investitionen", Filters(date_from="2024-01-01", date_to="2024-12-31"), k=10)
+    assert hits and all("2024-01-01" <= h.meta["date"][:10] <= "2024-12-31" for h in hits)
+    assert r.search("Haushalt", Filters(body="Atlantis"), k=5) == []
+
+
+def test_city_in_question_narrows(index: Path) -> None:
+    r = Retriever(index)
+    hits = r.search("Welche Fahrzeuge bekommen die Ortsfeuerwehren in Nordstemmen?", k=5)
+    assert hits[0].meta["body"] == "Nordstemmen"
+
+
+def test_only_current_prefers_the_newest_version(index: Path, corpus: Path) -> None:
+    r = Retriever(index)
+    old = document_from_json(corpus, "19165")
+    query = old.title
+    plain = [h.doc_id for h in r.search(query, k=6, per_paper=1)]
+    current = [h.doc_id for h in r.search(query, Filters(only_current=True), k=6, per_paper=1)]
+    assert {old.id, old.id + "-neu"} <= set(plain)
+    assert current.index(old.id + "-neu") < current.index(old.id)
+
+
+def test_metadata_only_papers_are_findable(index: Path) -> None:
+    r = Retriever(index)
+    hits = r.search("Landes-Raumordnungsprogramm LROP Stellungnahme der Stadt", k=3)
+    assert hits[0].meta["reference"] == "26-29361"
