@@ -1,0 +1,74 @@
+"""Citation checking of generated answers, and the generative path with a real local GGUF model."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+
+from assistant.citations import NOT_SUPPORTED, check_answer
+from assistant.service import Assistant
+from assistant.settings import Settings
+from assistant.types import Answer, Hit
+
+SOURCES = [
+    Hit(chunk_id="c1", doc_id="d1", score=1.0,
+        text="Im Karlsruher Straßen- und Wegenetz gibt es 317 Brücken. Als einsturzgefährdet stufen wir momentan kein Bauwerk ein.",
+        meta={"reference": "2024/1079", "paper_type": "Anfrage", "title": "Zustand der Brücken", "date": "2024-09-24"}),
+    Hit(chunk_id="c2", doc_id="d2", score=0.5,
+        text="Die Live-Übertragung der Sitzungen kostet jährlich rund 25.000 Euro.",
+        meta={"reference": "2025/1126", "paper_type": "Antrag", "title": "Livestream", "date": "2025-10-01"}),
+]
+
+
+def test_supported_sentences_keep_renumbered_citations() -> None:
+    text, sentences, citations = check_answer(
+        "Die Stadt unterhält 317 Brücken [2]. Die Übertragung kostet jährlich rund 25.000 Euro [2].", SOURCES)
+    # the first sentence cites the wrong source: its number is not in source 2 -> marked, not sourced
+    assert sentences[0].citations == () and not sentences[0].supported
+    assert sentences[1].citations == (1,) and sentences[1].supported
+    assert [c.chunk_id for c in citations] == ["c2"] and citations[0].n == 1
+    assert NOT_SUPPORTED in text and "[1]" in text and "[2]" not in text
+
+
+def test_invalid_marker_wrong_number_and_uncited_fact_are_marked() -> None:
+    text, sentences, citations = check_answer(
+        "Es gibt 318 Brücken [1]. Laut Quelle [7] ist alles gesperrt. Die Stadt plant 40 neue Brücken.", SOURCES)
+    assert citations == []
+    assert all(not s.supported for s in sentences)
+    assert text.count(NOT_SUPPORTED) == 3
+
+
+def test_quotes_must_be_verbatim() -> None:
+    _t, ok, _c = check_answer("Die Verwaltung schreibt: „kein Bauwerk ein“ [1].", SOURCES)
+    _t, bad, _c = check_answer("Die Verwaltung schreibt: „alle Bauwerke sind marode“ [1].", SOURCES)
+    assert ok[0].supported and not bad[0].supported
+
+
+@pytest.mark.slow
+def test_generative_answer_with_real_local_model(small_index: Path) -> None:
+    pytest.importorskip("xllamacpp")
+    from assistant.llm import LLMUnavailableError, smollm2_gguf_path
+
+    try:
+        model_path = smollm2_gguf_path()
+    except LLMUnavailableError as exc:
+        pytest.skip(str(exc))
+    settings = Settings().with_(index_dir=small_index, embedder="hash", mode="generative",
+                                llm_model_path=str(model_path), llm_base_url="", llm_threads=1, llm_max_tokens=48)
+    assistant = Assistant(settings)
+    pieces: list[str] = []
+    final: Answer | None = None
+    for item in assistant.ask_stream("Was wurde zur Personalsituation bei der Polizei angefragt?"):
+        if isinstance(item, Answer):
+            final = item
+        else:
+            pieces.append(item)
+    assert final is not None and pieces
+    retrieved = {r["chunk_id"] for r in final.retrieved}
+    assert {c.chunk_id for c in final.citations} <= retrieved
+    for s in final.sentences:  # whatever the small model wrote: a cited sentence is a supported one
+        if s.citations:
+            assert s.supported and s.support >= 0.6
+    if not final.refused:
+        assert final.mode == "generative" and "first_token" in final.timings
