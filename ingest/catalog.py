@@ -137,7 +137,10 @@ class Catalog:
                     raise ValueError(f"index text of chunk {c.id} must end with its text")
                 rows.append((c.id, c.doc_id, c.position, c.text, t[: len(t) - len(c.text)],
                              json.dumps(c.meta, ensure_ascii=False)))
+        kept = [(json.dumps(c.meta, ensure_ascii=False), c.position, c.id) for c in chunks if c.id not in added]
         with self._batch():
+            if kept:  # same text and header, but other metadata (dates, committees, links) may have changed
+                self.db.executemany("UPDATE chunks SET meta=?, position=? WHERE chunk_id=?", kept)
             if removed:
                 self.db.executemany("DELETE FROM chunks WHERE chunk_id=?", [(i,) for i in removed])
             self.db.executemany(
@@ -186,6 +189,12 @@ class Catalog:
     def iter_chunks(self, batch: int = 5000) -> Iterator[tuple[str, str, str]]:
         """(chunk_id, doc_id, index_text) of every chunk in a stable order."""
         cur = self.db.execute("SELECT chunk_id, doc_id, header || text FROM chunks ORDER BY rowid")
+        while rows := cur.fetchmany(batch):
+            yield from rows
+
+    def iter_chunk_texts(self, batch: int = 5000) -> Iterator[tuple[str, str, str]]:
+        """(chunk_id, doc_id, text) of every chunk (text without header), grouped by document."""
+        cur = self.db.execute("SELECT chunk_id, doc_id, text FROM chunks ORDER BY doc_id")
         while rows := cur.fetchmany(batch):
             yield from rows
 

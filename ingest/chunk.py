@@ -183,7 +183,8 @@ def document_meta(doc: Document) -> dict[str, Any]:
         "title": doc.title,
         "date": doc.date or "",
         "date_int": date_int,
-        "paper_url": doc.web_url or "",
+        # without a web page (many OParl mirrors), the public OParl object URL is the next best link
+        "paper_url": doc.web_url or (doc.id if doc.id.startswith(("https://", "http://")) else ""),
         "submitter": doc.submitter or "",
         "committees": " | ".join(committees),
         "related": " | ".join(doc.related + doc.superordinated + doc.subordinated),
@@ -242,9 +243,12 @@ def chunk_document(doc: Document) -> list[Chunk]:
             section=section or "",
             position=position,
         )
+        flat = {k: _flat(v) for k, v in meta.items()}
+        # the id covers what is embedded (header + text): a new title means a new vector
+        head = index_header(flat, file_id, section, text)
         chunks.append(
             Chunk(
-                id=Chunk.make_id(doc.id, file_id, position, text),
+                id=Chunk.make_id(doc.id, file_id, position, head + text),
                 doc_id=doc.id,
                 file_id=file_id,
                 position=position,
@@ -252,7 +256,7 @@ def chunk_document(doc: Document) -> list[Chunk]:
                 page_start=p0,
                 page_end=p1,
                 section=section,
-                meta={k: _flat(v) for k, v in meta.items()},
+                meta=flat,
             )
         )
 
@@ -263,11 +267,15 @@ def chunk_document(doc: Document) -> list[Chunk]:
     return chunks
 
 
+def index_header(meta: dict[str, Any], file_id: str, section: str | None, text: str) -> str:
+    """The line(s) put before a chunk's text for embedding and BM25: type, reference, title, section."""
+    if file_id == "overview":
+        return ""
+    header = " ".join(str(x) for x in (meta.get("paper_type"), meta.get("reference"), meta.get("title")) if x)
+    sec = f"\n{section}" if section and section not in text[:200] else ""
+    return f"{header}{sec}\n"
+
+
 def index_text(chunk: Chunk) -> str:
     """The text that is embedded and lexically indexed: title header plus passage."""
-    m = chunk.meta
-    header = " ".join(str(x) for x in (m.get("paper_type"), m.get("reference"), m.get("title")) if x)
-    if chunk.file_id == "overview":
-        return chunk.text
-    section = f"\n{chunk.section}" if chunk.section and chunk.section not in chunk.text[:200] else ""
-    return f"{header}{section}\n{chunk.text}"
+    return index_header(chunk.meta, chunk.file_id, chunk.section, chunk.text) + chunk.text

@@ -18,6 +18,7 @@ from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import Any
 
+from ingest.boilerplate import build_boilerplate
 from ingest.catalog import Catalog
 from ingest.chunk import chunk_document, index_text
 from ingest.embed import Embedder
@@ -29,7 +30,7 @@ log = logging.getLogger(__name__)
 
 # Bump when cleaning or chunking changes: documents are then re-chunked on the next ingest
 # (chunks whose position and text stay the same keep their ids and their vectors).
-PROCESSING_VERSION = "2"
+PROCESSING_VERSION = "3"
 
 
 @dataclass
@@ -144,6 +145,9 @@ class Pipeline:
         summary.pages += sum(len(f.pages) for f in doc.files)
         if removed and self.store is not None:
             self.store.delete(removed)
+        kept = [c for c in chunks if c.id not in added]
+        if kept and self.store is not None:
+            self.store.update_metadata([c.id for c in kept], [_vector_meta(c.meta) for c in kept])
         summary.add_time("catalog", time.perf_counter() - t0)
 
     def ingest_source(self, source: Source, origin: str, summary: Summary, problems: ProblemLog) -> None:
@@ -188,6 +192,10 @@ class Pipeline:
         self.catalog.set_state("lexical_built_at", time.time())
         self.catalog.set_state("lexical_chunks", len(index.chunk_ids))
         summary.add_time("lexical", time.perf_counter() - t0)
+        t0 = time.perf_counter()
+        del index
+        build_boilerplate(self.catalog.iter_chunk_texts()).save(self.index_dir / "lexical")
+        summary.add_time("boilerplate", time.perf_counter() - t0)
 
     # --- stage 3: embeddings -------------------------------------------------------------------
     def embed_pending(self, summary: Summary, batch: int = 32, limit: int | None = None,

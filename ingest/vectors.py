@@ -60,6 +60,13 @@ class ChromaStore:
         if ids:
             self.collection.upsert(ids=ids, embeddings=vectors.astype(np.float32), metadatas=metadatas)
 
+    def update_metadata(self, ids: list[str], metadatas: list[dict[str, Any]]) -> None:
+        """New filter metadata for vectors that stay (only ids already in the collection)."""
+        present = set(self.collection.get(ids=ids, include=[])["ids"]) if ids else set()
+        pairs = [(i, m) for i, m in zip(ids, metadatas, strict=True) if i in present]
+        if pairs:
+            self.collection.update(ids=[i for i, _ in pairs], metadatas=[m for _, m in pairs])
+
     def delete(self, ids: list[str] | set[str]) -> None:
         ids = list(ids)
         for start in range(0, len(ids), 2000):

@@ -116,3 +116,24 @@ def test_process_pool_gives_same_chunks(tmp_path: Path, corpus: Path, workers: i
     assert ids_a == ids_b and len(ids_a) > len(docs)
     a.close()
     b.close()
+
+
+def test_metadata_change_reaches_catalog_and_chroma(tmp_path: Path, corpus: Path) -> None:
+    docs = _docs(corpus, 2)
+    p = _pipeline(tmp_path)
+    p.run([("list", ListSource(docs))])
+    before = p.catalog.chunk_ids("doc-0")
+    redated = replace(docs[0], date="2026-02-03")
+    p.run([("list", ListSource([redated, docs[1]]))])
+    after = p.catalog.chunk_ids("doc-0")
+    assert len(before & after) >= len(before) - 1  # only the overview chunk (it shows the date) is new
+    metas = [meta for _cid, _text, meta in p.catalog.doc_chunks("doc-0")]
+    assert all(m["date"] == "2026-02-03" for m in metas)
+    got = p.store.collection.get(ids=sorted(after), include=["metadatas"])
+    assert got["ids"] and all(m["date_int"] == 20260203 for m in got["metadatas"])
+
+    retitled = replace(redated, title="Neuer Titel der Vorlage")
+    p.run([("list", ListSource([retitled, docs[1]]))])
+    assert not (p.catalog.chunk_ids("doc-0") & after)  # the title is embedded: every vector is new
+    assert p.store.count() == p.catalog.counts()["chunks"] == p.catalog.counts()["embedded"]
+    p.close()
