@@ -17,6 +17,7 @@ from typing import Any
 
 from assistant.citations import citation_from_hit, content_terms, normalise, split_sentences
 from assistant.types import Citation, Hit, Sentence
+from ingest.boilerplate import Boilerplate
 
 # words that make a question a question but say nothing about its topic
 QUESTION_NOISE = frozenset(
@@ -131,8 +132,12 @@ def _paper_ranks(hits: list[Hit]) -> list[int]:
     return [order.setdefault(h.doc_id, len(order)) for h in hits]
 
 
-def score_sentences(question: str, hits: list[Hit], idf: IdfLookup) -> list[Candidate]:
-    """Every sentence of the hits, scored by idf-weighted coverage of the question's topic terms."""
+def score_sentences(question: str, hits: list[Hit], idf: IdfLookup, boilerplate: Boilerplate | None = None
+                    ) -> list[Candidate]:
+    """Every sentence of the hits, scored by idf-weighted coverage of the question's topic terms.
+
+    Sentences in `boilerplate` (lines recurring across many papers of the corpus) are never candidates.
+    """
     q_terms = question_terms(question, idf)
     terms_of_text = idf.terms
     weights = _weights(q_terms, idf)
@@ -174,6 +179,8 @@ def score_sentences(question: str, hits: list[Hit], idf: IdfLookup) -> list[Cand
                 inherited = max(inherited, own_of[position + 1] * CARRY_BACK)
             if len(sentence) < 20 or len(sentence) > 600:
                 continue
+            if boilerplate is not None and boilerplate.is_boilerplate(sentence):
+                continue  # printer's note, letterhead, form label: in many papers, about none
             if terms and terms <= title_terms | _reference_terms(sentence) | _GENERIC:
                 continue  # a restated title or letterhead says nothing new
             score = (own + inherited) * answer_file
@@ -289,10 +296,10 @@ def choose(candidates: list[Candidate], max_sentences: int = 5) -> list[Candidat
     return chosen
 
 
-def extractive_answer(question: str, hits: list[Hit], idf: IdfLookup, max_sentences: int = 5
-                      ) -> tuple[str, list[Sentence], list[Citation], float]:
+def extractive_answer(question: str, hits: list[Hit], idf: IdfLookup, max_sentences: int = 5,
+                      boilerplate: Boilerplate | None = None) -> tuple[str, list[Sentence], list[Citation], float]:
     """(answer text, sentences, citations, best sentence coverage) built from verbatim source sentences."""
-    candidates = score_sentences(question, hits, idf)
+    candidates = score_sentences(question, hits, idf, boilerplate)
     if LIST_Q.search(question):
         return _paper_list(candidates, hits, max_sentences)
     chosen = choose(candidates, max_sentences)

@@ -14,6 +14,7 @@ from typing import Any
 import numpy as np
 
 from assistant.types import Filters, Hit
+from ingest.boilerplate import Boilerplate
 from ingest.catalog import Catalog
 from ingest.lexical import LexicalIndex
 
@@ -72,6 +73,7 @@ class Retriever:
     def reload(self) -> None:
         """(Re)load the lexical index and the metadata table (after an ingest)."""
         folder = self.index_dir / "lexical"
+        self.boilerplate = Boilerplate.load(folder)  # lines recurring across many papers (empty if none)
         if not LexicalIndex.exists(folder):
             self.lexical, self.table = None, None
             return

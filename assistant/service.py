@@ -131,7 +131,8 @@ class Assistant:
         t0 = time.perf_counter()
         context = context_hits(self.retriever, query, hits)
         pool = hits + context
-        text, sentences, citations, _best = extractive_answer(query, pool, self.idf)
+        text, sentences, citations, _best = extractive_answer(query, pool, self.idf,
+                                                           boilerplate=self.retriever.boilerplate)
         cited = {c.chunk_id for c in citations}
         common["retrieved"] = retrieved + tuple(_retrieved_entry(h) for h in context if h.chunk_id in cited)
         confidence = answer_confidence(query, hits, pool, self.idf)

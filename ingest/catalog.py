@@ -193,8 +193,11 @@ class Catalog:
             yield from rows
 
     def iter_chunk_texts(self, batch: int = 5000) -> Iterator[tuple[str, str, str]]:
-        """(chunk_id, doc_id, text) of every chunk (text without header), grouped by document."""
-        cur = self.db.execute("SELECT chunk_id, doc_id, text FROM chunks ORDER BY doc_id")
+        """(chunk_id, doc_id, text) of every file chunk (text without header), grouped by document.
+
+        The synthetic overview chunk (position 0: title, dates, Beratungsfolge) is left out.
+        """
+        cur = self.db.execute("SELECT chunk_id, doc_id, text FROM chunks WHERE position > 0 ORDER BY doc_id")
         while rows := cur.fetchmany(batch):
             yield from rows
 
