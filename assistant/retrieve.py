@@ -193,8 +193,8 @@ class Retriever:
             t0 = time.perf_counter()
             dense = self.store.query(vec, k=100, where=self._chroma_where(filters))
             timings["dense"] = time.perf_counter() - t0
-            kept = [(table.row_of.get(cid), sim) for cid, sim in dense]
-            kept = [(row, sim) for row, sim in kept if row is not None and (row_mask is None or row_mask[row])]
+            located = [(table.row_of.get(cid), sim) for cid, sim in dense]
+            kept = [(row, sim) for row, sim in located if row is not None and (row_mask is None or row_mask[row])]
             if kept:
                 hi, lo = kept[0][1], min(sim for _r, sim in kept)
                 floor = lo - 0.25 * (hi - lo) - 1e-6  # the 100th neighbour still counts a little

@@ -123,7 +123,7 @@ class Assistant:
         hits = self.search(query, filters, mode=retrieval, timings=timings)
         timings["retrieve"] = time.perf_counter() - t0
         retrieved = tuple(_retrieved_entry(h) for h in hits)
-        common = {"question": question, "retrieved": retrieved, "mode": mode,
+        common: dict[str, Any] = {"question": question, "retrieved": retrieved, "mode": mode,
                   "standalone_query": query if query != question else None}
         if mode == "generative":
             yield from self._generative(question, query, hits, timings, t_start, common, history)

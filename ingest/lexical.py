@@ -180,11 +180,11 @@ class LexicalIndex:
         step = 20000
         for start in range(0, n_rows, step):
             lo, hi = int(rptr[start]), int(rptr[min(start + step, n_rows)])
-            w = ids[lo:hi]
-            per_word = (tptr[w + 1] - tptr[w]).astype(np.int64)
+            wids = ids[lo:hi]
+            per_word = (tptr[wids + 1] - tptr[wids]).astype(np.int64)
             rows_of = np.repeat(np.arange(start, min(start + step, n_rows), dtype=np.int32),
                                 np.diff(rptr[start:min(start + step, n_rows) + 1]))
-            first = np.repeat(tptr[w], per_word)
+            first = np.repeat(tptr[wids], per_word)
             within = np.arange(int(per_word.sum()), dtype=np.int64) - np.repeat(np.cumsum(per_word) - per_word, per_word)
             block = sparse.coo_matrix(
                 (np.repeat(tfs[lo:hi], per_word).astype(np.float32),

@@ -58,7 +58,7 @@ class ChromaStore:
 
     def upsert(self, ids: list[str], vectors: np.ndarray, metadatas: list[dict[str, Any]]) -> None:
         if ids:
-            self.collection.upsert(ids=ids, embeddings=vectors.astype(np.float32), metadatas=metadatas)
+            self.collection.upsert(ids=ids, embeddings=vectors.astype(np.float32), metadatas=metadatas)  # type: ignore[arg-type]
 
     def update_metadata(self, ids: list[str], metadatas: list[dict[str, Any]]) -> None:
         """New filter metadata for vectors that stay (only ids already in the collection)."""
@@ -91,4 +91,6 @@ class ChromaStore:
             query_embeddings=[vector.astype(np.float32).tolist()], n_results=min(k, n), where=where or None,
             include=["distances"],
         )
-        return [(cid, 1.0 - float(d)) for cid, d in zip(res["ids"][0], res["distances"][0], strict=True)]
+        distances = res["distances"]
+        assert distances is not None
+        return [(cid, 1.0 - float(d)) for cid, d in zip(res["ids"][0], distances[0], strict=True)]
