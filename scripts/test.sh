@@ -5,4 +5,8 @@ set -euo pipefail
 cd "$(dirname "$0")/.."
 bash scripts/setup.sh
 export ANONYMIZED_TELEMETRY=False HF_HUB_OFFLINE=1 TRANSFORMERS_OFFLINE=1 GRADIO_ANALYTICS_ENABLED=False
+echo ">> ruff und mypy"
+.venv/bin/ruff check . --quiet --exclude .venv
+.venv/bin/mypy ingest assistant eval --ignore-missing-imports --no-error-summary
+echo ">> Tests"
 .venv/bin/python -m pytest -q "$@"
