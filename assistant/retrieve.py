@@ -20,7 +20,7 @@ from ingest.lexical import LexicalIndex
 
 # Fusion and ranking constants, measured on eval/questions.jsonl (see the issue notes)
 RRF_K = 60
-LEXICAL_WEIGHT = 0.5  # hybrid: weight of the max-normalised BM25 score against the dense similarity
+LEXICAL_WEIGHT = 0.7  # hybrid: weight of the max-normalised BM25 score against the dense similarity
 TITLE_WEIGHT = 0.3  # bonus for papers whose title matches the question
 RECENCY_WEIGHT = 0.2  # newer papers get up to this share more score (decays over RECENCY_YEARS)
 RECENCY_YEARS = 10
@@ -240,6 +240,10 @@ class Retriever:
                 break
         timings["fuse"] = time.perf_counter() - t0
         return hits[:k]
+
+    def dense_ready(self) -> bool:
+        """Dense search is configured and the store holds vectors."""
+        return self.embedder is not None and self.store is not None and self._has_vectors()
 
     def _has_vectors(self) -> bool:
         """Dense search only counts when the store holds vectors (else hybrid = BM25)."""

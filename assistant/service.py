@@ -137,8 +137,12 @@ class Assistant:
         common["retrieved"] = retrieved + tuple(_retrieved_entry(h) for h in context if h.chunk_id in cited)
         confidence = answer_confidence(query, hits, pool, self.idf)
         timings["answer"] = time.perf_counter() - t0
+        dense_best = max((float(h.meta.get("dense_similarity", 0.0)) for h in hits), default=0.0)
+        weak_dense = (retrieval != "bm25" and self.retriever.dense_ready()
+                      and dense_best < self.settings.min_dense_similarity)
         if not citations or (not self._pinned(query, hits) and
-                             (confidence < self.settings.refusal_threshold or missing_years(question, text))):
+                             (confidence < self.settings.refusal_threshold or weak_dense
+                              or missing_years(question, text))):
             yield from self._refuse(hits, timings, t_start, common)
             return
         timings["total"] = time.perf_counter() - t_start

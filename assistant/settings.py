@@ -53,7 +53,11 @@ class Settings:
     llm_max_tokens: int = _field("COUNCIL_LLM_MAX_TOKENS", 400, "Maximale Länge einer generierten Antwort in Tokens")
     top_k: int = _field("COUNCIL_TOP_K", 8, "Anzahl Quellen-Abschnitte, aus denen eine Antwort entsteht")
     per_paper: int = _field("COUNCIL_PER_PAPER", 2, "Höchstens so viele Abschnitte pro Vorlage in den Treffern")
-    refusal_threshold: float = _field("COUNCIL_REFUSAL_THRESHOLD", 0.4, "Unter dieser Abdeckung der Frage durch die Treffer wird die Antwort verweigert (0-1)")
+    refusal_threshold: float = _field("COUNCIL_REFUSAL_THRESHOLD", 0.35, "Unter dieser Abdeckung der Frage durch die Treffer wird die Antwort verweigert (0-1)")
+    min_dense_similarity: float = _field(
+        "COUNCIL_MIN_DENSE_SIMILARITY", 0.87,
+        "Mit Vektoren: ist der ähnlichste Abschnitt weniger ähnlich (Kosinus, e5), wird die Antwort verweigert",
+    )
     feedback_path: Path = _field("COUNCIL_FEEDBACK", Path(""), "SQLite-Datei für Feedback (leer: im Index-Ordner)")
     ocr: bool = _field("COUNCIL_OCR", True, "Seiten ohne Textebene mit Tesseract (deu) erkennen")
     workers: int = _field("COUNCIL_WORKERS", 2, "Prozesse für Bereinigung und Zerlegung beim Einlesen")
