@@ -138,7 +138,9 @@ class Assistant:
         confidence = answer_confidence(query, hits, pool, self.idf)
         timings["answer"] = time.perf_counter() - t0
         dense_best = max((float(h.meta.get("dense_similarity", 0.0)) for h in hits), default=0.0)
-        weak_dense = (retrieval != "bm25" and self.retriever.dense_ready()
+        # the similarity floor is calibrated for e5 vectors only (other embedders: no dense refusal)
+        calibrated = getattr(self.retriever.embedder, "space", "") == "multilingual-e5-small"
+        weak_dense = (retrieval != "bm25" and calibrated and self.retriever.dense_ready()
                       and dense_best < self.settings.min_dense_similarity)
         if not citations or (not self._pinned(query, hits) and
                              (confidence < self.settings.refusal_threshold or weak_dense
