@@ -1,8 +1,8 @@
 """CI regression gate: the demo question slice on the demo corpus (BM25, extractive).
 
-Thresholds sit a little below what the full runs measured (see the issue notes): on the
-25 answerable demo questions BM25 put the gold paper first for 24 and among the first five
-for all 25; key-fact recall was 0.44; 4 of 25 answerable were falsely refused.
+Thresholds sit a little below what was measured on this slice (see the issue notes): BM25 put
+the gold paper first for all 25 answerable demo questions; key-fact recall 0.66; 2 of 25
+answerable were falsely refused; every citation resolved to a retrieved chunk.
 """
 
 from __future__ import annotations
@@ -38,8 +38,8 @@ def test_demo_slice_meets_thresholds(demo_index: Path) -> None:
     assistant = Assistant(Settings().with_(index_dir=demo_index, embedder=""), embedder=None, store=None)
     result = evaluate(assistant, items, configs=["bm25"], progress=False)
     overall = result["configs"]["bm25/extractive"]["overall"]
-    assert overall["hit@1"] >= 0.88
+    assert overall["hit@1"] >= 0.92
     assert overall["hit@5"] >= 0.96
-    assert overall["key_fact_recall"] >= 0.35
-    assert overall["false_refusal_rate"] <= 0.25
+    assert overall["key_fact_recall"] >= 0.55
+    assert overall["false_refusal_rate"] <= 0.16
     assert overall["citation_validity"] >= 0.99
