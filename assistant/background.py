@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import logging
 import threading
+import time
 from typing import Any
 
 from assistant.settings import Settings
@@ -42,7 +43,7 @@ def start_background_ingest(assistant: Any, settings: Settings, source_args: lis
                 pipeline.embed_pending(summary, limit=256)
                 if pipeline.catalog.counts()["embedded"] == before:
                     break
-            pipeline.catalog.set_state("last_embed", __import__("time").strftime("%Y-%m-%dT%H:%M:%S%z"))
+            pipeline.catalog.set_state("last_embed", time.strftime("%Y-%m-%dT%H:%M:%S%z"))
             log.info("Hintergrund-Einbettung fertig: %s Abschnitte", summary.chunks_embedded)
         except Exception:  # never take the chat down
             log.exception("Hintergrund-Einlesen abgebrochen")

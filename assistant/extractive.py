@@ -67,8 +67,6 @@ FORM_PENALTY = 0.3  # letterhead, table header, title line: few lowercase words
 RELATIVE_CUTOFF = 0.0  # stop when a candidate scores below this share of the best one
 PER_HIT = 4  # at most this many sentences from one chunk
 CONTEXT_CHUNKS = 8  # further chunks of the best paper searched for the answer
-USE_INDEX_ANALYZER = False
-MULTIPLICATIVE = False
 AMOUNT_BONUS = 1.0
 NUMBER_BONUS = 0.5
 DATE_BONUS = 0.5
@@ -98,9 +96,9 @@ def _weights(terms: set[str], idf: IdfLookup) -> dict[str, float]:
     return {t: idf.get(t, 1.0) for t in terms}
 
 
-def question_terms(question: str, idf: IdfLookup | None = None) -> set[str]:
+def question_terms(question: str) -> set[str]:
     """The question's topic terms (question words, generic words and Drucksache numbers removed)."""
-    terms = idf.terms(question) if idf is not None else content_terms(question)
+    terms = content_terms(question)
     return terms - QUESTION_NOISE - _reference_terms(question)
 
 
@@ -138,8 +136,8 @@ def score_sentences(question: str, hits: list[Hit], idf: IdfLookup, boilerplate:
 
     Sentences in `boilerplate` (lines recurring across many papers of the corpus) are never candidates.
     """
-    q_terms = question_terms(question, idf)
-    terms_of_text = idf.terms
+    q_terms = question_terms(question)
+    terms_of_text = content_terms
     weights = _weights(q_terms, idf)
     total = sum(weights.values()) or 1.0
     summary_mode = not q_terms  # "Was steht in 2024/0015?": summarise the named paper
@@ -196,7 +194,7 @@ def score_sentences(question: str, hits: list[Hit], idf: IdfLookup, boilerplate:
                 boost += DATE_BONUS
             if wants_outcome and OUTCOME_S.search(sentence):
                 boost += OUTCOME_BONUS
-            score = score * (1.0 + boost) if MULTIPLICATIVE else score + boost * 0.4
+            score += boost * 0.4
             if question_like:
                 score *= QUESTION_PENALTY  # the Anfrage's own question restates, it does not answer
             elif not overview and not wants_outcome and is_form_like(sentence) and not (wants_amount and HAS_NUMBER.search(sentence)):
@@ -358,13 +356,6 @@ class IdfLookup:
         self._matrix = getattr(lexical, "matrix", None)
         self._terms: dict[str, int] = getattr(lexical, "terms", None) or {}
         self._n = max(1, self._matrix.shape[0]) if self._matrix is not None else 1
-        self._analyzer = getattr(lexical, "analyzer", None)
-
-    def terms(self, text: str) -> set[str]:
-        """Index terms of `text` with the index's own analyzer (compound parts included), else `content_terms`."""
-        if self._analyzer is None or not USE_INDEX_ANALYZER:
-            return content_terms(text)
-        return set(self._analyzer.terms(text))
 
     def get(self, term: str, default: float = 1.0) -> float:
         col = self._terms.get(term)

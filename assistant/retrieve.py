@@ -19,7 +19,6 @@ from ingest.catalog import Catalog
 from ingest.lexical import LexicalIndex
 
 # Fusion and ranking constants, measured on eval/questions.jsonl (see the issue notes)
-RRF_K = 60
 LEXICAL_WEIGHT = 0.7  # hybrid: weight of the max-normalised BM25 score against the dense similarity
 TITLE_WEIGHT = 0.3  # bonus for papers whose title matches the question
 RECENCY_WEIGHT = 0.2  # newer papers get up to this share more score (decays over RECENCY_YEARS)
@@ -66,7 +65,6 @@ class Retriever:
         self.bodies: list[str] = []
         self.table: ChunkTable | None = None
         self._ref_docs: dict[str, list[str]] = {}
-        self._loaded_at = 0.0
         self.reload()
 
     # --- loading -----------------------------------------------------------------------------
@@ -115,7 +113,6 @@ class Retriever:
             self.table = ChunkTable(doc_index, list(docs), doc_meta,
                                     {cid: i for i, cid in enumerate(lexical.chunk_ids)})
             self._ref_docs = dict(ref_docs)
-            self._loaded_at = time.time()
 
     @property
     def empty(self) -> bool:

@@ -211,21 +211,11 @@ class LexicalIndex:
         tf.data = (idf[tf.indices] * data * (K1 + 1.0) / (data + norm)).astype(np.float32)
         return tf.tocsc()
 
-    @staticmethod
-    def _weigh(rows: np.ndarray, cols: np.ndarray, tf: np.ndarray, lengths: np.ndarray, n_terms: int) -> sparse.csc_matrix:
-        n_docs = len(lengths)
-        avg = float(lengths.mean()) if n_docs else 1.0
-        df = np.bincount(cols, minlength=n_terms).astype(np.float32)
-        idf = np.log(1.0 + (n_docs - df + 0.5) / (df + 0.5)).astype(np.float32)
-        norm = K1 * (1.0 - B + B * lengths[rows] / max(avg, 1e-6))
-        weights = idf[cols] * tf * (K1 + 1.0) / (tf + norm)
-        return sparse.csc_matrix((weights.astype(np.float32), (rows, cols)), shape=(n_docs, n_terms))
-
     def query_terms(self, text: str) -> list[int]:
         return [self.terms[t] for t in dict.fromkeys(self.analyzer.terms(text)) if t in self.terms]
 
-    def scores(self, text: str, boost: dict[str, float] | None = None) -> np.ndarray:
-        """BM25 score of every chunk for `text`; `boost` multiplies chosen query terms."""
+    def scores(self, text: str) -> np.ndarray:
+        """BM25 score of every chunk for `text`."""
         cols = self.query_terms(text)
         out = np.zeros(len(self.chunk_ids), dtype=np.float32)
         for c in cols:

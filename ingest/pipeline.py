@@ -211,9 +211,10 @@ class Pipeline:
             self.catalog.reset_embedded()
         self.catalog.set_state("vector_space", space)
         self.catalog.set_state("embedder", self.embedder.name)
-        total = self.catalog.counts()["chunks"] - self.catalog.counts()["embedded"]
+        counts = self.catalog.counts()
+        total = counts["chunks"] - counts["embedded"] if scope == "all" else None
         if limit is not None:
-            total = min(total, limit)
+            total = min(total, limit) if total is not None else limit
         bar = _progress(total, "Einbetten", "Abschn.")
         done = 0
         while limit is None or done < limit:

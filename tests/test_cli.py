@@ -27,7 +27,7 @@ def test_help_texts_explain_every_subcommand() -> None:
         assert sub in top.stdout
         helped = council(sub, "--help")
         assert helped.returncode == 0, helped.stderr
-        assert "--index" in helped.stdout or sub == "eval" and "--index" in helped.stdout
+        assert "--index" in helped.stdout
 
 
 def test_ingest_reports_bad_files_and_exit_code(tmp_path: Path, corpus: Path) -> None:

@@ -8,14 +8,13 @@ from __future__ import annotations
 
 import importlib.util
 import json
-from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
 import pytest
 
 from ingest.records import Document, Page, SourceFile
-from ingest.sources.base import ProblemLog
+from ingest.sources.memory import ListSource
 
 PAPER_FILES = ("19165", "17504", "27243", "21229", "142", "16560", "20861", "21273", "23615", "23930", "25294",
                "26747", "27348", "19726", "23400")
@@ -28,19 +27,6 @@ HOSTILE_TEXT = (
     "<script>alert(2)</script> Weitere Hinweise: [klick](javascript:alert(3)) und **fett** und $x$."
 )
 HOSTILE_QUESTION = "Was empfiehlt der Prüfbericht zum Zebrastreifen in der Quarkstraße?"
-
-
-class ListSource:
-    """A real Source over an in-memory list."""
-
-    name = "list"
-    complete_listing = True
-
-    def __init__(self, docs: list[Document]) -> None:
-        self.docs = docs
-
-    def documents(self, problems: ProblemLog) -> Iterator[Document]:
-        yield from self.docs
 
 
 def paper_json(corpus: Path, name: str) -> dict[str, Any]:

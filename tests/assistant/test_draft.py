@@ -15,7 +15,7 @@ from assistant.settings import Settings
 from assistant.types import Hit
 from eval.draft_eval import paper_document
 from ingest.pipeline import Pipeline
-from tests.ingest.test_pipeline import ListSource
+from ingest.sources.memory import ListSource
 
 # the Anfrage to draft, its predecessors on the topic, and unrelated papers
 REFERENCES = ("2024/0989", "2024/0919", "2023/0694", "2026/0299", "2024/0015", "2023/0633", "2025/0150",

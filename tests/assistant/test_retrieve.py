@@ -12,9 +12,10 @@ from assistant.retrieve import Retriever, base_reference, find_references
 from assistant.types import Filters
 from ingest.pipeline import Pipeline
 from ingest.sources.allris import AllrisSource
+from ingest.sources.memory import ListSource
 from ingest.sources.nordstemmen import NordstemmenSource
 from ingest.sources.oparl_mirror import OParlListSource
-from tests.assistant.conftest import ListSource, document_from_json
+from tests.assistant.conftest import document_from_json
 
 
 @pytest.fixture(scope="module")

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import json
-from collections.abc import Iterator
 from pathlib import Path
 from types import SimpleNamespace
 from typing import Any
@@ -20,7 +19,7 @@ from eval.runner import dense_problem, evaluate, parse_configs, write_outputs
 from ingest.embed import HashEmbedder
 from ingest.pipeline import Pipeline
 from ingest.records import Document, Page, SourceFile
-from ingest.sources.base import ProblemLog
+from ingest.sources.memory import ListSource
 from ingest.vectors import ChromaStore
 
 OPARL = "https://web1.karlsruhe.de/oparl/bodies/0001"
@@ -71,17 +70,6 @@ def _question_lines() -> list[str]:
         full = {"answerable": True, "city": "Karlsruhe", "reference_answer": "", "history": [], **q}
         lines.append(json.dumps(full, ensure_ascii=False))
     return lines
-
-
-class ListSource:
-    name = "list"
-    complete_listing = True
-
-    def __init__(self, docs: list[Document]) -> None:
-        self.docs = docs
-
-    def documents(self, problems: ProblemLog) -> Iterator[Document]:
-        yield from self.docs
 
 
 def _docs(corpus: Path) -> list[Document]:

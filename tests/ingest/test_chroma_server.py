@@ -17,8 +17,9 @@ import pytest
 from assistant.retrieve import Retriever
 from ingest.embed import HashEmbedder
 from ingest.pipeline import Pipeline
+from ingest.sources.memory import ListSource
 from ingest.vectors import ChromaStore, VectorStoreError
-from tests.ingest.test_pipeline import ListSource, _docs
+from tests.ingest.test_pipeline import _docs
 
 
 def _free_port() -> int:

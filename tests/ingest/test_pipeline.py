@@ -12,20 +12,8 @@ from ingest.embed import HashEmbedder
 from ingest.pipeline import Pipeline
 from ingest.records import Document, Page, SourceFile
 from ingest.sources.base import ProblemLog
+from ingest.sources.memory import ListSource
 from ingest.vectors import ChromaStore
-
-
-class ListSource:
-    """A real Source over an in-memory list (documents built from real corpus text)."""
-
-    name = "list"
-    complete_listing = True
-
-    def __init__(self, docs: list[Document]) -> None:
-        self.docs = docs
-
-    def documents(self, problems: ProblemLog) -> Iterator[Document]:
-        yield from self.docs
 
 
 def _docs(corpus: Path, n: int = 6) -> list[Document]:
