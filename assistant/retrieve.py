@@ -24,6 +24,11 @@ TITLE_WEIGHT = 0.3  # bonus for papers whose title matches the question
 RECENCY_WEIGHT = 0.2  # newer papers get up to this share more score (decays over RECENCY_YEARS)
 RECENCY_YEARS = 10
 SUPPORT_WEIGHT = 0.05  # further matching chunks of the same paper add this share of their score
+# paper-level BM25 over each paper's whole text (all chunks as one document), fused with the chunk evidence;
+# long papers (Haushalt, protocols) are normalised more strongly than chunks (b), repeated terms saturate later (k1)
+PAPER_WEIGHT = 3.0  # weight of the max-normalised paper score (chunk evidence counts 1.0)
+PAPER_K1, PAPER_B = 3.0, 0.9
+PAPER_NEW = 10  # best papers by paper score that join the ranking even without a top chunk
 REFERENCE = re.compile(
     r"(?<![\w/])(?:DS\s*)?(\d{4}/\d{3,5}(?:/\d+)?|\d{2}-\d{5}(?:-\d{2})?|\d{1,4}/\d{4}|\d{1,4}/\d{2})(?![\w/])",
     re.IGNORECASE,
@@ -62,6 +67,7 @@ class Retriever:
         self._lock = threading.Lock()
         self.lexical: LexicalIndex | None = None
         self.titles: LexicalIndex | None = None
+        self.papers: LexicalIndex | None = None
         self.bodies: list[str] = []
         self.table: ChunkTable | None = None
         self._ref_docs: dict[str, list[str]] = {}
@@ -101,6 +107,7 @@ class Retriever:
             (m.get("doc_id", str(i)), m.get("doc_id", str(i)), f"{m.get('title', '')} {m.get('paper_type', '')}")
             for i, m in enumerate(doc_meta)
         ) if doc_meta else None
+        papers = lexical.grouped(doc_index, list(docs), PAPER_K1, PAPER_B) if docs else None
         bodies = sorted({m.get("body", "") for m in doc_meta if m.get("body") and m.get("body") != "unbekannt"})
         years = np.array([int(m["date"][:4]) if str(m.get("date", ""))[:4].isdigit() else 0 for m in doc_meta],
                          dtype=np.int32)
@@ -108,6 +115,7 @@ class Retriever:
             self._years = years
             self._newest_year = int(years.max()) if len(years) else 0
             self.titles = titles
+            self.papers = papers
             self.bodies = bodies
             self.lexical = lexical
             self.table = ChunkTable(doc_index, list(docs), doc_meta,
@@ -214,6 +222,7 @@ class Retriever:
             best_lex = max((lex_part.get(r, 0.0) for _s, r in items), default=0.0)
             best_dense = max((dense_part.get(r, 0.0) for _s, r in items), default=0.0)
             doc_scores[d] = max(items[0][0], best_lex + best_dense) + SUPPORT_WEIGHT * sum(s for s, _ in items[1:3])
+        self._paper_evidence(query, doc_scores, by_doc, doc_mask, w_lex)
         # exact Drucksache numbers first, with their Anfrage/Stellungnahme partners
         pinned = self._pinned_docs(query, doc_mask)
         top_score = max(doc_scores.values(), default=0.0)
@@ -252,6 +261,27 @@ class Retriever:
                 self._vectors = False
             self._vectors_checked = now
         return bool(getattr(self, "_vectors", False))
+
+    def _paper_evidence(self, query: str, doc_scores: dict[int, float], by_doc: dict[int, list[tuple[float, int]]],
+                        doc_mask: np.ndarray | None, w_lex: float) -> None:
+        """Add the paper-level BM25 score (whole paper as one text); its best papers join the ranking."""
+        if self.papers is None or not PAPER_WEIGHT or w_lex <= 0:
+            return
+        scores = self.papers.scores(query)
+        if doc_mask is not None:
+            scores = np.where(doc_mask, scores, 0.0)
+        top = float(scores.max()) if len(scores) else 0.0
+        if top <= 0:
+            return
+        weight = w_lex * PAPER_WEIGHT / top
+        for d in doc_scores:
+            doc_scores[d] += weight * float(scores[d])
+        if PAPER_NEW:
+            best = np.argpartition(-scores, min(PAPER_NEW, len(scores) - 1))[:PAPER_NEW]
+            for d in best.tolist():
+                if scores[d] > 0 and d not in doc_scores:
+                    doc_scores[d] = weight * float(scores[d])
+                    by_doc.setdefault(d, [])
 
     def _title_and_body_prior(self, query: str, doc_scores: dict[int, float], by_doc: dict[int, list[tuple[float, int]]],
                               doc_mask: np.ndarray | None) -> None:

@@ -211,6 +211,57 @@ class LexicalIndex:
         tf.data = (idf[tf.indices] * data * (K1 + 1.0) / (data + norm)).astype(np.float32)
         return tf.tocsc()
 
+    def grouped(self, group_of_row: np.ndarray, names: list[str], k1: float = K1, b: float = B) -> LexicalIndex:
+        """A BM25 index with one row per group (e.g. per paper: all its chunks as one text), same terms.
+
+        Built from the stored chunk weights alone: the weight idf*tf*(K1+1)/(tf+n) of a row's rarest-in-row
+        term is taken as tf = 1, which gives the row's length factor n and so every term frequency back
+        (rows whose every term occurs twice or more come out slightly short). Term frequencies and lengths
+        are summed per group and weighted anew with `k1`, `b` and group-level document frequencies.
+        """
+        m = self.matrix
+        n_rows, n_terms = m.shape
+        n_groups = len(names)
+        df = np.diff(m.indptr).astype(np.float32)
+        idf = np.log(1.0 + (n_rows - df + 0.5) / (df + 0.5)).astype(np.float32)
+        step = 1 << 22  # entries per block, bounds the temporary memory
+        # pass 1: per row the largest tf-saturation share x = tf*(K1+1)/(tf+n) <=> smallest tf
+        x_min = np.full(n_rows, K1 + 1.0, dtype=np.float32)
+        col_of = np.repeat(np.arange(n_terms, dtype=np.int32), np.diff(m.indptr))
+        for lo in range(0, m.nnz, step):
+            hi = min(lo + step, m.nnz)
+            np.minimum.at(x_min, m.indices[lo:hi], m.data[lo:hi] / idf[col_of[lo:hi]])
+        norm = (K1 + 1.0) / np.maximum(x_min, 1e-6) - 1.0  # n = K1*(1-B+B*len/avg) with tf = 1
+        rel_len = (norm / K1 - (1.0 - B)) / B  # row length / average row length
+        # pass 2: term frequencies summed per group
+        blocks = []
+        for lo in range(0, m.nnz, step):
+            hi = min(lo + step, m.nnz)
+            rows = m.indices[lo:hi]
+            x = m.data[lo:hi] / idf[col_of[lo:hi]]
+            tf = np.maximum(np.round(norm[rows] * x / np.maximum(K1 + 1.0 - x, 1e-6)), 1.0).astype(np.float32)
+            blocks.append(sparse.coo_matrix((tf, (group_of_row[rows], col_of[lo:hi])),
+                                            shape=(n_groups, n_terms)).tocsr())
+        del col_of
+        tf_matrix = blocks[0] if blocks else sparse.csr_matrix((n_groups, n_terms), dtype=np.float32)
+        for block in blocks[1:]:
+            tf_matrix = tf_matrix + block
+        del blocks
+        lengths = np.bincount(group_of_row, weights=rel_len, minlength=n_groups).astype(np.float32)
+        tf_matrix = tf_matrix.tocsr()
+        tf_matrix.sum_duplicates()
+        n_docs = max(n_groups, 1)
+        avg = float(lengths.mean()) if n_groups else 1.0
+        gdf = np.bincount(tf_matrix.indices, minlength=n_terms).astype(np.float32)
+        gidf = np.log(1.0 + (n_docs - gdf + 0.5) / (gdf + 0.5)).astype(np.float32)
+        row_len = np.repeat(lengths, np.diff(tf_matrix.indptr))
+        data = tf_matrix.data
+        tf_matrix.data = (gidf[tf_matrix.indices] * data * (k1 + 1.0)
+                          / (data + k1 * (1.0 - b + b * row_len / max(avg, 1e-6)))).astype(np.float32)
+        matrix = tf_matrix.tocsc()
+        matrix.indices = matrix.indices.astype(np.int32, copy=False)
+        return LexicalIndex(list(names), list(names), self.terms, matrix, self.analyzer)
+
     def query_terms(self, text: str) -> list[int]:
         return [self.terms[t] for t in dict.fromkeys(self.analyzer.terms(text)) if t in self.terms]
 

@@ -81,3 +81,40 @@ def test_metadata_only_papers_are_findable(index: Path) -> None:
     r = Retriever(index)
     hits = r.search("Landes-Raumordnungsprogramm LROP Stellungnahme der Stadt", k=3)
     assert hits[0].meta["reference"] == "26-29361"
+
+
+def test_paper_level_bm25_equals_an_index_of_whole_papers() -> None:
+    """`grouped` recovers term frequencies from the chunk weights: same scores as indexing each paper's text."""
+    import numpy as np
+
+    from ingest.lexical import LexicalIndex
+
+    chunks = [
+        ("c1", "p1", "Sanierung der Stadthalle Elektrotechnik Vergabe Vergabe"),
+        ("c2", "p1", "Nachtragsauftrag Elektrotechnik Stadthalle Kosten"),
+        ("c3", "p2", "Radweg entlang der Landesstraße Unfälle Unfälle Radweg"),
+        ("c4", "p3", "Kita Bedarfsplanung Versorgungsgrad unter drei Jahren Kita"),
+        ("c5", "p3", "Radweg Kita Stadthalle Haushalt Haushalt Haushalt Zuschuss"),
+    ]
+    chunk_index = LexicalIndex.build(chunks)
+    papers = ["p1", "p2", "p3"]
+    group = np.array([papers.index(doc) for _c, doc, _t in chunks])
+    grouped = chunk_index.grouped(group, papers, k1=2.0, b=0.8)
+    import ingest.lexical as lexical
+
+    k1, b = lexical.K1, lexical.B
+    try:
+        lexical.K1, lexical.B = 2.0, 0.8
+        whole = LexicalIndex.build((p, p, " ".join(t for _c, doc, t in chunks if doc == p)) for p in papers)
+    finally:
+        lexical.K1, lexical.B = k1, b
+    for query in ("Elektrotechnik Stadthalle", "Radweg Unfälle", "Haushalt Kita", "Versorgungsgrad"):
+        assert np.allclose(grouped.scores(query), whole.scores(query), rtol=1e-4), query
+    assert grouped.chunk_ids == papers
+
+
+def test_retriever_has_one_paper_row_per_document(index: Path) -> None:
+    r = Retriever(index)
+    assert r.papers is not None and r.table is not None
+    assert r.papers.chunk_ids == r.table.docs
+    assert r.papers.matrix.shape[0] == len(r.table.docs)
