@@ -8,7 +8,7 @@ from pathlib import Path
 
 import pytest
 
-from assistant.retrieve import Retriever, base_reference, find_references
+from assistant.retrieve import ChunkTable, Retriever, base_reference, find_references, version_base
 from assistant.types import Filters
 from ingest.pipeline import Pipeline
 from ingest.sources.allris import AllrisSource
@@ -118,3 +118,44 @@ def test_retriever_has_one_paper_row_per_document(index: Path) -> None:
     assert r.papers is not None and r.table is not None
     assert r.papers.chunk_ids == r.table.docs
     assert r.papers.matrix.shape[0] == len(r.table.docs)
+
+
+def _bare_retriever(metas: list[dict[str, str]], doc_index: list[int]) -> Retriever:
+    import numpy as np
+
+    r = Retriever.__new__(Retriever)
+    r.table = ChunkTable(np.array(doc_index, dtype=np.int32), [m["doc_id"] for m in metas], list(metas))
+    return r
+
+
+def test_version_base() -> None:
+    assert version_base("2025/0891/1") == "2025/0891"
+    assert version_base("2025/0891") == "2025/0891"
+    assert version_base("25-25182-01") == "25-25182"
+    assert version_base("DHH/2025/4125") == "dhh/2025/4125"
+
+
+def test_named_type_reorders_only_versions_of_one_drucksache() -> None:
+    r = _bare_retriever([
+        {"doc_id": "a", "reference": "2025/0891", "paper_type": "Beschlussvorlage"},
+        {"doc_id": "b", "reference": "2025/0891/1", "paper_type": "Änderungs-/Ergänzungsantrag"},
+        {"doc_id": "c", "reference": "2025/0100", "paper_type": "Beschlussvorlage"},
+    ], [0, 1, 2])
+    scores = {0: 3.0, 1: 2.0, 2: 2.5}
+    r._prefer_named_type("Was ist aus dem Änderungsantrag zur Zweitwohnungsteuer geworden?", scores, set())
+    assert scores == {0: 2.0, 1: 3.0, 2: 2.5}
+    scores = {0: 3.0, 1: 2.0, 2: 2.5}
+    r._prefer_named_type("Was ist aus der Zweitwohnungsteuer geworden?", scores, set())
+    assert scores == {0: 3.0, 1: 2.0, 2: 2.5}
+    r._prefer_named_type("Was ist aus dem Änderungsantrag geworden?", scores, {0})  # pinned papers stay
+    assert scores == {0: 3.0, 1: 2.0, 2: 2.5}
+
+
+def test_sparse_dense_only_breaks_near_ties_among_the_best() -> None:
+    import assistant.retrieve as retrieve
+
+    r = _bare_retriever([{"doc_id": d} for d in "abc"], [0, 0, 1, 2])
+    scores = {0: 2.0, 1: 1.95, 2: 1.0}
+    r._dense_tiebreak(scores, {3: 1.0, 2: 0.9}, set())  # rows 2, 3: overview chunks of b and c
+    assert scores[1] > scores[0] > scores[2]
+    assert scores[1] - 1.95 <= retrieve.RERANK_W * 2.0 + 1e-9
