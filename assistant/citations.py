@@ -11,7 +11,7 @@ from ingest.lexical import Analyzer
 
 _ABBREVIATIONS = frozenset(
     "nr ca bzw vgl gem abs art dr prof st str tel mio mrd tsd usw etc inkl zzgl ggf evtl bzgl lt sog ziff anl "
-    "s top ds b a h r ä u jan feb febr aug sept okt nov dez v i d o z hr fr fa inh bspw insb abt stv".split()
+    "s top ds b a h r ä u jan feb febr aug sept okt nov dez v i d o z hr fr fa inh bspw insb abt stv co".split()
 )
 _CANDIDATE = re.compile(r"(?<=[.!?])\s+(?=[A-ZÄÖÜ„\"(\[])")
 _MARKER = re.compile(r"\s*\[(\d+(?:\s*,\s*\d+)*)\]")

@@ -430,8 +430,8 @@ def _answer_hits(assistant: Any, query: str, title: str, excluded: HitPredicate,
 
 
 def _extractive(assistant: Any, query: str, hits: list[Hit]) -> tuple[list[Sentence], list[Citation], float]:
-    text, sentences, citations, best = extractive_answer(query, hits, assistant.idf, max_sentences=3,
-                                                      boilerplate=assistant.retriever.boilerplate)
+    extract = extractive_answer(query, hits, assistant.idf, max_sentences=3, boilerplate=assistant.retriever.boilerplate)
+    sentences, citations, best = extract.sentences, extract.citations, extract.best
     keep = [s for s in sentences if not s.text.rstrip().endswith("?")]
     used = {n for s in keep for n in s.citations}
     citations = [c for c in citations if c.n in used]

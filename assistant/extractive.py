@@ -13,7 +13,9 @@ from __future__ import annotations
 import math
 import re
 from dataclasses import dataclass, field
-from typing import Any
+from typing import Any, NamedTuple
+
+import Stemmer
 
 from assistant.citations import citation_from_hit, content_terms, normalise, split_sentences
 from assistant.types import Citation, Hit, Sentence
@@ -52,6 +54,29 @@ QUESTION_LIKE = re.compile(
     re.I,
 )
 
+# what kind of value the question asks for (the "slot" an answer sentence must fill)
+MONEY_Q = re.compile(
+    r"\b(was|wie viel|wieviel)\s+(kostet|kosten|geld)\b|\b(welche|mit welchen)\s+kosten\b|\bwie\s+(hoch|teuer)\b.*\b(kosten\w*|"
+    r"gebühr\w*|preis\w*|umsatz\w*|defizit\w*|betrag|summe|zuschuss\w*|förder\w*|\w*zuwendung\w*|ausgaben|einnahmen|budget\w*|"
+    r"schäden|schaden\w*|verschuldung|miete\w*|gehalt|vergütung)\b|\bwie viel\b.*\b(euro|spar\w*|verdien\w*|umsatz)\b", re.I)
+COUNT_Q = re.compile(r"\bwie\s+(viel|viele|hoch|oft|lange|groß|gross|stark|teuer)\b|\bwieviele?\b|\banzahl\b", re.I)
+WHEN_Q = re.compile(r"\b(wann|bis wann|ab wann|seit wann|zu welchem zeitpunkt|bis zu welchem)\b", re.I)
+MONEY_S = re.compile(r"\d[\d.,]*\s*(?:€|euro\b|eur\b|mio\b|mio\.|millionen|mrd|milliarden|tsd|t€|teur)|€\s*\d", re.I)
+_NOT_A_COUNT = re.compile(
+    r"§+\s*\d+\w*(?:\s*(?:abs\.|absatz)\s*\d+)?|\b\d{1,2}\.\s?\d{1,2}\.(?:\d{2,4})?|\b\d{1,2}\.\s?(?:Januar|Februar|März|April|Mai|Juni|Juli|"
+    r"August|September|Oktober|November|Dezember)\b|\b(?:19|20)\d\d\b|\b(?:Nr|Nummer|TOP|Punkt|Drucksache|Vorlage|Seite|Anlage)\.?\s*\d[\d/.-]*"
+    r"|\b\d{4}/\d{3,5}\b|\b\d{2}-\d{5}(?:-\d{2})?\b|(?-i:\b[A-Z]{1,3}\s?\d+\b)", re.I)
+COUNT_WORD = re.compile(r"\b(zwei|drei|vier|fünf|sechs|sieben|acht|neun|zehn|elf|zwölf|zwanzig|dreißig|hundert|tausend|"
+                        r"dutzend|einzige[rn]?|keine[rn]?|kein)\b", re.I)
+COMPANY_Q = re.compile(r"\bwelche[rsmn]?\s+(firma|firmen|unternehmen|agentur|büro|dienstleister|auftragnehmer|anbieter)\b", re.I)
+COMPANY_S = re.compile(r"\b(GmbH|AG|KG|mbH|GbR|SE|e\.\s?K\.|Inh\.)(?!\w)|\b(Firma|Agentur|Büro|Ingenieurbüro):?\s+[A-ZÄÖÜ0-9„\"]")
+HOW_HIGH_Q = re.compile(r"\bwie\s+hoch\b", re.I)
+UNIT_S = re.compile(r"\d[\d.,]*\s*(?:%|prozent|v\.\s?h\.|prozentpunkte|punkte|m²|qm|km|meter|tonnen|kwh|mwh|stunden|tage)", re.I)
+COUNT_ANY_TOPICAL = 0.2  # "Wie viele X": a number not followed by X needs this much topical support
+SLOT_WINDOW = 12  # the slot-filling sentence must be among this many best candidates
+SLOT_MIN_TOPICAL = 0.1  # ... and cover (or follow a sentence covering) this share of the question's topic
+SLOT_YEAR_SCOPE = "conflict"  # a filler that names years must name the asked one ("sentence": it or the one before must)
+
 _LIST_MARK = re.compile(r"^(?:[-•▪●–]\s*)+")
 _GENERIC = frozenset(content_terms("Stadt Karlsruhe Braunschweig Oberbürgermeister Drucksache Vorlage Anfrage Stellungnahme Datum Seite"))
 _LABEL = re.compile(r"\b[A-ZÄÖÜ][\w.\-]*\s?:(?=\s)")
@@ -73,6 +98,9 @@ DATE_BONUS = 0.5
 OUTCOME_BONUS = 2.0
 ANSWER_FILE = 1.3
 REQUEST_FILE_FACTOR = 0.7
+NOVELTY_FLOOR = 0.5  # share of its score a sentence keeps when all its question terms are already covered
+NOVELTY_POOL = 60  # greedy selection looks at this many best candidates
+MAX_SENTENCES = 5  # sentences in an answer
 
 
 def _reference_terms(text: str) -> set[str]:
@@ -90,10 +118,13 @@ class Candidate:
     coverage: float
     position: int = 0
     terms: set[str] = field(default_factory=set)
+    topical: float = 0.0  # question-term coverage of the sentence plus what it inherits from its neighbours
+    previous: str = ""  # the sentence before it in its chunk
 
 
 def _weights(terms: set[str], idf: IdfLookup) -> dict[str, float]:
-    return {t: idf.get(t, 1.0) for t in terms}
+    """term -> idf, in sorted order so that sums (and ties) do not depend on set iteration order."""
+    return {t: idf.get(t, 1.0) for t in sorted(terms)}
 
 
 def question_terms(question: str) -> set[str]:
@@ -125,6 +156,70 @@ def is_question_like(sentence: str, section: str = "") -> bool:
     return bool(QUESTION_LIKE.match(s)) and not re.search(r"\b(wird|werden|wurde|wurden|ist|sind|hat|haben)\s*[.:]?$", s) and len(s) < 400
 
 
+def answer_slot(question: str) -> str | None:
+    """The kind of value the question asks for: "money", "amount" (a number with a unit), "count", "date",
+    "company" or None (a fact, a reason, a list)."""
+    if COMPANY_Q.search(question):
+        return "company"
+    if MONEY_Q.search(question):
+        return "money"
+    if HOW_HIGH_Q.search(question):
+        return "amount"
+    if COUNT_Q.search(question):
+        return "count"
+    if WHEN_Q.search(question):
+        return "date"
+    return None
+
+
+def fills_slot(slot: str | None, sentence: str, noun: str | None = None) -> bool:
+    """Whether a sentence carries the kind of value `answer_slot` asked for (a count of `noun`, if given)."""
+    if slot is None:
+        return True
+    if slot == "money":
+        return bool(MONEY_S.search(sentence))
+    if slot == "amount":
+        return bool(MONEY_S.search(sentence) or UNIT_S.search(sentence))
+    if slot == "date":
+        return bool(HAS_DATE.search(sentence))
+    if slot == "company":
+        return bool(COMPANY_S.search(sentence))
+    rest = _NOT_A_COUNT.sub(" ", sentence)  # years, dates, paragraphs and paper numbers count nothing
+    if noun and counts_noun(rest, noun):
+        return True
+    return bool(re.search(r"\d", rest) or COUNT_WORD.search(rest))
+
+
+_STEMMER = Stemmer.Stemmer("german")
+_COUNT_TOKEN = re.compile(r"\d[\d.,]*|[^\W\d_][\w*]*", re.UNICODE)
+
+
+def counted_noun(question: str) -> str | None:
+    """The noun a "Wie viele …?" question counts, stemmed ("Wie viele hitzebedingte Todesfälle" -> "todesfall")."""
+    m = re.search(r"\b(?i:wie\s*viele)\s+(?:[a-zäöüß][\w\-]*\s+){0,2}?([A-ZÄÖÜ][\w\-]*)", question)
+    if not m:
+        return None
+    word = m.group(1).split("-")[-1].lower()
+    return _STEMMER.stemWord(word) if len(word) >= 4 else None
+
+
+def _same_noun(stem: str, noun: str) -> bool:
+    """Compound-tolerant: "beutel" ~ "hundekotbeutel", "mietwohnung" ~ "wohnung" (the head noun is last)."""
+    short, long_ = sorted((stem, noun), key=len)
+    return len(short) >= 4 and long_.endswith(short)
+
+
+def counts_noun(sentence: str, noun: str) -> bool:
+    """A number (or number word) followed within four words by the counted noun: "insgesamt 24 Stationen"."""
+    tokens = _COUNT_TOKEN.findall(sentence)
+    for i, tok in enumerate(tokens):
+        if tok[0].isdigit() or COUNT_WORD.fullmatch(tok):
+            for nxt in tokens[i + 1:i + 5]:
+                if not nxt[0].isdigit() and _same_noun(_STEMMER.stemWord(nxt.split("*")[0].lower()), noun):
+                    return True
+    return False
+
+
 def _paper_ranks(hits: list[Hit]) -> list[int]:
     order: dict[str, int] = {}
     return [order.setdefault(h.doc_id, len(order)) for h in hits]
@@ -136,8 +231,8 @@ def score_sentences(question: str, hits: list[Hit], idf: IdfLookup, boilerplate:
 
     Sentences in `boilerplate` (lines recurring across many papers of the corpus) are never candidates.
     """
-    q_terms = question_terms(question)
     terms_of_text = content_terms
+    q_terms = question_terms(question)
     weights = _weights(q_terms, idf)
     total = sum(weights.values()) or 1.0
     summary_mode = not q_terms  # "Was steht in 2024/0015?": summarise the named paper
@@ -197,9 +292,10 @@ def score_sentences(question: str, hits: list[Hit], idf: IdfLookup, boilerplate:
             score += boost * 0.4
             if question_like:
                 score *= QUESTION_PENALTY  # the Anfrage's own question restates, it does not answer
-            elif not overview and not wants_outcome and is_form_like(sentence) and not (wants_amount and HAS_NUMBER.search(sentence)):
+            elif not overview and not wants_outcome and is_form_like(sentence) and not (wants_amount and HAS_AMOUNT.search(sentence)):
                 score *= FORM_PENALTY
-            out.append(Candidate(i, sentence, score * prior, coverage, position, terms))
+            out.append(Candidate(i, sentence, score * prior, coverage, position, terms, own + inherited,
+                                 parts[position - 1] if position else ""))
     out.sort(key=lambda c: -c.score)
     return out
 
@@ -213,7 +309,7 @@ def topic_coverage(question: str, hits: list[Hit], idf: IdfLookup, top: int = 3)
     found: set[str] = set()
     for hit in hits[:top]:
         found |= content_terms(hit.text + " " + str(hit.meta.get("title", ""))) & q_terms
-    return sum(weights[t] for t in found) / (sum(weights.values()) or 1.0)
+    return sum(weights[t] for t in sorted(found)) / (sum(weights.values()) or 1.0)
 
 
 def context_hits(retriever: Any, query: str, hits: list[Hit], limit: int = CONTEXT_CHUNKS) -> list[Hit]:
@@ -254,7 +350,7 @@ def paper_coverage(question: str, hits: list[Hit], idf: IdfLookup) -> float:
     for hit in hits:
         if hit.doc_id == hits[0].doc_id:
             found |= content_terms(hit.text + " " + str(hit.meta.get("title", ""))) & q_terms
-    return sum(weights[t] for t in found) / (sum(weights.values()) or 1.0)
+    return sum(weights[t] for t in sorted(found)) / (sum(weights.values()) or 1.0)
 
 
 def answer_confidence(question: str, hits: list[Hit], pool: list[Hit], idf: IdfLookup) -> float:
@@ -276,13 +372,31 @@ def missing_years(question: str, answer: str) -> set[str]:
     return {y for y in YEAR.findall(question) if y not in answer}
 
 
-def choose(candidates: list[Candidate], max_sentences: int = 5) -> list[Candidate]:
-    """The best candidates: no near-duplicates, at most PER_HIT per chunk, none far below the best."""
+def choose(candidates: list[Candidate], max_sentences: int = 5, weights: dict[str, float] | None = None) -> list[Candidate]:
+    """The best candidates: no near-duplicates, at most PER_HIT per chunk, none far below the best.
+
+    With the question's term `weights`, selection is greedy over coverage: a candidate whose question
+    terms are already covered by chosen sentences counts less (NOVELTY_FLOOR), so the second part of
+    "Wie oft …, und wie entwickelt sich die Nachfrage?" gets its own sentence.
+    """
     chosen: list[Candidate] = []
     per_hit: dict[int, int] = {}
-    for cand in candidates:
-        if len(chosen) >= max_sentences:
-            break
+    covered: set[str] = set()
+    pool = list(candidates[:NOVELTY_POOL]) if weights else list(candidates)
+
+    def adjusted(cand: Candidate) -> float:
+        if not weights or not chosen:
+            return cand.score
+        own = {t: w for t, w in weights.items() if t in cand.terms}
+        total = sum(own.values())
+        if total <= 0:
+            return cand.score * NOVELTY_FLOOR  # no question term: it adds no coverage
+        new = sum(w for t, w in own.items() if t not in covered) / total
+        return cand.score * (NOVELTY_FLOOR + (1.0 - NOVELTY_FLOOR) * new)
+
+    while pool and len(chosen) < max_sentences:
+        best_i = max(range(len(pool)), key=lambda i: adjusted(pool[i])) if weights else 0
+        cand = pool.pop(best_i)
         if chosen and cand.score < RELATIVE_CUTOFF * chosen[0].score:
             break
         if any(len(cand.terms & c.terms) / max(1, len(cand.terms | c.terms)) > 0.6 for c in chosen):
@@ -290,17 +404,78 @@ def choose(candidates: list[Candidate], max_sentences: int = 5) -> list[Candidat
         if per_hit.get(cand.hit_index, 0) >= PER_HIT:
             continue
         chosen.append(cand)
+        covered |= cand.terms
         per_hit[cand.hit_index] = per_hit.get(cand.hit_index, 0) + 1
     return chosen
 
 
-def extractive_answer(question: str, hits: list[Hit], idf: IdfLookup, max_sentences: int = 5,
-                      boilerplate: Boilerplate | None = None) -> tuple[str, list[Sentence], list[Citation], float]:
-    """(answer text, sentences, citations, best sentence coverage) built from verbatim source sentences."""
+class Extract(NamedTuple):
+    """An extractive answer: text with [n] markers, its sentences and citations, and how well it answers."""
+
+    text: str
+    sentences: list[Sentence]
+    citations: list[Citation]
+    best: float  # best topic coverage of the first two sentences
+    slot_filled: bool | None = None  # the asked kind of value (amount, date) was found; None: nothing specific asked
+
+
+def _question_years(question: str) -> set[str]:
+    from assistant.retrieve import find_references
+
+    for ref in find_references(question):
+        question = question.replace(ref, " ")
+    return set(YEAR.findall(question))
+
+
+def answers_slot(slot: str, cand: Candidate, years: set[str], chunk_text: str = "", noun: str | None = None) -> bool:
+    """A candidate that gives the asked value about the asked topic (and the asked year, if one is named)."""
+    if not fills_slot(slot, cand.sentence, noun) or cand.topical < SLOT_MIN_TOPICAL:
+        return False
+    if noun and cand.topical < COUNT_ANY_TOPICAL and not counts_noun(_NOT_A_COUNT.sub(" ", cand.sentence), noun):
+        return False  # a number that does not count the asked thing must at least be about the topic
+    if is_form_like(cand.sentence) and slot != "company":
+        return False  # "Ortschaftsrat Grötzingen 24.04.2024 8 Ö Entscheidung" holds numbers, not an answer
+    if SLOT_YEAR_SCOPE == "none" or not years:
+        return True
+    if SLOT_YEAR_SCOPE == "conflict":  # "im Jahr 2024 70.000 Beutel" does not answer for 2025
+        named = set(YEAR.findall(cand.sentence))
+        return not named or bool(named & years)
+    context = cand.previous + " " + cand.sentence if SLOT_YEAR_SCOPE == "sentence" else chunk_text
+    return all(y in context for y in years)
+
+
+def fill_slot(question: str, candidates: list[Candidate], chosen: list[Candidate], max_sentences: int,
+              hits: list[Hit]) -> tuple[list[Candidate], bool | None]:
+    """Make sure the answer holds a sentence with the asked kind of value (an amount for "Wie viel kostet …?").
+
+    The best sentence among the SLOT_WINDOW best candidates that carries such a value about the
+    question's topic (and year) joins the answer right after the best sentence; when there is none,
+    the retrieved text most likely does not answer (returned as False).
+    """
+    slot = answer_slot(question)
+    if slot is None:
+        return chosen, None
+    years = _question_years(question)
+    noun = counted_noun(question) if slot == "count" else None
+    if any(answers_slot(slot, c, years, hits[c.hit_index].text, noun) for c in chosen[:2]):
+        return chosen, True
+    filler = next((c for c in candidates[:SLOT_WINDOW] if answers_slot(slot, c, years, hits[c.hit_index].text, noun)),
+                  None)
+    if filler is None:
+        return chosen, False
+    rest = [c for c in chosen[1:] if c is not filler]
+    return ([*chosen[:1], filler, *rest])[:max_sentences], True
+
+
+def extractive_answer(question: str, hits: list[Hit], idf: IdfLookup, max_sentences: int | None = None,
+                      boilerplate: Boilerplate | None = None) -> Extract:
+    """The answer built from verbatim source sentences (see `Extract`); MAX_SENTENCES unless given."""
+    max_sentences = max_sentences or MAX_SENTENCES
     candidates = score_sentences(question, hits, idf, boilerplate)
     if LIST_Q.search(question):
         return _paper_list(candidates, hits, max_sentences)
-    chosen = choose(candidates, max_sentences)
+    weights = _weights(question_terms(question), idf) if NOVELTY_FLOOR < 1.0 else None
+    chosen, slot_filled = fill_slot(question, candidates, choose(candidates, max_sentences, weights), max_sentences, hits)
     best = max((c.coverage for c in chosen[:2]), default=0.0)
     # grouped by chunk (best chunk first), in reading order within a chunk
     first_seen: dict[int, int] = {}
@@ -316,7 +491,7 @@ def extractive_answer(question: str, hits: list[Hit], idf: IdfLookup, max_senten
         sentences.append(Sentence(normalise(cand.sentence), (n,), True, 1.0))
     citations = [citation_from_hit(n, hits[i], " … ".join(quotes[i])[:600]) for i, n in numbering.items()]
     text = "\n".join(f"- {s.text} [{s.citations[0]}]" for s in sentences)
-    return text, sentences, citations, best
+    return Extract(text, sentences, citations, best, slot_filled)
 
 
 def paper_label(hit: Hit) -> str:
@@ -329,8 +504,7 @@ def paper_label(hit: Hit) -> str:
     return f"{head} „{title}“".strip() if title else head
 
 
-def _paper_list(candidates: list[Candidate], hits: list[Hit], max_papers: int
-                ) -> tuple[str, list[Sentence], list[Citation], float]:
+def _paper_list(candidates: list[Candidate], hits: list[Hit], max_papers: int) -> Extract:
     """One line per paper (best papers first): its label and its best sentence."""
     best_of: dict[str, Candidate] = {}
     for cand in candidates:  # sorted best first
@@ -346,7 +520,7 @@ def _paper_list(candidates: list[Candidate], hits: list[Hit], max_papers: int
         citations.append(citation_from_hit(n, hit, cand.sentence[:600]))
     text = "\n".join(f"- {s.text} [{s.citations[0]}]" for s in sentences)
     best = max((c.coverage for c in chosen), default=0.0)
-    return text, sentences, citations, best
+    return Extract(text, sentences, citations, best)
 
 
 class IdfLookup:

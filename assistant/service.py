@@ -116,7 +116,8 @@ class Assistant:
         t_start = time.perf_counter()
         if self.retriever.empty:
             yield EMPTY_INDEX
-            yield Answer(question=question, text=EMPTY_INDEX, refused=True, mode=mode, timings={"total": 0.0})
+            yield Answer(question=question, text=EMPTY_INDEX, refused=True, mode=mode, timings={"total": 0.0},
+                         refusal_reason="empty_index")
             return
         query = rewrite_followup(question, history)
         t0 = time.perf_counter()
@@ -131,8 +132,8 @@ class Assistant:
         t0 = time.perf_counter()
         context = context_hits(self.retriever, query, hits)
         pool = hits + context
-        text, sentences, citations, _best = extractive_answer(query, pool, self.idf,
-                                                           boilerplate=self.retriever.boilerplate)
+        extract = extractive_answer(query, pool, self.idf, boilerplate=self.retriever.boilerplate)
+        text, sentences, citations = extract.text, extract.sentences, extract.citations
         cited = {c.chunk_id for c in citations}
         common["retrieved"] = retrieved + tuple(_retrieved_entry(h) for h in context if h.chunk_id in cited)
         confidence = answer_confidence(query, hits, pool, self.idf)
@@ -142,10 +143,20 @@ class Assistant:
         calibrated = getattr(self.retriever.embedder, "space", "") == "multilingual-e5-small"
         weak_dense = (retrieval != "bm25" and calibrated and self.retriever.dense_ready()
                       and dense_best < self.settings.min_dense_similarity)
-        if not citations or (not self._pinned(query, hits) and
-                             (confidence < self.settings.refusal_threshold or weak_dense
-                              or missing_years(question, text))):
-            yield from self._refuse(hits, timings, t_start, common)
+        reason = None
+        if not citations:
+            reason = "no_sources"
+        elif not self._pinned(query, hits):
+            if confidence < self.settings.refusal_threshold:
+                reason = "low_coverage"
+            elif weak_dense:
+                reason = "far_from_question"
+            elif extract.slot_filled is False:
+                reason = "value_missing"
+            elif missing_years(question, text):
+                reason = "year_missing"
+        if reason is not None:
+            yield from self._refuse(hits, timings, t_start, common, reason)
             return
         timings["total"] = time.perf_counter() - t_start
         yield text
@@ -157,7 +168,8 @@ class Assistant:
         refs = find_references(query)
         return bool(refs) and any(h.meta.get("reference") in refs for h in hits[:2])
 
-    def _refuse(self, hits: list[Hit], timings: dict[str, float], t_start: float, common: dict[str, Any]) -> Iterator[str | Answer]:
+    def _refuse(self, hits: list[Hit], timings: dict[str, float], t_start: float, common: dict[str, Any],
+                reason: str) -> Iterator[str | Answer]:
         maybe: list[Citation] = []
         seen: set[str] = set()
         for h in hits:
@@ -168,7 +180,8 @@ class Assistant:
                 break
         timings["total"] = time.perf_counter() - t_start
         yield REFUSAL
-        yield Answer(text=REFUSAL, refused=True, maybe_relevant=tuple(maybe), timings=timings, **common)
+        yield Answer(text=REFUSAL, refused=True, maybe_relevant=tuple(maybe), timings=timings, refusal_reason=reason,
+                     **common)
 
     # --- generative ----------------------------------------------------------------------------
     def chat_model(self) -> Any:
@@ -184,7 +197,7 @@ class Assistant:
 
         coverage = topic_coverage(query, hits, self.idf)
         if not hits or coverage < self.settings.refusal_threshold * 0.8:
-            yield from self._refuse(hits, timings, t_start, common)
+            yield from self._refuse(hits, timings, t_start, common, "low_coverage" if hits else "no_sources")
             return
         sources = hits[: min(len(hits), 6)]
         messages = build_messages(question, sources, history)
@@ -219,7 +232,7 @@ class Assistant:
         refused = not citations or bool(re.search(r"beantworten (diese|die) Frage nicht|keine Angaben", raw, re.I)) and not citations
         timings["total"] = time.perf_counter() - t_start
         if refused:
-            yield from self._refuse(hits, timings, t_start, common)
+            yield from self._refuse(hits, timings, t_start, common, "model_refused" if not citations else "no_sources")
             return
         yield Answer(text=text, citations=tuple(citations), sentences=tuple(sentences), timings=timings,
                      usage=usage, **common)

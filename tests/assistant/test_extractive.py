@@ -48,7 +48,7 @@ def hit(text: str, doc: str = "d1", chunk: str = "c1", **meta: Any) -> Hit:
 
 def test_answer_after_a_restated_question_is_chosen_and_the_question_is_not() -> None:
     question = "Wie oft hat das Kinderbüro den Bücherkoffer verliehen, und wie entwickelt sich die Nachfrage?"
-    text, sentences, citations, _best = extractive_answer(question, [hit(KOFFER)], IDF)
+    text, sentences, citations, *_ = extractive_answer(question, [hit(KOFFER)], IDF)
     assert "15-mal verliehen" in text
     assert "rückläufig" in text  # the short follow-up sentence inherits its neighbour's score
     assert not any(s.text.endswith("?") for s in sentences)
@@ -105,7 +105,7 @@ def test_list_question_names_each_paper() -> None:
                 reference="2024/0919", title="Verlängerung der Turmbergbahn", paper_type="Beschlussvorlage"),
             hit("Für die Turmbergbahn läuft das Planfeststellungsverfahren.", doc="b", chunk="b",
                 reference="2023/0123", title="Turmbergbahn Sachstand", paper_type="Informationsvorlage")]
-    text, sentences, citations, _ = extractive_answer("Welche Vorlagen gab es zur Turmbergbahn?", hits, IDF)
+    text, sentences, citations, *_ = extractive_answer("Welche Vorlagen gab es zur Turmbergbahn?", hits, IDF)
     assert "2024/0919" in text and "2023/0123" in text and "Planfeststellungsverfahren" in text
     assert len(sentences) == 2 and [c.n for c in citations] == [1, 2]
 
@@ -132,3 +132,71 @@ def test_followup_rewriting() -> None:
     assert "Kurzzeitpflegeplätze" in rewritten and "2040" in rewritten
     assert rewrite_followup("Was kostet die Sanierung der Weiherfeldbrücke in Karlsruhe?", history) == \
         "Was kostet die Sanierung der Weiherfeldbrücke in Karlsruhe?"
+
+
+# --- the asked kind of value ("slot") ------------------------------------------------------------
+LIVESTREAM = (
+    "Die Verwaltung plant, die öffentlichen Sitzungen des Gemeinderates ab 2026 live zu übertragen. "
+    "Die Übertragung übernimmt eine externe Agentur, die die Technik im Bürgersaal betreibt. "
+    "Hierfür werden jährliche Kosten in Höhe von ca. 20.000 Euro sowie einmalige Investitionskosten "
+    "in Höhe von ca. 5.000 Euro bereitgestellt."
+)
+
+
+def test_answer_slot_kinds() -> None:
+    from assistant.extractive import answer_slot
+
+    assert answer_slot("Was kostet die Live-Übertragung der Gemeinderatssitzungen?") == "money"
+    assert answer_slot("Wie hoch ist der Frauenanteil bei der Berufsfeuerwehr?") == "amount"
+    assert answer_slot("Wie viele Stolpersteine liegen in Karlsruhe?") == "count"
+    assert answer_slot("Bis wann läuft der Vertrag für das Mietradsystem?") == "date"
+    assert answer_slot("Welche Agentur wurde mit dem Livestream beauftragt?") == "company"
+    assert answer_slot("Warum wird der Bolzplatz nicht gebaut?") is None
+
+
+def test_fills_slot_ignores_years_dates_paragraphs_and_paper_numbers() -> None:
+    from assistant.extractive import fills_slot
+
+    assert not fills_slot("count", "Nach § 53 JWMG gilt dies seit dem 1. April 2024 (Vorlage Nr. 2024/0123).")
+    assert fills_slot("count", "In Grötzingen befinden sich insgesamt 24 Stationen.")
+    assert fills_slot("money", "Die Kosten betragen 20.000 Euro im Jahr.")
+    assert not fills_slot("money", "Die Kosten werden im Jahr 2026 geprüft.")
+    assert fills_slot("amount", "Der Anteil liegt bei 17,5 %.")
+    assert fills_slot("company", "Den Auftrag erhält die Firma Oettinger GmbH, Malsch.")
+    assert not fills_slot("company", "Den Auftrag erhält eine externe Agentur.")
+
+
+def test_counted_noun_matches_compounds_and_heads() -> None:
+    from assistant.extractive import counted_noun, counts_noun
+
+    assert counted_noun("Wie viele hitzebedingte Todesfälle gab es 2024?") == "todesfall"
+    stations = counted_noun("Wie viele Ausgabestationen für Hundekotbeutel gibt es?")
+    assert counts_noun("In Grötzingen befinden sich insgesamt 24 Stationen.", stations)
+    assert not counts_noun("Die Ortsverwaltung hat 70.000 Beutel ausgegeben.", stations)
+
+
+def test_asked_amount_joins_the_answer_even_below_the_best_sentences() -> None:
+    question = "Mit welchen Kosten rechnet die Verwaltung für die Live-Übertragung der Gemeinderatssitzungen?"
+    result = extractive_answer(question, [hit(LIVESTREAM, title="Live-Übertragung Gemeinderat")], IDF, max_sentences=1)
+    assert result.slot_filled is True
+    assert "20.000 Euro" in result.text  # one sentence allowed: the slot filler still gets in, after the best one
+
+
+def test_missing_asked_value_is_reported_not_invented() -> None:
+    question = "Welche Agentur wurde mit der Live-Übertragung der Gemeinderatssitzungen beauftragt?"
+    result = extractive_answer(question, [hit(LIVESTREAM, title="Live-Übertragung Gemeinderat")], IDF)
+    assert result.slot_filled is False  # "eine externe Agentur" names none: the service refuses
+    year_q = "Wie viele Beutel hat die Ortsverwaltung im Jahr 2025 ausgegeben?"
+    old = hit("Die Ortsverwaltung hat im Jahr 2024 insgesamt 70.000 Beutel ausgegeben.", title="Hundekotbeutel")
+    assert extractive_answer(year_q, [old], IDF).slot_filled is False  # a count for 2024 does not answer 2025
+
+
+def test_second_part_of_a_question_gets_its_own_sentence() -> None:
+    from assistant.extractive import _weights, choose, question_terms
+
+    question = "Wie oft hat das Kinderbüro den Bücherkoffer verliehen, und wie entwickelt sich die Nachfrage?"
+    cands = score_sentences(question, [hit(KOFFER)], IDF)
+    plain = choose(cands, 3)
+    greedy = choose(cands, 3, _weights(question_terms(question), IDF))
+    assert not any("rückläufig" in c.sentence for c in plain)  # by score alone, two topic sentences win
+    assert any("rückläufig" in c.sentence for c in greedy)  # covering "Nachfrage" is worth more
