@@ -158,8 +158,10 @@ def build_parser() -> argparse.ArgumentParser:
     _add_index(p)
     p.add_argument("--no-embed", action="store_true", help="nur Katalog und BM25, keine Vektoren")
     p.add_argument("--embed-limit", type=int, help="höchstens so viele Abschnitte einbetten (Rest beim nächsten Lauf)")
-    p.add_argument("--embed-scope", choices=["all", "overview"], default="all",
-                   help="overview: nur einen Übersichtsabschnitt je Vorlage einbetten (für sehr große Archive)")
+    p.add_argument("--embed-scope", choices=["all", "lead", "overview"], default="all",
+                   help="overview: nur einen Übersichtsabschnitt je Vorlage einbetten (für sehr große Archive); "
+                   "lead: Übersicht plus die ersten Abschnitte des Texts (Kurzfassung); "
+                   "ein späterer größerer Umfang bettet nur das Fehlende ein")
     p.add_argument("--since", help="nur Vorlagen ab diesem Datum bzw. OParl modified_since (ISO)")
     p.add_argument("--max-papers", type=int, help="OParl-API: höchstens so viele Vorlagen")
     p.add_argument("--no-ocr", action="store_true", help="keine Texterkennung für Bild-PDFs")

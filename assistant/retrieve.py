@@ -17,6 +17,7 @@ from assistant.types import Filters, Hit
 from ingest.boilerplate import Boilerplate
 from ingest.catalog import Catalog
 from ingest.lexical import LexicalIndex
+from ingest.pipeline import LEAD_CHUNKS
 
 # Fusion and ranking constants, measured on eval/questions.jsonl (see the issue notes)
 LEXICAL_WEIGHT = 0.7  # hybrid: weight of the max-normalised BM25 score against the dense similarity
@@ -33,6 +34,8 @@ PAPER_NEW = 10  # best papers by paper score that join the ranking even without 
 # then only breaks near-ties among the best papers instead of adding evidence of its own (archive gold-first
 # 0.819 -> 0.842 hybrid; as added evidence at any weight it was 0.80-0.83)
 SPARSE_COVERAGE = 0.5  # share of chunks with a vector below which dense counts as sparse
+# ... unless this share of the papers' lead chunks (overview + first body chunks, `--embed-scope lead`)
+# has vectors: dense then sees body text and takes its full part in the fusion
 RERANK_K = 10  # sparse dense: the best papers whose order the overview similarity may change
 RERANK_W = 0.05  # ... by up to this share of the best paper's score
 # a paper type named in the question ("der Änderungsantrag zu ...", "welche Anfragen ...")
@@ -92,12 +95,16 @@ class Retriever:
         self.table: ChunkTable | None = None
         self._ref_docs: dict[str, list[str]] = {}
         self._coverage = 1.0
+        self._lead_coverage = 1.0
+        self._lead_chunks = 0
         self.reload()
 
     # --- loading -----------------------------------------------------------------------------
     def reload(self) -> None:
         """(Re)load the lexical index and the metadata table (after an ingest)."""
         folder = self.index_dir / "lexical"
+        self._lead_chunks = self.catalog.db.execute(
+            "SELECT COUNT(*) FROM chunks WHERE position <= ?", (LEAD_CHUNKS,)).fetchone()[0]
         self.boilerplate = Boilerplate.load(folder)  # lines recurring across many papers (empty if none)
         if not LexicalIndex.exists(folder):
             self.lexical, self.table = None, None
@@ -204,8 +211,8 @@ class Retriever:
         use_dense = mode in {"hybrid", "dense"} and self.embedder is not None and self.store is not None \
             and self._has_vectors()
         w_lex = 1.0 if mode == "bm25" or not use_dense else (0.0 if mode == "dense" else LEXICAL_WEIGHT)
-        # few chunks with vectors (hybrid): dense only reorders the best papers (`_dense_tiebreak`)
-        sparse = use_dense and w_lex > 0 and self._coverage < SPARSE_COVERAGE
+        # few chunks with vectors, only overviews (hybrid): dense only reorders the best papers (`_dense_tiebreak`)
+        sparse = use_dense and w_lex > 0 and self._coverage < SPARSE_COVERAGE and self._lead_coverage < SPARSE_COVERAGE
         if mode in {"hybrid", "bm25"}:
             t0 = time.perf_counter()
             results = lexical.search(query, k=300, mask=row_mask)
@@ -288,6 +295,9 @@ class Retriever:
                 n = self.store.count()
                 self._vectors = n > 0
                 self._coverage = n / max(1, len(self.lexical.chunk_ids)) if self.lexical is not None else 0.0
+                lead = self.catalog.db.execute("SELECT COUNT(*) FROM chunks WHERE embedded=1 AND position <= ?",
+                                               (LEAD_CHUNKS,)).fetchone()[0]
+                self._lead_coverage = lead / max(1, self._lead_chunks)
             except Exception:  # a down server: lexical only
                 self._vectors = False
             self._vectors_checked = now

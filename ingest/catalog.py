@@ -201,12 +201,20 @@ class Catalog:
         while rows := cur.fetchmany(batch):
             yield from rows
 
-    def pending(self, limit: int, overview_only: bool = False) -> list[tuple[str, str, str]]:
-        """Chunks not yet embedded: (chunk_id, index_text, meta json); `overview_only`: position 0."""
-        scope = " AND position = 0" if overview_only else ""
+    def pending(self, limit: int, max_position: int | None = None, after: int = 0) -> list[tuple[int, str, str, str]]:
+        """Chunks not yet embedded after rowid `after`, at most `max_position` into their paper (0 = overview):
+        (rowid, chunk_id, index_text, meta json)."""
+        scope = "" if max_position is None else " AND position <= ?"
+        args = (after,) + (() if max_position is None else (max_position,)) + (limit,)
         return self.db.execute(
-            f"SELECT chunk_id, header || text, meta FROM chunks WHERE embedded=0{scope} ORDER BY rowid LIMIT ?", (limit,)
+            "SELECT rowid, chunk_id, header || text, meta FROM chunks"
+            f" WHERE rowid > ? AND embedded=0{scope} ORDER BY rowid LIMIT ?", args
         ).fetchall()
+
+    def count_pending(self, max_position: int | None = None) -> int:
+        scope = "" if max_position is None else " AND position <= ?"
+        args = () if max_position is None else (max_position,)
+        return int(self.db.execute(f"SELECT COUNT(*) FROM chunks WHERE embedded=0{scope}", args).fetchone()[0])
 
     def mark_embedded(self, chunk_ids: Iterable[str]) -> None:
         with self._tx():

@@ -32,6 +32,21 @@ log = logging.getLogger(__name__)
 # (chunks whose position and text stay the same keep their ids and their vectors).
 PROCESSING_VERSION = "3"
 
+# Embed scopes: "all" chunks; "overview": the synthetic overview chunk of each paper only (an
+# affordable dense part for very large archives); "lead": the overview chunk plus the first
+# LEAD_CHUNKS body chunks of each paper (document order: first file, lowest position; Karlsruhe
+# papers open with "Kurzfassung"/"Erläuterungen"). The scope only chooses which pending chunks are
+# embedded, so widening it later (overview -> lead -> all) embeds just what is missing.
+EMBED_SCOPES = ("all", "lead", "overview")
+LEAD_CHUNKS = 2
+
+
+def scope_max_position(scope: str) -> int | None:
+    """Highest chunk position a scope embeds (positions are per paper: 0 = overview); None: all."""
+    if scope not in EMBED_SCOPES:
+        raise ValueError(f"unbekannter embed scope: {scope}")
+    return {"all": None, "overview": 0, "lead": LEAD_CHUNKS}[scope]
+
 
 @dataclass
 class Summary:
@@ -200,8 +215,8 @@ class Pipeline:
     # --- stage 3: embeddings -------------------------------------------------------------------
     def embed_pending(self, summary: Summary, batch: int = 32, limit: int | None = None,
                       scope: str = "all") -> None:
-        """Embed chunks without vectors; scope "overview" embeds one summary chunk per paper only
-        (an affordable dense part for very large archives)."""
+        """Embed chunks without vectors within `scope` (see EMBED_SCOPES)."""
+        max_position = scope_max_position(scope)
         if self.embedder is None or self.store is None:
             return
         space = str(getattr(self.embedder, "space", self.embedder.name))
@@ -211,25 +226,26 @@ class Pipeline:
             self.catalog.reset_embedded()
         self.catalog.set_state("vector_space", space)
         self.catalog.set_state("embedder", self.embedder.name)
-        counts = self.catalog.counts()
-        total = counts["chunks"] - counts["embedded"] if scope == "all" else None
+        self.catalog.set_state("embed_scope", scope)
+        total = self.catalog.count_pending(max_position)
         if limit is not None:
-            total = min(total, limit) if total is not None else limit
+            total = min(total, limit)
         bar = _progress(total, "Einbetten", "Abschn.")
         done = 0
+        after = 0  # rowid cursor: one pass over the table, skipping out-of-scope pending chunks once
         while limit is None or done < limit:
-            rows = self.catalog.pending(batch if limit is None else min(batch, limit - done),
-                                        overview_only=scope == "overview")
+            rows = self.catalog.pending(batch if limit is None else min(batch, limit - done), max_position, after)
             if not rows:
                 break
+            after = rows[-1][0]
             t0 = time.perf_counter()
-            vectors = self.embedder.embed_passages([r[1] for r in rows])
+            vectors = self.embedder.embed_passages([r[2] for r in rows])
             summary.add_time("embed", time.perf_counter() - t0)
-            summary.embed_tokens += sum(len(r[1]) for r in rows) // 4  # rough; the bench counts real tokens
+            summary.embed_tokens += sum(len(r[2]) for r in rows) // 4  # rough; the bench counts real tokens
             t0 = time.perf_counter()
-            metas = [_vector_meta(json.loads(r[2])) for r in rows]
-            self.store.upsert([r[0] for r in rows], vectors, metas)
-            self.catalog.mark_embedded(r[0] for r in rows)
+            metas = [_vector_meta(json.loads(r[3])) for r in rows]
+            self.store.upsert([r[1] for r in rows], vectors, metas)
+            self.catalog.mark_embedded(r[1] for r in rows)
             summary.add_time("chroma", time.perf_counter() - t0)
             summary.chunks_embedded += len(rows)
             done += len(rows)

@@ -9,7 +9,7 @@ from pathlib import Path
 import pytest
 
 from ingest.embed import HashEmbedder
-from ingest.pipeline import Pipeline
+from ingest.pipeline import Pipeline, Summary
 from ingest.records import Document, Page, SourceFile
 from ingest.sources.base import ProblemLog
 from ingest.sources.memory import ListSource
@@ -124,4 +124,49 @@ def test_metadata_change_reaches_catalog_and_chroma(tmp_path: Path, corpus: Path
     p.run([("list", ListSource([retitled, docs[1]]))])
     assert not (p.catalog.chunk_ids("doc-0") & after)  # the title is embedded: every vector is new
     assert p.store.count() == p.catalog.counts()["chunks"] == p.catalog.counts()["embedded"]
+    p.close()
+
+
+def test_lead_scope_embeds_overview_and_first_body_chunks(tmp_path: Path, corpus: Path) -> None:
+    from ingest.pipeline import LEAD_CHUNKS
+
+    texts = sorted((corpus / "karlsruhe" / "file-contents").glob("*.txt"), key=lambda p: -p.stat().st_size)[:3]
+    docs = [
+        Document(
+            id=f"doc-{i}", source="test", body="Karlsruhe", title=f"Testvorlage {i}", reference=f"2024/{i:04d}",
+            paper_type="Beschlussvorlage", date="2024-01-01",
+            files=(
+                SourceFile(id=f"main-{i}", name="Vorlage", pages=(Page(1, "Kurzfassung: Eigenreinigungsquote " * 3),)),
+                SourceFile(id=f"anl-{i}", name="Anlage", pages=(Page(1, p.read_text(encoding="utf-8")),)),
+            ),
+        )
+        for i, p in enumerate(texts)
+    ]
+    p = _pipeline(tmp_path)
+    p.run([("list", ListSource(docs))], embed_scope="overview")
+    by_doc = {d.id: p.catalog.doc_chunks(d.id) for d in docs}
+    assert all(len(chunks) > LEAD_CHUNKS + 1 for chunks in by_doc.values())  # more body than the lead
+    overview = {chunks[0][0] for chunks in by_doc.values()}
+    assert p.store.all_ids() == overview and all(c[2]["file_id"] == "overview" for c in by_doc["doc-0"][:1])
+
+    # widening the scope embeds only what is missing: overview + the first LEAD_CHUNKS body chunks in
+    # document order (the one-chunk main file first, then the start of the attachment)
+    lead = p.run([("list", ListSource(docs))], embed_scope="lead")
+    expected = {cid for chunks in by_doc.values() for cid, _t, _m in chunks[:1 + LEAD_CHUNKS]}
+    assert lead.documents_unchanged == len(docs) and lead.chunks_embedded == len(expected) - len(overview)
+    assert p.store.all_ids() == expected and p.catalog.counts()["embedded"] == len(expected)
+    first = by_doc["doc-0"][1:1 + LEAD_CHUNKS]
+    assert [m["file_id"] for _c, _t, m in first] == ["main-0", "anl-0"][:LEAD_CHUNKS]
+    assert p.run([("list", ListSource(docs))], embed_scope="lead").chunks_embedded == 0
+
+    rest = p.run([("list", ListSource(docs))], embed_scope="all")
+    total = p.catalog.counts()["chunks"]
+    assert rest.chunks_embedded == total - len(expected) and p.store.count() == total
+    p.close()
+
+
+def test_unknown_embed_scope_is_rejected(tmp_path: Path) -> None:
+    p = _pipeline(tmp_path)
+    with pytest.raises(ValueError):
+        p.embed_pending(Summary(), scope="everything")
     p.close()
