@@ -51,7 +51,7 @@ class Settings:
     llm_api_key: str = _field("COUNCIL_LLM_API_KEY", "none", "API-Schlüssel des Endpunkts (falls nötig)")
     llm_threads: int = _field("COUNCIL_LLM_THREADS", 2, "CPU-Threads des lokalen Modells (auf geteilten Maschinen 1)")
     llm_max_tokens: int = _field("COUNCIL_LLM_MAX_TOKENS", 400, "Maximale Länge einer generierten Antwort in Tokens")
-    top_k: int = _field("COUNCIL_TOP_K", 8, "Anzahl Quellen-Abschnitte, aus denen eine Antwort entsteht")
+    top_k: int = _field("COUNCIL_TOP_K", 10, "Anzahl Quellen-Abschnitte, aus denen eine Antwort entsteht")
     per_paper: int = _field("COUNCIL_PER_PAPER", 2, "Höchstens so viele Abschnitte pro Vorlage in den Treffern")
     refusal_threshold: float = _field("COUNCIL_REFUSAL_THRESHOLD", 0.35, "Unter dieser Abdeckung der Frage durch die Treffer wird die Antwort verweigert (0-1)")
     min_dense_similarity: float = _field(
