@@ -56,7 +56,7 @@ QUESTION_LIKE = re.compile(
 
 # what kind of value the question asks for (the "slot" an answer sentence must fill)
 MONEY_Q = re.compile(
-    r"\b(was|wie viel|wieviel)\s+(kostet|kosten|geld)\b|\b(welche|mit welchen)\s+kosten\b|\bwie\s+(hoch|teuer)\b.*\b(kosten\w*|"
+    r"\b(was|wie viel|wieviel)\s+(kostet|kosten|geld)\b|\bwie\s+teuer\b|\b(welche|mit welchen)\s+kosten\b|\bwie\s+(hoch|teuer)\b.*\b(kosten\w*|"
     r"gebühr\w*|preis\w*|umsatz\w*|defizit\w*|betrag|summe|zuschuss\w*|förder\w*|\w*zuwendung\w*|ausgaben|einnahmen|budget\w*|"
     r"schäden|schaden\w*|verschuldung|miete\w*|gehalt|vergütung)\b|\bwie viel\b.*\b(euro|spar\w*|verdien\w*|umsatz)\b", re.I)
 COUNT_Q = re.compile(r"\bwie\s+(viel|viele|hoch|oft|lange|groß|gross|stark|teuer)\b|\bwieviele?\b|\banzahl\b", re.I)
@@ -75,7 +75,6 @@ UNIT_S = re.compile(r"\d[\d.,]*\s*(?:%|prozent|v\.\s?h\.|prozentpunkte|punkte|m�
 COUNT_ANY_TOPICAL = 0.2  # "Wie viele X": a number not followed by X needs this much topical support
 SLOT_WINDOW = 12  # the slot-filling sentence must be among this many best candidates
 SLOT_MIN_TOPICAL = 0.1  # ... and cover (or follow a sentence covering) this share of the question's topic
-SLOT_YEAR_SCOPE = "conflict"  # a filler that names years must name the asked one ("sentence": it or the one before must)
 
 _LIST_MARK = re.compile(r"^(?:[-•▪●–]\s*)+")
 _GENERIC = frozenset(content_terms("Stadt Karlsruhe Braunschweig Oberbürgermeister Drucksache Vorlage Anfrage Stellungnahme Datum Seite"))
@@ -119,7 +118,6 @@ class Candidate:
     position: int = 0
     terms: set[str] = field(default_factory=set)
     topical: float = 0.0  # question-term coverage of the sentence plus what it inherits from its neighbours
-    previous: str = ""  # the sentence before it in its chunk
 
 
 def _weights(terms: set[str], idf: IdfLookup) -> dict[str, float]:
@@ -172,8 +170,8 @@ def answer_slot(question: str) -> str | None:
     return None
 
 
-def fills_slot(slot: str | None, sentence: str, noun: str | None = None) -> bool:
-    """Whether a sentence carries the kind of value `answer_slot` asked for (a count of `noun`, if given)."""
+def fills_slot(slot: str | None, sentence: str) -> bool:
+    """Whether a sentence carries the kind of value `answer_slot` asked for."""
     if slot is None:
         return True
     if slot == "money":
@@ -185,8 +183,6 @@ def fills_slot(slot: str | None, sentence: str, noun: str | None = None) -> bool
     if slot == "company":
         return bool(COMPANY_S.search(sentence))
     rest = _NOT_A_COUNT.sub(" ", sentence)  # years, dates, paragraphs and paper numbers count nothing
-    if noun and counts_noun(rest, noun):
-        return True
     return bool(re.search(r"\d", rest) or COUNT_WORD.search(rest))
 
 
@@ -294,8 +290,7 @@ def score_sentences(question: str, hits: list[Hit], idf: IdfLookup, boilerplate:
                 score *= QUESTION_PENALTY  # the Anfrage's own question restates, it does not answer
             elif not overview and not wants_outcome and is_form_like(sentence) and not (wants_amount and HAS_AMOUNT.search(sentence)):
                 score *= FORM_PENALTY
-            out.append(Candidate(i, sentence, score * prior, coverage, position, terms, own + inherited,
-                                 parts[position - 1] if position else ""))
+            out.append(Candidate(i, sentence, score * prior, coverage, position, terms, own + inherited))
     out.sort(key=lambda c: -c.score)
     return out
 
@@ -363,13 +358,18 @@ def answer_confidence(question: str, hits: list[Hit], pool: list[Hit], idf: IdfL
     return (topic_coverage(question, hits, idf) + paper_coverage(question, pool, idf)) / 2.0
 
 
-def missing_years(question: str, answer: str) -> set[str]:
-    """Years the question names (outside Drucksache numbers) that the answer does not contain."""
+def question_years(question: str) -> set[str]:
+    """Years the question names outside Drucksache numbers ("2024/0015" names no year)."""
     from assistant.retrieve import find_references
 
     for ref in find_references(question):
         question = question.replace(ref, " ")
-    return {y for y in YEAR.findall(question) if y not in answer}
+    return set(YEAR.findall(question))
+
+
+def missing_years(question: str, answer: str) -> set[str]:
+    """Years the question names (outside Drucksache numbers) that the answer does not contain."""
+    return {y for y in question_years(question) if y not in answer}
 
 
 def choose(candidates: list[Candidate], max_sentences: int = 5, weights: dict[str, float] | None = None) -> list[Candidate]:
@@ -419,33 +419,24 @@ class Extract(NamedTuple):
     slot_filled: bool | None = None  # the asked kind of value (amount, date) was found; None: nothing specific asked
 
 
-def _question_years(question: str) -> set[str]:
-    from assistant.retrieve import find_references
+def answers_slot(slot: str, cand: Candidate, years: set[str], noun: str | None = None) -> bool:
+    """A candidate that gives the asked value about the asked topic (and for the asked year, if one is named).
 
-    for ref in find_references(question):
-        question = question.replace(ref, " ")
-    return set(YEAR.findall(question))
-
-
-def answers_slot(slot: str, cand: Candidate, years: set[str], chunk_text: str = "", noun: str | None = None) -> bool:
-    """A candidate that gives the asked value about the asked topic (and the asked year, if one is named)."""
-    if not fills_slot(slot, cand.sentence, noun) or cand.topical < SLOT_MIN_TOPICAL:
+    A sentence that names other years than the asked ones answers for those ("im Jahr 2024 70.000 Beutel"
+    does not answer for 2025); a number that does not count the asked `noun` needs COUNT_ANY_TOPICAL.
+    """
+    if not fills_slot(slot, cand.sentence) or cand.topical < SLOT_MIN_TOPICAL:
         return False
     if noun and cand.topical < COUNT_ANY_TOPICAL and not counts_noun(_NOT_A_COUNT.sub(" ", cand.sentence), noun):
-        return False  # a number that does not count the asked thing must at least be about the topic
+        return False
     if is_form_like(cand.sentence) and slot != "company":
         return False  # "Ortschaftsrat Grötzingen 24.04.2024 8 Ö Entscheidung" holds numbers, not an answer
-    if SLOT_YEAR_SCOPE == "none" or not years:
-        return True
-    if SLOT_YEAR_SCOPE == "conflict":  # "im Jahr 2024 70.000 Beutel" does not answer for 2025
-        named = set(YEAR.findall(cand.sentence))
-        return not named or bool(named & years)
-    context = cand.previous + " " + cand.sentence if SLOT_YEAR_SCOPE == "sentence" else chunk_text
-    return all(y in context for y in years)
+    named = set(YEAR.findall(cand.sentence))
+    return not years or not named or bool(named & years)
 
 
-def fill_slot(question: str, candidates: list[Candidate], chosen: list[Candidate], max_sentences: int,
-              hits: list[Hit]) -> tuple[list[Candidate], bool | None]:
+def fill_slot(question: str, candidates: list[Candidate], chosen: list[Candidate], max_sentences: int
+              ) -> tuple[list[Candidate], bool | None]:
     """Make sure the answer holds a sentence with the asked kind of value (an amount for "Wie viel kostet …?").
 
     The best sentence among the SLOT_WINDOW best candidates that carries such a value about the
@@ -455,12 +446,11 @@ def fill_slot(question: str, candidates: list[Candidate], chosen: list[Candidate
     slot = answer_slot(question)
     if slot is None:
         return chosen, None
-    years = _question_years(question)
+    years = question_years(question)
     noun = counted_noun(question) if slot == "count" else None
-    if any(answers_slot(slot, c, years, hits[c.hit_index].text, noun) for c in chosen[:2]):
+    if any(answers_slot(slot, c, years, noun) for c in chosen[:2]):
         return chosen, True
-    filler = next((c for c in candidates[:SLOT_WINDOW] if answers_slot(slot, c, years, hits[c.hit_index].text, noun)),
-                  None)
+    filler = next((c for c in candidates[:SLOT_WINDOW] if answers_slot(slot, c, years, noun)), None)
     if filler is None:
         return chosen, False
     rest = [c for c in chosen[1:] if c is not filler]
@@ -475,7 +465,7 @@ def extractive_answer(question: str, hits: list[Hit], idf: IdfLookup, max_senten
     if LIST_Q.search(question):
         return _paper_list(candidates, hits, max_sentences)
     weights = _weights(question_terms(question), idf) if NOVELTY_FLOOR < 1.0 else None
-    chosen, slot_filled = fill_slot(question, candidates, choose(candidates, max_sentences, weights), max_sentences, hits)
+    chosen, slot_filled = fill_slot(question, candidates, choose(candidates, max_sentences, weights), max_sentences)
     best = max((c.coverage for c in chosen[:2]), default=0.0)
     # grouped by chunk (best chunk first), in reading order within a chunk
     first_seen: dict[int, int] = {}

@@ -96,15 +96,14 @@ class Retriever:
         self._ref_docs: dict[str, list[str]] = {}
         self._coverage = 1.0
         self._lead_coverage = 1.0
-        self._lead_chunks = 0
+        self._lead_chunks: int | None = None
         self.reload()
 
     # --- loading -----------------------------------------------------------------------------
     def reload(self) -> None:
         """(Re)load the lexical index and the metadata table (after an ingest)."""
         folder = self.index_dir / "lexical"
-        self._lead_chunks = self.catalog.db.execute(
-            "SELECT COUNT(*) FROM chunks WHERE position <= ?", (LEAD_CHUNKS,)).fetchone()[0]
+        self._lead_chunks = None  # counted when dense search is first checked (`_has_vectors`)
         self.boilerplate = Boilerplate.load(folder)  # lines recurring across many papers (empty if none)
         if not LexicalIndex.exists(folder):
             self.lexical, self.table = None, None
@@ -295,6 +294,9 @@ class Retriever:
                 n = self.store.count()
                 self._vectors = n > 0
                 self._coverage = n / max(1, len(self.lexical.chunk_ids)) if self.lexical is not None else 0.0
+                if self._lead_chunks is None:
+                    self._lead_chunks = self.catalog.db.execute(
+                        "SELECT COUNT(*) FROM chunks WHERE position <= ?", (LEAD_CHUNKS,)).fetchone()[0]
                 lead = self.catalog.db.execute("SELECT COUNT(*) FROM chunks WHERE embedded=1 AND position <= ?",
                                                (LEAD_CHUNKS,)).fetchone()[0]
                 self._lead_coverage = lead / max(1, self._lead_chunks)

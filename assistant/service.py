@@ -229,10 +229,10 @@ class Assistant:
         timings["generate"] = time.perf_counter() - t0
         raw = "".join(pieces).strip()
         text, sentences, citations = check_answer(raw, sources)
-        refused = not citations or bool(re.search(r"beantworten (diese|die) Frage nicht|keine Angaben", raw, re.I)) and not citations
         timings["total"] = time.perf_counter() - t_start
-        if refused:
-            yield from self._refuse(hits, timings, t_start, common, "model_refused" if not citations else "no_sources")
+        if not citations:  # the model declined, or none of its sentences kept a valid, supported citation
+            said_no = re.search(r"beantworten (diese|die) Frage nicht|keine Angaben", raw, re.I)
+            yield from self._refuse(hits, timings, t_start, common, "model_refused" if said_no else "no_sources")
             return
         yield Answer(text=text, citations=tuple(citations), sentences=tuple(sentences), timings=timings,
                      usage=usage, **common)

@@ -44,7 +44,7 @@ LEAD_CHUNKS = 2
 def scope_max_position(scope: str) -> int | None:
     """Highest chunk position a scope embeds (positions are per paper: 0 = overview); None: all."""
     if scope not in EMBED_SCOPES:
-        raise ValueError(f"unbekannter embed scope: {scope}")
+        raise ValueError(f"unbekannter Embed-Scope {scope!r} (erlaubt: {', '.join(EMBED_SCOPES)})")
     return {"all": None, "overview": 0, "lead": LEAD_CHUNKS}[scope]
 
 

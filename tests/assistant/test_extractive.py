@@ -147,6 +147,7 @@ def test_answer_slot_kinds() -> None:
     from assistant.extractive import answer_slot
 
     assert answer_slot("Was kostet die Live-Übertragung der Gemeinderatssitzungen?") == "money"
+    assert answer_slot("Wie teuer wird der Umbau des Bahnhofs?") == "money"
     assert answer_slot("Wie hoch ist der Frauenanteil bei der Berufsfeuerwehr?") == "amount"
     assert answer_slot("Wie viele Stolpersteine liegen in Karlsruhe?") == "count"
     assert answer_slot("Bis wann läuft der Vertrag für das Mietradsystem?") == "date"

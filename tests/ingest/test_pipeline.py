@@ -167,6 +167,6 @@ def test_lead_scope_embeds_overview_and_first_body_chunks(tmp_path: Path, corpus
 
 def test_unknown_embed_scope_is_rejected(tmp_path: Path) -> None:
     p = _pipeline(tmp_path)
-    with pytest.raises(ValueError):
+    with pytest.raises(ValueError, match="'everything'.*all, lead, overview"):
         p.embed_pending(Summary(), scope="everything")
     p.close()
