@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import math
 import re
+from collections.abc import Iterable
 from dataclasses import dataclass, field
 from typing import Any, NamedTuple
 
@@ -44,6 +45,9 @@ ABOUT_REQUEST_Q = re.compile(r"\b(beantrag\w*|forder\w*|antrag\w*|anfrage\w*|fra
 REQUEST_FILE = re.compile(r"^\s*(?!.*stellungnahme)(?:top\s*\S+\s+)?(anfrage|antrag|änderungs|ergänzungs|interfraktionell)", re.I)
 HAS_NUMBER = re.compile(r"\d")
 YEAR = re.compile(r"\b(?:19|20)\d\d\b")
+_MONTHS = "Januar|Februar|März|April|Mai|Juni|Juli|August|September|Oktober|November|Dezember"
+PERIOD_START = re.compile(rf"\bseit\s+(?:(?:Anfang|Mitte|Ende|{_MONTHS})\s+)?((?:19|20)\d\d)\b", re.I)
+POINT_IN_TIME = re.compile(rf"\b(?:Frühjahr|Frühling|Sommer|Herbst|Winter|Anfang|Mitte|Ende|{_MONTHS})\s+((?:19|20)\d\d)\b", re.I)
 HAS_AMOUNT = re.compile(r"\d[\d.,]*\s*(?:€|euro|eur\b|prozent|%|mio|millionen|mrd|tsd|plätze|stellen|mal\b|-mal\b)|\d\s*-mal", re.I)
 HAS_DATE = re.compile(r"\b\d{1,2}\.\s?(\d{1,2}\.|Januar|Februar|März|April|Mai|Juni|Juli|August|September|Oktober|November|Dezember)|\b(19|20)\d\d\b"
                       r"|\b(Januar|Februar|März|April|Mai|Juni|Juli|August|September|Oktober|November|Dezember|Frühjahr|Sommer|Herbst|Winter|Ende|Anfang|Mitte)\s+(19|20)\d\d\b")
@@ -76,6 +80,9 @@ COUNT_ANY_TOPICAL = 0.2  # "Wie viele X": a number not followed by X needs this 
 SLOT_WINDOW = 12  # the slot-filling sentence must be among this many best candidates
 SLOT_MIN_TOPICAL = 0.1  # ... and cover (or follow a sentence covering) this share of the question's topic
 
+# ", und welches Büro …": where a question goes on to ask a second thing
+_CLAUSE = re.compile(r",?\s+und\s+(?=(?:wann|wie|welche[rsmn]?|was|wer|wo|warum|weshalb|wieso|ab wann|bis wann|seit wann|"
+                     r"mit welche[rsmn]?|zu welche[rsmn]?)\b)", re.I)
 _LIST_MARK = re.compile(r"^(?:[-•▪●–]\s*)+")
 _GENERIC = frozenset(content_terms("Stadt Karlsruhe Braunschweig Oberbürgermeister Drucksache Vorlage Anfrage Stellungnahme Datum Seite"))
 _LABEL = re.compile(r"\b[A-ZÄÖÜ][\w.\-]*\s?:(?=\s)")
@@ -367,9 +374,16 @@ def question_years(question: str) -> set[str]:
     return set(YEAR.findall(question))
 
 
-def missing_years(question: str, answer: str) -> set[str]:
-    """Years the question names (outside Drucksache numbers) that the answer does not contain."""
-    return {y for y in question_years(question) if y not in answer}
+def missing_years(question: str, answer: str, paper_dates: Iterable[str | None] = ()) -> set[str]:
+    """Years the question names (outside Drucksache numbers) that the answer does not show.
+
+    "seit 2019" only starts the period asked about: "ca. 40 Anträge in oben genanntem Zeitraum"
+    answers it. A point in time ("im Herbst 2023", "Ende März 2024") is also shown by the date of
+    a cited paper of that year: a paper of October 2023 tells the state in autumn 2023.
+    """
+    years = question_years(question) - set(PERIOD_START.findall(question))
+    dated = set(POINT_IN_TIME.findall(question)) & {str(d)[:4] for d in paper_dates if d}
+    return {y for y in years if y not in answer and y not in dated}
 
 
 def choose(candidates: list[Candidate], max_sentences: int = 5, weights: dict[str, float] | None = None) -> list[Candidate]:
@@ -435,26 +449,43 @@ def answers_slot(slot: str, cand: Candidate, years: set[str], noun: str | None =
     return not years or not named or bool(named & years)
 
 
+def answer_slots(question: str) -> list[str | None]:
+    """`answer_slot` of each part of a question that asks several things ("Wann …, und welches Büro …?")."""
+    return [answer_slot(part) for part in _CLAUSE.split(question) if part.strip()]
+
+
 def fill_slot(question: str, candidates: list[Candidate], chosen: list[Candidate], max_sentences: int
               ) -> tuple[list[Candidate], bool | None]:
     """Make sure the answer holds a sentence with the asked kind of value (an amount for "Wie viel kostet …?").
 
-    The best sentence among the SLOT_WINDOW best candidates that carries such a value about the
-    question's topic (and year) joins the answer right after the best sentence; when there is none,
-    the retrieved text most likely does not answer (returned as False).
+    For each part of the question that asks for a value, the best sentence among the SLOT_WINDOW best
+    candidates that carries such a value about the question's topic (and year) joins the answer right
+    after the best sentence. When none of the asked values is found, the retrieved text most likely
+    does not answer (returned as False); when one of two is ("Wann …, und welches Büro …?"), the
+    answer stands with what it has.
     """
-    slot = answer_slot(question)
-    if slot is None:
+    slots = answer_slots(question)
+    if all(slot is None for slot in slots):
         return chosen, None
     years = question_years(question)
-    noun = counted_noun(question) if slot == "count" else None
-    if any(answers_slot(slot, c, years, noun) for c in chosen[:2]):
-        return chosen, True
-    filler = next((c for c in candidates[:SLOT_WINDOW] if answers_slot(slot, c, years, noun)), None)
-    if filler is None:
-        return chosen, False
-    rest = [c for c in chosen[1:] if c is not filler]
-    return ([*chosen[:1], filler, *rest])[:max_sentences], True
+    answered = False
+    fillers: list[Candidate] = []
+    for part, slot in zip(_CLAUSE.split(question), slots, strict=True):
+        if slot is None:
+            continue
+        noun = counted_noun(part) if slot == "count" else None
+        if any(answers_slot(slot, c, years, noun) for c in [*chosen[:2], *fillers]):
+            answered = True
+            continue
+        filler = next((c for c in candidates[:SLOT_WINDOW] if answers_slot(slot, c, years, noun)), None)
+        if filler is not None:
+            answered = True
+            if filler not in fillers:
+                fillers.append(filler)
+    if not fillers:
+        return chosen, answered
+    rest = [c for c in chosen[1:] if c not in fillers]
+    return ([*chosen[:1], *fillers, *rest])[:max_sentences], answered
 
 
 def extractive_answer(question: str, hits: list[Hit], idf: IdfLookup, max_sentences: int | None = None,

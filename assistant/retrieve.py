@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import logging
 import re
 import threading
 import time
@@ -18,6 +19,8 @@ from ingest.boilerplate import Boilerplate
 from ingest.catalog import Catalog
 from ingest.lexical import LexicalIndex
 from ingest.pipeline import LEAD_CHUNKS
+
+log = logging.getLogger(__name__)
 
 # Fusion and ranking constants, measured on eval/questions.jsonl (see the issue notes)
 LEXICAL_WEIGHT = 0.7  # hybrid: weight of the max-normalised BM25 score against the dense similarity
@@ -300,7 +303,8 @@ class Retriever:
                 lead = self.catalog.db.execute("SELECT COUNT(*) FROM chunks WHERE embedded=1 AND position <= ?",
                                                (LEAD_CHUNKS,)).fetchone()[0]
                 self._lead_coverage = lead / max(1, self._lead_chunks)
-            except Exception:  # a down server: lexical only
+            except Exception as exc:  # a down server: lexical only
+                log.warning("Vektorspeicher nicht erreichbar, nur Stichwortsuche: %s", exc)
                 self._vectors = False
             self._vectors_checked = now
         return bool(getattr(self, "_vectors", False))

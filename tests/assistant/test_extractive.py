@@ -122,6 +122,14 @@ def test_missing_years() -> None:
     assert missing_years("Wie oft wurde der Koffer 2028 verliehen?", answer) == {"2028"}
     assert missing_years("Wie oft wurde der Koffer seit 2023 verliehen?", answer) == set()
     assert missing_years("Was steht in Drucksache 2024/0919?", answer) == set()  # a Drucksache number is no year
+    # "seit 2019" starts the period asked about: "in oben genanntem Zeitraum" answers it
+    assert missing_years("Wie viele Anträge gab es seit 2019?", "- Es waren ca. 40 Anträge in diesem Zeitraum. [1]") == set()
+    assert missing_years("Wie viele Anträge gab es seit März 2019?", "- ca. 40 Anträge [1]") == set()
+    # a point in time is shown by the date of a cited paper of that year, a whole year is not
+    state = "- Das Konzept wurde in mehrere Phasen eingeteilt. [1]"
+    assert missing_years("Welchen Stand hatte das Konzept im Herbst 2023?", state, ["2023-10-17"]) == set()
+    assert missing_years("Welchen Stand hatte das Konzept im Herbst 2023?", state, ["2025-01-10"]) == {"2023"}
+    assert missing_years("Wie viele Wohnungen wurden im Jahr 2025 fertig?", state, ["2025-03-01"]) == {"2025"}
 
 
 def test_followup_rewriting() -> None:
@@ -190,6 +198,21 @@ def test_missing_asked_value_is_reported_not_invented() -> None:
     year_q = "Wie viele Beutel hat die Ortsverwaltung im Jahr 2025 ausgegeben?"
     old = hit("Die Ortsverwaltung hat im Jahr 2024 insgesamt 70.000 Beutel ausgegeben.", title="Hundekotbeutel")
     assert extractive_answer(year_q, [old], IDF).slot_filled is False  # a count for 2024 does not answer 2025
+
+
+def test_each_asked_value_of_a_two_part_question_is_looked_for() -> None:
+    from assistant.extractive import answer_slots
+
+    assert answer_slots("Wann hat der Gemeinderat den Plan beschlossen, und welches Büro ergänzt ihn?") == ["date", "company"]
+    assert answer_slots("Wie viele Stationen gibt es, und was würde die Stadt sparen?") == ["count", None]
+    assert answer_slots("Was kostet der Umbau und wann beginnt er?") == ["money", "date"]
+    assert answer_slots("Wie viele Kinder und Jugendliche nutzen das Angebot?") == ["count"]
+    plan = hit("Der Energieleitplan wurde vom Gemeinderat am 28. November 2023 beschlossen. Er wird nun um ein "
+               "Kapitel zu Wärmepumpen ergänzt.", title="Energieleitplan")
+    both = "Wann hat der Gemeinderat den Energieleitplan beschlossen, und welches Büro ergänzt ihn?"
+    assert extractive_answer(both, [plan], IDF).slot_filled is True  # the date is there, the office is not named
+    only_office = "Welches Büro ergänzt den Energieleitplan?"
+    assert extractive_answer(only_office, [plan], IDF).slot_filled is False
 
 
 def test_second_part_of_a_question_gets_its_own_sentence() -> None:
