@@ -106,7 +106,9 @@ ANSWER_FILE = 1.3
 REQUEST_FILE_FACTOR = 0.7
 NOVELTY_FLOOR = 0.5  # share of its score a sentence keeps when all its question terms are already covered
 NOVELTY_POOL = 60  # greedy selection looks at this many best candidates
-MAX_SENTENCES = 5  # sentences in an answer
+MAX_SENTENCES = 4  # best sentences (anchors) in an answer, slot fillers included
+QUOTE_CHARS = 900  # the quoted passage on a source card
+FOLLOW_SENTENCES = 1  # each anchor brings the next sentence of its passage: the reason, the figure, the "but"
 
 
 def _reference_terms(text: str) -> set[str]:
@@ -431,6 +433,7 @@ class Extract(NamedTuple):
     citations: list[Citation]
     best: float  # best topic coverage of the first two sentences
     slot_filled: bool | None = None  # the asked kind of value (amount, date) was found; None: nothing specific asked
+    core: str = ""  # the best sentences alone, without the sentences that follow them (for the year check)
 
 
 def answers_slot(slot: str, cand: Candidate, years: set[str], noun: str | None = None) -> bool:
@@ -488,9 +491,38 @@ def fill_slot(question: str, candidates: list[Candidate], chosen: list[Candidate
     return ([*chosen[:1], *fillers, *rest])[:max_sentences], answered
 
 
+def with_followers(chosen: list[Candidate], candidates: list[Candidate], follow: int = FOLLOW_SENTENCES
+                   ) -> list[Candidate]:
+    """The chosen sentences, each followed by up to `follow` next sentences of the same passage.
+
+    The answer often continues right after the best-matching sentence ("… 15-mal verliehen. Die Nachfrage
+    ist eher als rückläufig zu betrachten."); a letterhead, a table row or a restated question ends the passage.
+    """
+    at = {(c.hit_index, c.position): c for c in candidates}
+    out: list[Candidate] = []
+    seen: set[tuple[int, int]] = set()
+    for anchor in chosen:
+        group = [anchor]
+        for step in range(1, follow + 1):
+            nxt = at.get((anchor.hit_index, anchor.position + step))
+            if nxt is None or is_form_like(nxt.sentence) or is_question_like(nxt.sentence):
+                break
+            group.append(nxt)
+        for cand in group:
+            key = (cand.hit_index, cand.position)
+            if key not in seen:
+                seen.add(key)
+                out.append(cand)
+    return out
+
+
 def extractive_answer(question: str, hits: list[Hit], idf: IdfLookup, max_sentences: int | None = None,
-                      boilerplate: Boilerplate | None = None) -> Extract:
-    """The answer built from verbatim source sentences (see `Extract`); MAX_SENTENCES unless given."""
+                      boilerplate: Boilerplate | None = None, follow: int = FOLLOW_SENTENCES) -> Extract:
+    """The answer built from verbatim source sentences (see `Extract`).
+
+    MAX_SENTENCES best sentences unless given, each with `follow` next sentences of its passage;
+    consecutive sentences of one passage share a line.
+    """
     max_sentences = max_sentences or MAX_SENTENCES
     candidates = score_sentences(question, hits, idf, boilerplate)
     if LIST_Q.search(question):
@@ -498,21 +530,33 @@ def extractive_answer(question: str, hits: list[Hit], idf: IdfLookup, max_senten
     weights = _weights(question_terms(question), idf) if NOVELTY_FLOOR < 1.0 else None
     chosen, slot_filled = fill_slot(question, candidates, choose(candidates, max_sentences, weights), max_sentences)
     best = max((c.coverage for c in chosen[:2]), default=0.0)
+    core = "\n".join(c.sentence for c in chosen)
+    picked = with_followers(chosen, candidates, follow)
     # grouped by chunk (best chunk first), in reading order within a chunk
     first_seen: dict[int, int] = {}
-    for k, cand in enumerate(chosen):
+    for k, cand in enumerate(picked):
         first_seen.setdefault(cand.hit_index, k)
-    ordered = sorted(chosen, key=lambda c: (first_seen[c.hit_index], c.position))
+    ordered = sorted(picked, key=lambda c: (first_seen[c.hit_index], c.position))
     numbering: dict[int, int] = {}
     sentences: list[Sentence] = []
     quotes: dict[int, list[str]] = {}
+    lines: list[str] = []
+    previous: Candidate | None = None
     for cand in ordered:
         n = numbering.setdefault(cand.hit_index, len(numbering) + 1)
-        quotes.setdefault(cand.hit_index, []).append(cand.sentence)
-        sentences.append(Sentence(normalise(cand.sentence), (n,), True, 1.0))
-    citations = [citation_from_hit(n, hits[i], " … ".join(quotes[i])[:600]) for i, n in numbering.items()]
-    text = "\n".join(f"- {s.text} [{s.citations[0]}]" for s in sentences)
-    return Extract(text, sentences, citations, best, slot_filled)
+        sentence = Sentence(normalise(cand.sentence), (n,), True, 1.0)
+        sentences.append(sentence)
+        marked = f"{sentence.text} [{n}]"
+        passages = quotes.setdefault(cand.hit_index, [])
+        if previous is not None and previous.hit_index == cand.hit_index and previous.position + 1 == cand.position:
+            lines[-1] += " " + marked  # the same passage reads on
+            passages[-1] += " " + cand.sentence
+        else:
+            lines.append("- " + marked)
+            passages.append(cand.sentence)
+        previous = cand
+    citations = [citation_from_hit(n, hits[i], " … ".join(quotes[i])[:QUOTE_CHARS]) for i, n in numbering.items()]
+    return Extract("\n".join(lines), sentences, citations, best, slot_filled, core)
 
 
 def paper_label(hit: Hit) -> str:
@@ -541,7 +585,7 @@ def _paper_list(candidates: list[Candidate], hits: list[Hit], max_papers: int) -
         citations.append(citation_from_hit(n, hit, cand.sentence[:600]))
     text = "\n".join(f"- {s.text} [{s.citations[0]}]" for s in sentences)
     best = max((c.coverage for c in chosen), default=0.0)
-    return Extract(text, sentences, citations, best)
+    return Extract(text, sentences, citations, best, core=text)
 
 
 class IdfLookup:

@@ -153,7 +153,7 @@ class Assistant:
                 reason = "far_from_question"
             elif extract.slot_filled is False:
                 reason = "value_missing"
-            elif missing_years(question, text, (c.date for c in citations)):
+            elif missing_years(question, extract.core, (c.date for c in citations)):
                 reason = "year_missing"
         if reason is not None:
             yield from self._refuse(hits, timings, t_start, common, reason)

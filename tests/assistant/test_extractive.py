@@ -215,6 +215,21 @@ def test_each_asked_value_of_a_two_part_question_is_looked_for() -> None:
     assert extractive_answer(only_office, [plan], IDF).slot_filled is False
 
 
+def test_best_sentence_brings_the_next_sentence_of_its_passage() -> None:
+    question = "Wie oft hat das Kinderbüro den Bücherkoffer verliehen?"
+    alone = extractive_answer(question, [hit(KOFFER)], IDF, max_sentences=1, follow=0)
+    passage = extractive_answer(question, [hit(KOFFER)], IDF, max_sentences=1)
+    assert "15-mal" in alone.text and "rückläufig" not in alone.text
+    # the next sentence reads on in the same line, each sentence with its own marker
+    assert "15-mal verliehen. [1] Die Nachfrage ist eher als rückläufig zu betrachten. [1]" in passage.text
+    assert passage.text.count("\n") == 0 and len(passage.sentences) == 2
+    assert "rückläufig" not in passage.core  # the year check looks at the best sentences only
+    assert "15-mal verliehen. Die Nachfrage" in passage.citations[0].quote  # one passage, no ellipsis
+    table = hit("Seitens des Kinderbüros wurde der Koffer 15-mal verliehen. Gremien Termin TOP Ö / N Zuständigkeit "
+                "Gemeinderat 28.07.2026 47 Ö Kenntnisnahme")
+    assert len(extractive_answer(question, [table], IDF, max_sentences=1).sentences) == 1  # a table row ends it
+
+
 def test_second_part_of_a_question_gets_its_own_sentence() -> None:
     from assistant.extractive import _weights, choose, question_terms
 
