@@ -36,6 +36,11 @@ OUTCOME_Q = re.compile(
     r"\b(beschlossen|beschluss|entschieden|abgestimmt|ergebnis|zugestimmt|abgelehnt|gremium|ausschuss|beraten|ausgegangen|"
     r"einverstanden|angenommen|behandelt|geworden)\b|\bwas (ist|wurde) (aus|mit)\b", re.I)
 OUTCOME_S = re.compile(r"Ergebnis:|beschlossen|zugestimmt|abgelehnt|Kenntnis|einverstanden")
+# a Beratung line of the overview chunk whose result decides something (not "Kenntnisnahme", not a step)
+DECISIVE_S = re.compile(
+    r"^Beratung:.*Ergebnis:\s*(?!.*(?:Kenntnis|Beratung im|vorberaten|keine Abstimmung|siehe oben))"
+    r".*\b(beschlossen|zugestimmt|abgelehnt|erledigt|vertagt|zurückgezogen|einverstanden|zustimmung|gewählt|"
+    r"einstimmig|mehrheitlich|verwiesen)", re.I)
 # "Welche Vorlagen gab es zu …?": the answer is a list of papers, one line each
 LIST_Q = re.compile(
     r"\bwelche\s+(\w+\s+)?(vorlagen|anträge|anfragen|drucksachen|dokumente|beschlussvorlagen|informationsvorlagen|papiere|stellungnahmen)\b"
@@ -491,8 +496,8 @@ def fill_slot(question: str, candidates: list[Candidate], chosen: list[Candidate
     return ([*chosen[:1], *fillers, *rest])[:max_sentences], answered
 
 
-def with_followers(chosen: list[Candidate], candidates: list[Candidate], follow: int = FOLLOW_SENTENCES
-                   ) -> list[Candidate]:
+def with_followers(chosen: list[Candidate], candidates: list[Candidate], hits: list[Hit],
+                   follow: int = FOLLOW_SENTENCES) -> list[Candidate]:
     """The chosen sentences, each followed by up to `follow` next sentences of the same passage.
 
     The answer often continues right after the best-matching sentence ("… 15-mal verliehen. Die Nachfrage
@@ -503,7 +508,8 @@ def with_followers(chosen: list[Candidate], candidates: list[Candidate], follow:
     seen: set[tuple[int, int]] = set()
     for anchor in chosen:
         group = [anchor]
-        for step in range(1, follow + 1):
+        overview = hits[anchor.hit_index].meta.get("file_id") == "overview"  # its lines are fields, not a passage
+        for step in range(1, 0 if overview else follow + 1):
             nxt = at.get((anchor.hit_index, anchor.position + step))
             if nxt is None or is_form_like(nxt.sentence) or is_question_like(nxt.sentence):
                 break
@@ -514,6 +520,36 @@ def with_followers(chosen: list[Candidate], candidates: list[Candidate], follow:
                 seen.add(key)
                 out.append(cand)
     return out
+
+
+def decision(candidates: list[Candidate], hits: list[Hit]) -> Candidate | None:
+    """The best paper's final decision: the Beratung line of its overview whose result decides something.
+
+    The deciding body's line (Rolle: Entscheidung) wins over preliminary ones; among several, the last.
+    """
+    if not hits:
+        return None
+    top = hits[0].doc_id
+    lines = [c for c in candidates if hits[c.hit_index].doc_id == top and hits[c.hit_index].meta.get("file_id") == "overview"
+             and DECISIVE_S.search(c.sentence)]
+    if not lines:
+        return None
+    final = [c for c in lines if "Rolle: Entscheidung" in c.sentence]
+    return max(final or lines, key=lambda c: c.position)
+
+
+def decision_text(line: str, reference: str = "") -> str:
+    """ "Beratung: Gemeinderat, Gemeinderat (öffentlich/nicht öffentlich), am 2026-07-28, TOP 12, Rolle: Entscheidung,
+    Ergebnis: mehrheitlich beschlossen" -> "Beratungsergebnis (2026/0158): Gemeinderat, am 2026-07-28, TOP 12:
+    mehrheitlich beschlossen"."""
+    body = re.sub(r"^Beratung:\s*", "", line)
+    body = re.sub(r"\s*\((?:nicht)?öffentlich[^)]*\)", "", body)
+    body = re.sub(r",\s*Rolle:[^,]*", "", body)
+    parts = [p.strip() for p in body.split(",")]
+    if len(parts) > 1 and parts[0] == parts[1]:
+        del parts[1]  # "Gemeinderat, Gemeinderat": body and meeting of the same name
+    label = f"Beratungsergebnis ({reference})" if reference else "Beratungsergebnis"
+    return label + ": " + re.sub(r",\s*Ergebnis:\s*", ": ", ", ".join(parts))
 
 
 def extractive_answer(question: str, hits: list[Hit], idf: IdfLookup, max_sentences: int | None = None,
@@ -531,12 +567,17 @@ def extractive_answer(question: str, hits: list[Hit], idf: IdfLookup, max_senten
     chosen, slot_filled = fill_slot(question, candidates, choose(candidates, max_sentences, weights), max_sentences)
     best = max((c.coverage for c in chosen[:2]), default=0.0)
     core = "\n".join(c.sentence for c in chosen)
-    picked = with_followers(chosen, candidates, follow)
+    picked = with_followers(chosen, candidates, hits, follow)
+    decided = decision(candidates, hits)
+    picked = [c for c in picked if c is not decided]
     # grouped by chunk (best chunk first), in reading order within a chunk
     first_seen: dict[int, int] = {}
     for k, cand in enumerate(picked):
         first_seen.setdefault(cand.hit_index, k)
     ordered = sorted(picked, key=lambda c: (first_seen[c.hit_index], c.position))
+    if decided is not None:
+        # the question asks what became of it: the decision answers first; else it closes the answer as its status
+        ordered.insert(0, decided) if OUTCOME_Q.search(question) else ordered.append(decided)
     numbering: dict[int, int] = {}
     sentences: list[Sentence] = []
     quotes: dict[int, list[str]] = {}
@@ -544,11 +585,14 @@ def extractive_answer(question: str, hits: list[Hit], idf: IdfLookup, max_senten
     previous: Candidate | None = None
     for cand in ordered:
         n = numbering.setdefault(cand.hit_index, len(numbering) + 1)
-        sentence = Sentence(normalise(cand.sentence), (n,), True, 1.0)
+        shown = decision_text(cand.sentence, str(hits[cand.hit_index].meta.get("reference") or "")) if cand is decided \
+            else cand.sentence
+        sentence = Sentence(normalise(shown), (n,), True, 1.0)
         sentences.append(sentence)
         marked = f"{sentence.text} [{n}]"
         passages = quotes.setdefault(cand.hit_index, [])
-        if previous is not None and previous.hit_index == cand.hit_index and previous.position + 1 == cand.position:
+        if previous is not None and previous.hit_index == cand.hit_index and previous.position + 1 == cand.position \
+                and cand is not decided and previous is not decided and hits[cand.hit_index].meta.get("file_id") != "overview":
             lines[-1] += " " + marked  # the same passage reads on
             passages[-1] += " " + cand.sentence
         else:

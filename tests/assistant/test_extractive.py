@@ -96,8 +96,19 @@ def test_outcome_question_quotes_the_consultation_result() -> None:
     hits = [hit(statement, chunk="s", title="Günstiger wohnen durch Mietspiegel-Informationen"),
             hit(overview, chunk="o", file_id="overview", file_name="Übersicht",
                 title="Günstiger wohnen durch Mietspiegel-Informationen")]
-    text, *_ = extractive_answer("Wie ist der Antrag zu Mietspiegel-Informationen im Gemeinderat ausgegangen?", hits, IDF)
-    assert "Ergebnis: mehrheitlich beschlossen" in text
+    result = extractive_answer("Wie ist der Antrag zu Mietspiegel-Informationen im Gemeinderat ausgegangen?", hits, IDF)
+    # the question asks what became of it: the decision comes first, compact, with the paper's reference
+    assert result.text.startswith("- Beratungsergebnis (2026/0503): Gemeinderat - Beratungen zum DHH, Antragsliste DHH "
+                                  "2026/2027, am 2025-12-16, TOP 39: mehrheitlich beschlossen [")
+    cited = {c.n: c for c in result.citations}[result.sentences[0].citations[0]]
+    assert cited.quote.startswith("Beratung: Gemeinderat - Beratungen zum DHH")  # the card quotes the source line
+    # any other question about the paper: the decision closes the answer as its status
+    other = extractive_answer("Was wird zur Veröffentlichung des Mietspiegels bei Anmeldungen erstellt?", hits, IDF)
+    assert "Infoblatt" in other.text.splitlines()[0] and "mehrheitlich beschlossen" in other.text.splitlines()[-1]
+    # taking note is no decision
+    noted = [hits[0], hit(overview.replace("mehrheitlich beschlossen", "Kenntnisnahme"), chunk="o", file_id="overview",
+                          title="Günstiger wohnen durch Mietspiegel-Informationen")]
+    assert "Beratungsergebnis" not in extractive_answer("Was wird bei Anmeldungen erstellt?", noted, IDF).text
 
 
 def test_list_question_names_each_paper() -> None:
