@@ -95,6 +95,7 @@ _WORDS = re.compile(r"[^\W\d_][\w\-]*", re.UNICODE)
 
 # tuning constants (measured on the even-numbered half of eval/questions.jsonl)
 DOC_DECAY = 0.7  # score factor 1 / (1 + DOC_DECAY * paper rank)
+TITLE_TERM_FACTOR = 0.5  # a question term in the paper title counts this much within the paper (it found the paper)
 CARRY_AFTER_QUESTION = 0.8  # share of a restated question's / heading's score the next sentence inherits
 CARRY_AFTER_SENTENCE = 0.3  # share of an ordinary sentence's score the next sentence inherits
 CARRY_BACK = 0.3  # share of the next sentence's score a sentence inherits
@@ -261,7 +262,7 @@ def score_sentences(question: str, hits: list[Hit], idf: IdfLookup, boilerplate:
         title_terms = terms_of_text(str(hit.meta.get("title", "")))
         section = str(hit.meta.get("section") or "")
         # the paper was found by its topic; within it, the question's other terms pick the answer
-        local = {t: (w * 0.5 if t in title_terms else w) for t, w in weights.items()}
+        local = {t: (w * TITLE_TERM_FACTOR if t in title_terms else w) for t, w in weights.items()}
         local_total = sum(local.values()) or 1.0
         file_name = str(hit.meta.get("file_name", ""))
         answer_file = ANSWER_FILE if re.search(r"stellungnahme|antwort", file_name, re.I) else 1.0

@@ -201,20 +201,22 @@ class Catalog:
         while rows := cur.fetchmany(batch):
             yield from rows
 
-    def pending(self, limit: int, max_position: int | None = None, after: int = 0) -> list[tuple[int, str, str, str]]:
-        """Chunks not yet embedded after rowid `after`, at most `max_position` into their paper (0 = overview):
-        (rowid, chunk_id, index_text, meta json)."""
-        scope = "" if max_position is None else " AND position <= ?"
-        args = (after,) + (() if max_position is None else (max_position,)) + (limit,)
-        return self.db.execute(
-            "SELECT rowid, chunk_id, header || text, meta FROM chunks"
-            f" WHERE rowid > ? AND embedded=0{scope} ORDER BY rowid LIMIT ?", args
-        ).fetchall()
-
-    def count_pending(self, max_position: int | None = None) -> int:
-        scope = "" if max_position is None else " AND position <= ?"
+    def pending_order(self, max_position: int | None = None) -> list[int]:
+        """Rowids of chunks not yet embedded, at most `max_position` into their paper (0 = overview),
+        newest paper first (then in paper order): a budgeted or interrupted embedding run has covered
+        the current papers completely, where councils ask most."""
+        scope = "" if max_position is None else " AND c.position <= ?"
         args = () if max_position is None else (max_position,)
-        return int(self.db.execute(f"SELECT COUNT(*) FROM chunks WHERE embedded=0{scope}", args).fetchone()[0])
+        return [r[0] for r in self.db.execute(
+            "SELECT c.rowid FROM chunks c LEFT JOIN documents d ON d.doc_id = c.doc_id"
+            f" WHERE c.embedded=0{scope} ORDER BY COALESCE(d.date, '') DESC, c.rowid", args)]
+
+    def pending_rows(self, rowids: list[int]) -> list[tuple[int, str, str, str]]:
+        """(rowid, chunk_id, index_text, meta json) of the given chunks that are still not embedded, in the given order."""
+        marks = ",".join("?" * len(rowids))
+        rows = {r[0]: r for r in self.db.execute(
+            f"SELECT rowid, chunk_id, header || text, meta FROM chunks WHERE embedded=0 AND rowid IN ({marks})", rowids)}
+        return [rows[i] for i in rowids if i in rows]
 
     def mark_embedded(self, chunk_ids: Iterable[str]) -> None:
         with self._tx():

@@ -227,17 +227,14 @@ class Pipeline:
         self.catalog.set_state("vector_space", space)
         self.catalog.set_state("embedder", self.embedder.name)
         self.catalog.set_state("embed_scope", scope)
-        total = self.catalog.count_pending(max_position)
+        order = self.catalog.pending_order(max_position)  # newest papers first
         if limit is not None:
-            total = min(total, limit)
-        bar = _progress(total, "Einbetten", "Abschn.")
-        done = 0
-        after = 0  # rowid cursor: one pass over the table, skipping out-of-scope pending chunks once
-        while limit is None or done < limit:
-            rows = self.catalog.pending(batch if limit is None else min(batch, limit - done), max_position, after)
+            order = order[:limit]
+        bar = _progress(len(order), "Einbetten", "Abschn.")
+        for start in range(0, len(order), batch):
+            rows = self.catalog.pending_rows(order[start:start + batch])
             if not rows:
-                break
-            after = rows[-1][0]
+                continue
             t0 = time.perf_counter()
             vectors = self.embedder.embed_passages([r[2] for r in rows])
             summary.add_time("embed", time.perf_counter() - t0)
@@ -248,7 +245,6 @@ class Pipeline:
             self.catalog.mark_embedded(r[1] for r in rows)
             summary.add_time("chroma", time.perf_counter() - t0)
             summary.chunks_embedded += len(rows)
-            done += len(rows)
             bar.update(len(rows))
         bar.close()
         self._reconcile()

@@ -77,6 +77,18 @@ def test_interrupted_embedding_resumes_without_duplicates(tmp_path: Path, corpus
     p2.close()
 
 
+def test_embedding_covers_the_newest_papers_first(tmp_path: Path, corpus: Path) -> None:
+    docs = _docs(corpus, 4)  # dated 2024-01-01 .. 2024-01-04, ingested oldest first
+    p = _pipeline(tmp_path)
+    p.run([("list", ListSource(docs))], embed=False)
+    newest, second = (p.catalog.doc_chunks(d.id) for d in (docs[3], docs[2]))
+    budget = len(newest) + 1
+    assert p.run([("list", ListSource(docs))], embed_limit=budget).chunks_embedded == budget
+    # a budgeted run covers the newest paper completely, then goes on with the next newest in paper order
+    assert p.store.all_ids() == {cid for cid, _t, _m in newest} | {second[0][0]}
+    p.close()
+
+
 def test_source_failure_is_reported_and_others_go_on(tmp_path: Path, corpus: Path) -> None:
     class Broken:
         name = "broken"
