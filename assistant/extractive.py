@@ -88,6 +88,9 @@ SLOT_MIN_TOPICAL = 0.1  # ... and cover (or follow a sentence covering) this sha
 # ", und welches Büro …": where a question goes on to ask a second thing
 _CLAUSE = re.compile(r",?\s+und\s+(?=(?:wann|wie|welche[rsmn]?|was|wer|wo|warum|weshalb|wieso|ab wann|bis wann|seit wann|"
                      r"mit welche[rsmn]?|zu welche[rsmn]?)\b)", re.I)
+# a section heading the text layer glued to the sentence after it ("Kurzfassung Die Krähen …")
+_HEADING_LEAD = re.compile(r"^(?:(?:Kurzfassung|Erläuterungen?|Sachverhalt|Begründung|Zusammenfassung|Sachstand|Anlass)"
+                           r"(?:\s*\|\s*|\s+))+(?=[A-ZÄÖÜ„\"])")
 _LIST_MARK = re.compile(r"^(?:[-•▪●–]\s*)+")
 _GENERIC = frozenset(content_terms("Stadt Karlsruhe Braunschweig Oberbürgermeister Drucksache Vorlage Anfrage Stellungnahme Datum Seite"))
 _LABEL = re.compile(r"\b[A-ZÄÖÜ][\w.\-]*\s?:(?=\s)")
@@ -587,7 +590,7 @@ def extractive_answer(question: str, hits: list[Hit], idf: IdfLookup, max_senten
     for cand in ordered:
         n = numbering.setdefault(cand.hit_index, len(numbering) + 1)
         shown = decision_text(cand.sentence, str(hits[cand.hit_index].meta.get("reference") or "")) if cand is decided \
-            else cand.sentence
+            else _HEADING_LEAD.sub("", cand.sentence)
         sentence = Sentence(normalise(shown), (n,), True, 1.0)
         sentences.append(sentence)
         marked = f"{sentence.text} [{n}]"

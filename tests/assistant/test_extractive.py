@@ -241,6 +241,14 @@ def test_best_sentence_brings_the_next_sentence_of_its_passage() -> None:
     assert len(extractive_answer(question, [table], IDF, max_sentences=1).sentences) == 1  # a table row ends it
 
 
+def test_glued_section_heading_is_not_shown_but_stays_in_the_quote() -> None:
+    crows = hit("Kurzfassung Die Krähen am Durlacher Bahnhof können aufgrund ihres gesetzlichen Schutzes nicht "
+                "verdrängt werden.", title="Krähen-Plage am Durlacher Bahnhof")
+    result = extractive_answer("Kann die Stadt die Krähen am Bahnhof Durlach vertreiben lassen?", [crows], IDF)
+    assert result.text.startswith("- Die Krähen am Durlacher Bahnhof können")
+    assert result.citations[0].quote.startswith("Kurzfassung Die Krähen")
+
+
 def test_second_part_of_a_question_gets_its_own_sentence() -> None:
     from assistant.extractive import _weights, choose, question_terms
 
