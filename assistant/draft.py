@@ -430,7 +430,9 @@ def _answer_hits(assistant: Any, query: str, title: str, excluded: HitPredicate,
 
 
 def _extractive(assistant: Any, query: str, hits: list[Hit]) -> tuple[list[Sentence], list[Citation], float]:
-    extract = extractive_answer(query, hits, assistant.idf, max_sentences=3, boilerplate=assistant.retriever.boilerplate)
+    # a draft answers the question; a precedent paper's Beratungsergebnis is not part of that answer
+    extract = extractive_answer(query, hits, assistant.idf, max_sentences=3, boilerplate=assistant.retriever.boilerplate,
+                                decisions=False)
     sentences, citations, best = extract.sentences, extract.citations, extract.best
     keep = [s for s in sentences if not s.text.rstrip().endswith("?")]
     used = {n for s in keep for n in s.citations}

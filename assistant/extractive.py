@@ -557,11 +557,13 @@ def decision_text(line: str, reference: str = "") -> str:
 
 
 def extractive_answer(question: str, hits: list[Hit], idf: IdfLookup, max_sentences: int | None = None,
-                      boilerplate: Boilerplate | None = None, follow: int = FOLLOW_SENTENCES) -> Extract:
+                      boilerplate: Boilerplate | None = None, follow: int = FOLLOW_SENTENCES,
+                      decisions: bool = True) -> Extract:
     """The answer built from verbatim source sentences (see `Extract`).
 
     MAX_SENTENCES best sentences unless given, each with `follow` next sentences of its passage;
-    consecutive sentences of one passage share a line.
+    consecutive sentences of one passage share a line. With `decisions`, the best paper's decision
+    (`decision`) is stated too.
     """
     max_sentences = max_sentences or MAX_SENTENCES
     candidates = score_sentences(question, hits, idf, boilerplate)
@@ -572,7 +574,7 @@ def extractive_answer(question: str, hits: list[Hit], idf: IdfLookup, max_senten
     best = max((c.coverage for c in chosen[:2]), default=0.0)
     core = "\n".join(c.sentence for c in chosen)
     picked = with_followers(chosen, candidates, hits, follow)
-    decided = decision(candidates, hits)
+    decided = decision(candidates, hits) if decisions else None
     picked = [c for c in picked if c is not decided]
     # grouped by chunk (best chunk first), in reading order within a chunk
     first_seen: dict[int, int] = {}
