@@ -238,6 +238,8 @@ def answer_metrics(item: GoldItem, answer: Answer, chunk_files: Mapping[str, str
         "refused": answer.refused,
         "refusal_rate": (1.0 if answer.refused else 0.0) if not item.answerable else None,
         "false_refusal_rate": (1.0 if answer.refused else 0.0) if item.answerable else None,
+        # how long the answers are that key facts are counted in (markers removed): recall is cheap in long answers
+        "answer_chars": len(" ".join(strip_markers(answer.text).split())) if answered else None,
     }
 
 
@@ -250,7 +252,7 @@ AGGREGATED = (
     *(f"hit@{k}" for k in KS), *(f"recall@{k}" for k in KS), "mrr", f"ndcg@{NDCG_K}",
     "key_fact_recall", "key_fact_recall_quotes", "citation_validity",
     "citation_precision_paper", "citation_recall_paper", "citation_precision_file", "citation_recall_file",
-    "cited_sentence_share", "support_mean", "refusal_rate", "false_refusal_rate",
+    "cited_sentence_share", "support_mean", "refusal_rate", "false_refusal_rate", "answer_chars",
 )
 
 

@@ -88,14 +88,17 @@ def answer_section(configs: Mapping[str, Any]) -> list[str]:
         rows.append([key, fmt(o["key_fact_recall"]), fmt(o["key_fact_recall_quotes"]), fmt(o["citation_validity"]),
                      fmt(o["citation_precision_paper"]), fmt(o["citation_recall_paper"]),
                      fmt(o["citation_precision_file"]), fmt(o["citation_recall_file"]),
-                     fmt(o["cited_sentence_share"]), fmt(o["support_mean"])])
+                     fmt(o["cited_sentence_share"]), fmt(o["support_mean"]),
+                     fmt(o.get("answer_chars"), 0)])
     return ["## Antworten und Quellen", "",
             "Schlüsselfakten: normalisierter Teilstring im Antworttext bzw. in den zitierten Passagen. "
             "Zitate gültig: Anteil der [n]-Marker, die auf eine Quelle aus den Suchtreffern zeigen. "
             "Präzision/Recall gegen die Gold-Vorlagen (Vorlage) und Gold-Dateien (Datei; Zitate des "
-            "Übersichtsabschnitts zählen dort nicht). Sätze mit Quelle: Anteil der Sachsätze mit Beleg.", "",
+            "Übersichtsabschnitts zählen dort nicht). Sätze mit Quelle: Anteil der Sachsätze mit Beleg. "
+            "Ø Zeichen: Länge der gegebenen Antworten ohne Marker.", "",
             *table(["Konfiguration", "Schlüsselfakten", "… in Zitaten", "Zitate gültig", "Präzision Vorlage",
-                    "Recall Vorlage", "Präzision Datei", "Recall Datei", "Sätze mit Quelle", "Ø Stützung"], rows), ""]
+                    "Recall Vorlage", "Präzision Datei", "Recall Datei", "Sätze mit Quelle", "Ø Stützung",
+                    "Ø Zeichen"], rows), ""]
 
 
 def type_section(configs: Mapping[str, Any]) -> list[str]:
