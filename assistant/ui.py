@@ -55,6 +55,8 @@ CSS = """
 #chat a.cite { text-decoration: none; font-weight: 600; padding: 0 1px; color: #2563eb !important; }
 #chat .unbelegt em { color: #b45309; background: #fff7ed; text-decoration: underline dotted; }
 #chat .unbelegt small { color: #b45309; font-weight: 600; }
+#chat ul.antwort { margin: 0; padding-left: 1.2em; }
+#chat ul.antwort li { margin: 0 0 0.45em 0; }
 #chat .verweigert { color: var(--body-text-color-subdued); }
 #chat .fehler { color: #b91c1c; }
 #chat .tippt { opacity: 0.5; }

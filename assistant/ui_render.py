@@ -153,10 +153,12 @@ def answer_html(answer: Answer) -> str:
             body += '<br><small class="hinweis">Siehe „Möglicherweise relevant“ bei den Quellen.</small>'
         return f'<span class="verweigert">{body}</span>'
     if _sentences_match(answer):
-        html_text = " ".join(_render_sentence(s) for s in answer.sentences)
-    else:
-        html_text = _render_plain(answer.text, [c.n for c in answer.citations])
-    return html_text
+        return " ".join(_render_sentence(s) for s in answer.sentences)
+    known = [c.n for c in answer.citations]
+    lines = [ln for ln in answer.text.split("\n") if ln.strip()]
+    if len(lines) > 1 and all(ln.startswith("- ") for ln in lines):  # extractive: one passage per line
+        return '<ul class="antwort">' + "".join(f"<li>{_render_plain(ln[2:], known)}</li>" for ln in lines) + "</ul>"
+    return _render_plain(answer.text, known)
 
 
 def streaming_html(pieces: str) -> str:

@@ -89,6 +89,8 @@ def test_answer_html_plain_text_fallback_escapes_hostile_text() -> None:
     assert '<a href="#quelle-1"' in out and 'class="unbelegt"' in out
     assert HOSTILE in _visible_text(out)
     assert re.search(r'<span class="unbelegt"><em>Ein Satz ohne Beleg.</em>', out)
+    # an extractive answer (one passage per "- " line) becomes a list, one item per passage
+    assert out.startswith('<ul class="antwort"><li>') and out.count("<li>") == 2 and out.endswith("</li></ul>")
 
 
 def test_refusal_shows_sentence_and_maybe_relevant_cards() -> None:
