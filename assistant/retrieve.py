@@ -39,6 +39,7 @@ PAPER_NEW = 10  # best papers by paper score that join the ranking even without 
 SPARSE_COVERAGE = 0.5  # share of chunks with a vector below which dense counts as sparse
 # ... unless this share of the papers' lead chunks (overview + first body chunks, `--embed-scope lead`)
 # has vectors: dense then sees body text and takes its full part in the fusion
+DENSE_K = 100  # dense neighbours fused per query
 RERANK_K = 10  # sparse dense: the best papers whose order the overview similarity may change
 RERANK_W = 0.05  # ... by up to this share of the best paper's score
 # a paper type named in the question ("der Änderungsantrag zu ...", "welche Anfragen ...")
@@ -100,6 +101,7 @@ class Retriever:
         self._coverage = 1.0
         self._lead_coverage = 1.0
         self._lead_chunks: int | None = None
+        self._lead_mask: np.ndarray | None = None
         self.reload()
 
     # --- loading -----------------------------------------------------------------------------
@@ -107,6 +109,7 @@ class Retriever:
         """(Re)load the lexical index and the metadata table (after an ingest)."""
         folder = self.index_dir / "lexical"
         self._lead_chunks = None  # counted when dense search is first checked (`_has_vectors`)
+        self._lead_mask = None  # built when first needed (`_lead_rows`)
         self.boilerplate = Boilerplate.load(folder)  # lines recurring across many papers (empty if none)
         if not LexicalIndex.exists(folder):
             self.lexical, self.table = None, None
@@ -215,6 +218,9 @@ class Retriever:
         w_lex = 1.0 if mode == "bm25" or not use_dense else (0.0 if mode == "dense" else LEXICAL_WEIGHT)
         # few chunks with vectors, only overviews (hybrid): dense only reorders the best papers (`_dense_tiebreak`)
         sparse = use_dense and w_lex > 0 and self._coverage < SPARSE_COVERAGE and self._lead_coverage < SPARSE_COVERAGE
+        # lead vectors complete, further body vectors only for some papers (a budgeted or running embedding):
+        # dense evidence comes from the lead chunks alone, which every paper has, not from the few embedded bodies
+        mixed = use_dense and not sparse and self._coverage < SPARSE_COVERAGE
         if mode in {"hybrid", "bm25"}:
             t0 = time.perf_counter()
             results = lexical.search(query, k=300, mask=row_mask)
@@ -229,10 +235,13 @@ class Retriever:
             vec = self.embedder.embed_query(query)
             timings["embed_query"] = time.perf_counter() - t0
             t0 = time.perf_counter()
-            dense = self.store.query(vec, k=100, where=self._chroma_where(filters))
+            dense = self.store.query(vec, k=DENSE_K * (3 if mixed else 1), where=self._chroma_where(filters))
             timings["dense"] = time.perf_counter() - t0
             located = [(table.row_of.get(cid), sim) for cid, sim in dense]
             kept = [(row, sim) for row, sim in located if row is not None and (row_mask is None or row_mask[row])]
+            if mixed:
+                lead = self._lead_rows()
+                kept = [(row, sim) for row, sim in kept if lead[row]][:DENSE_K]
             if kept:
                 hi, lo = kept[0][1], min(sim for _r, sim in kept)
                 floor = lo - 0.25 * (hi - lo) - 1e-6  # the 100th neighbour still counts a little
@@ -284,6 +293,19 @@ class Retriever:
                 break
         timings["fuse"] = time.perf_counter() - t0
         return hits[:k]
+
+    def _lead_rows(self) -> np.ndarray:
+        """row -> whether the chunk is a lead chunk (overview or one of the first LEAD_CHUNKS body chunks)."""
+        assert self.table is not None
+        if self._lead_mask is None:
+            mask = np.zeros(len(self.table.doc_index), dtype=bool)
+            row_of = self.table.row_of
+            for (cid,) in self.catalog.db.execute("SELECT chunk_id FROM chunks WHERE position <= ?", (LEAD_CHUNKS,)):
+                row = row_of.get(cid)
+                if row is not None:
+                    mask[row] = True
+            self._lead_mask = mask
+        return self._lead_mask
 
     def dense_ready(self) -> bool:
         """Dense search is configured and the store holds vectors."""

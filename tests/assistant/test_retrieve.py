@@ -10,6 +10,7 @@ import pytest
 
 from assistant.retrieve import ChunkTable, Retriever, base_reference, find_references, version_base
 from assistant.types import Filters
+from ingest.catalog import Catalog
 from ingest.pipeline import Pipeline
 from ingest.sources.allris import AllrisSource
 from ingest.sources.memory import ListSource
@@ -159,3 +160,30 @@ def test_sparse_dense_only_breaks_near_ties_among_the_best() -> None:
     r._dense_tiebreak(scores, {3: 1.0, 2: 0.9}, set())  # rows 2, 3: overview chunks of b and c
     assert scores[1] > scores[0] > scores[2]
     assert scores[1] - 1.95 <= retrieve.RERANK_W * 2.0 + 1e-9
+
+
+def test_partly_embedded_bodies_do_not_count_as_dense_evidence(tmp_path: Path, corpus: Path) -> None:
+    """Lead vectors complete, a few body chunks embedded (a budgeted run): dense evidence only from lead chunks."""
+    from ingest.embed import HashEmbedder
+    from ingest.pipeline import LEAD_CHUNKS
+    from ingest.vectors import ChromaStore
+
+    emb = HashEmbedder()
+    docs = [document_from_json(corpus, n) for n in ("19165", "17504", "27243", "21229", "23615")]
+    pipe = Pipeline(tmp_path, emb, lambda: ChromaStore(tmp_path, emb.name), workers=1)
+    pipe.run([("ka", ListSource(docs))], embed_scope="lead")
+    pipe.run([("ka", ListSource(docs))], embed_scope="all", embed_limit=4)  # the newest paper's next body chunks
+    pipe.close()
+    position = {cid: pos for cid, pos in Catalog(tmp_path / "catalog.sqlite").db.execute(
+        "SELECT chunk_id, position FROM chunks")}
+    store = ChromaStore(tmp_path, emb.name)
+    r = Retriever(tmp_path, emb, store)
+    body_vectors = [cid for cid in store.all_ids() if position[cid] > LEAD_CHUNKS]
+    assert len(body_vectors) == 4 and r.dense_ready() and r._coverage < 0.5 <= r._lead_coverage
+    body_text = Catalog(tmp_path / "catalog.sqlite").db.execute(
+        "SELECT text FROM chunks WHERE chunk_id = ?", (body_vectors[0],)).fetchone()[0]
+    query = " ".join(body_text.split()[:40])
+    assert body_vectors[0] in {cid for cid, _ in store.query(emb.embed_query(query), k=5)}  # the store would offer it
+    hits = r.search(query, k=40, per_paper=40)
+    ranked = [h for h in hits if h.dense_rank is not None]
+    assert ranked and all(position[h.chunk_id] <= LEAD_CHUNKS for h in ranked)
