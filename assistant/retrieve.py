@@ -307,6 +307,10 @@ class Retriever:
             self._lead_mask = mask
         return self._lead_mask
 
+    def dense_coverage(self) -> float:
+        """Share of the index's chunks that have a vector (0 without dense search)."""
+        return self._coverage if self.dense_ready() else 0.0
+
     def dense_ready(self) -> bool:
         """Dense search is configured and the store holds vectors."""
         return self.embedder is not None and self.store is not None and self._has_vectors()

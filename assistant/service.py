@@ -24,6 +24,7 @@ from assistant.settings import Settings
 from assistant.types import Answer, Citation, Filters, Hit
 
 log = logging.getLogger(__name__)
+DENSE_FLOOR_COVERAGE = 0.95  # the dense similarity floor refuses only when this share of chunks has vectors
 
 REFUSAL = "Die vorliegenden Dokumente beantworten diese Frage nicht."
 EMPTY_INDEX = "Der Index ist leer. Bitte zuerst Dokumente einlesen (council ingest demo)."
@@ -141,7 +142,9 @@ class Assistant:
         dense_best = max((float(h.meta.get("dense_similarity", 0.0)) for h in hits), default=0.0)
         # the similarity floor is calibrated for e5 vectors only (other embedders: no dense refusal)
         calibrated = getattr(self.retriever.embedder, "space", "") == "multilingual-e5-small"
-        weak_dense = (retrieval != "bm25" and calibrated and self.retriever.dense_ready()
+        # ... and for a fully embedded index: while embeddings are still missing (a demo embedding in the
+        # background, an archive with lead vectors), a chunk without a vector says nothing about the question
+        weak_dense = (retrieval != "bm25" and calibrated and self.retriever.dense_coverage() >= DENSE_FLOOR_COVERAGE
                       and dense_best < self.settings.min_dense_similarity)
         reason = None
         if not citations:

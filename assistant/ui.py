@@ -37,10 +37,11 @@ from assistant.ui_render import (  # noqa: E402
 log = logging.getLogger(__name__)
 
 TITLE = "Ratsinfo-Assistent"
+# answered from the demo corpus (`council ingest demo`), each showing one kind of question
 EXAMPLES = [
-    "Welche Angebote der Frühen Prävention gibt es in Karlsruhe?",
-    "Was wurde zur Personalsituation bei der Polizei angefragt?",
-    "Was beantragte die SPD zur Ampelregelung in den Ortsteilen?",
+    "Wie viele obdachlose Menschen gibt es schätzungsweise in Karlsruhe?",
+    "Hat der Gemeinderat der Kündigung der DGNB-Mitgliedschaft zugestimmt?",
+    "Mit welchen Nachbarkommunen will Nordstemmen eine LEADER-Region bilden?",
     "Welche Bebauungspläne wurden für Durlach beraten?",
 ]
 BACKEND_DOWN = ("Die Frage konnte gerade nicht beantwortet werden: Ein Dienst im Hintergrund "

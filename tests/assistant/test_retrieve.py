@@ -187,3 +187,27 @@ def test_partly_embedded_bodies_do_not_count_as_dense_evidence(tmp_path: Path, c
     hits = r.search(query, k=40, per_paper=40)
     ranked = [h for h in hits if h.dense_rank is not None]
     assert ranked and all(position[h.chunk_id] <= LEAD_CHUNKS for h in ranked)
+
+
+def test_dense_similarity_floor_refuses_only_for_a_fully_embedded_index(tmp_path: Path, corpus: Path,
+                                                                      monkeypatch: pytest.MonkeyPatch) -> None:
+    """While embeddings are missing (the demo's background run), a chunk without a vector says nothing."""
+    from assistant.service import Assistant
+    from assistant.settings import Settings
+    from ingest.embed import HashEmbedder
+    from ingest.vectors import ChromaStore
+
+    emb = HashEmbedder()
+    docs = [document_from_json(corpus, n) for n in ("19165", "17504", "27243", "21229", "23615")]
+    pipe = Pipeline(tmp_path, emb, lambda: ChromaStore(tmp_path, emb.name), workers=1)
+    pipe.run([("ka", ListSource(docs))], embed_limit=3)
+    pipe.close()
+    monkeypatch.setattr(emb, "space", "multilingual-e5-small", raising=False)  # as if e5: the floor applies
+    a = Assistant(Settings().with_(index_dir=tmp_path, min_dense_similarity=0.999), embedder=emb,
+                  store=ChromaStore(tmp_path, HashEmbedder.name))
+    question = " ".join(docs[0].title.split()[:6])
+    assert 0 < a.retriever.dense_coverage() < 0.95
+    partial = a.ask(question)
+    assert partial.refusal_reason != "far_from_question"
+    monkeypatch.setattr(a.retriever, "dense_coverage", lambda: 1.0)
+    assert a.ask(question).refusal_reason == "far_from_question"
