@@ -461,9 +461,14 @@ def answers_slot(slot: str, cand: Candidate, years: set[str], noun: str | None =
     return not years or not named or bool(named & years)
 
 
+def clauses(question: str) -> list[str]:
+    """The parts of a question that asks several things ("Wann …, und welches Büro …?")."""
+    return [part for part in _CLAUSE.split(question) if part.strip()]
+
+
 def answer_slots(question: str) -> list[str | None]:
-    """`answer_slot` of each part of a question that asks several things ("Wann …, und welches Büro …?")."""
-    return [answer_slot(part) for part in _CLAUSE.split(question) if part.strip()]
+    """`answer_slot` of each part of the question (`clauses`)."""
+    return [answer_slot(part) for part in clauses(question)]
 
 
 def fill_slot(question: str, candidates: list[Candidate], chosen: list[Candidate], max_sentences: int
@@ -476,13 +481,13 @@ def fill_slot(question: str, candidates: list[Candidate], chosen: list[Candidate
     does not answer (returned as False); when one of two is ("Wann …, und welches Büro …?"), the
     answer stands with what it has.
     """
-    slots = answer_slots(question)
-    if all(slot is None for slot in slots):
+    parts = [(part, answer_slot(part)) for part in clauses(question)]
+    if all(slot is None for _part, slot in parts):
         return chosen, None
     years = question_years(question)
     answered = False
     fillers: list[Candidate] = []
-    for part, slot in zip(_CLAUSE.split(question), slots, strict=True):
+    for part, slot in parts:
         if slot is None:
             continue
         noun = counted_noun(part) if slot == "count" else None
@@ -583,7 +588,7 @@ def extractive_answer(question: str, hits: list[Hit], idf: IdfLookup, max_senten
     ordered = sorted(picked, key=lambda c: (first_seen[c.hit_index], c.position))
     if decided is not None:
         # the question asks what became of it: the decision answers first; else it closes the answer as its status
-        ordered.insert(0, decided) if OUTCOME_Q.search(question) else ordered.append(decided)
+        ordered.insert(0 if OUTCOME_Q.search(question) else len(ordered), decided)
     numbering: dict[int, int] = {}
     sentences: list[Sentence] = []
     quotes: dict[int, list[str]] = {}
@@ -597,9 +602,10 @@ def extractive_answer(question: str, hits: list[Hit], idf: IdfLookup, max_senten
         sentences.append(sentence)
         marked = f"{sentence.text} [{n}]"
         passages = quotes.setdefault(cand.hit_index, [])
+        # the same passage reads on (overview lines, the decision among them, are fields, not a passage)
         if previous is not None and previous.hit_index == cand.hit_index and previous.position + 1 == cand.position \
-                and cand is not decided and previous is not decided and hits[cand.hit_index].meta.get("file_id") != "overview":
-            lines[-1] += " " + marked  # the same passage reads on
+                and hits[cand.hit_index].meta.get("file_id") != "overview":
+            lines[-1] += " " + marked
             passages[-1] += " " + cand.sentence
         else:
             lines.append("- " + marked)

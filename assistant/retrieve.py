@@ -100,7 +100,6 @@ class Retriever:
         self._ref_docs: dict[str, list[str]] = {}
         self._coverage = 1.0
         self._lead_coverage = 1.0
-        self._lead_chunks: int | None = None
         self._lead_mask: np.ndarray | None = None
         self.reload()
 
@@ -108,8 +107,7 @@ class Retriever:
     def reload(self) -> None:
         """(Re)load the lexical index and the metadata table (after an ingest)."""
         folder = self.index_dir / "lexical"
-        self._lead_chunks = None  # counted when dense search is first checked (`_has_vectors`)
-        self._lead_mask = None  # built when first needed (`_lead_rows`)
+        self._lead_mask = None  # built when dense search is first checked (`_has_vectors`, `_lead_rows`)
         self.boilerplate = Boilerplate.load(folder)  # lines recurring across many papers (empty if none)
         if not LexicalIndex.exists(folder):
             self.lexical, self.table = None, None
@@ -323,12 +321,10 @@ class Retriever:
                 n = self.store.count()
                 self._vectors = n > 0
                 self._coverage = n / max(1, len(self.lexical.chunk_ids)) if self.lexical is not None else 0.0
-                if self._lead_chunks is None:
-                    self._lead_chunks = self.catalog.db.execute(
-                        "SELECT COUNT(*) FROM chunks WHERE position <= ?", (LEAD_CHUNKS,)).fetchone()[0]
+                lead_total = int(self._lead_rows().sum()) if self.table is not None else 0
                 lead = self.catalog.db.execute("SELECT COUNT(*) FROM chunks WHERE embedded=1 AND position <= ?",
                                                (LEAD_CHUNKS,)).fetchone()[0]
-                self._lead_coverage = lead / max(1, self._lead_chunks)
+                self._lead_coverage = lead / max(1, lead_total)
             except Exception as exc:  # a down server: lexical only
                 log.warning("Vektorspeicher nicht erreichbar, nur Stichwortsuche: %s", exc)
                 self._vectors = False

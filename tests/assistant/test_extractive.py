@@ -222,6 +222,8 @@ def test_each_asked_value_of_a_two_part_question_is_looked_for() -> None:
                "Kapitel zu Wärmepumpen ergänzt.", title="Energieleitplan")
     both = "Wann hat der Gemeinderat den Energieleitplan beschlossen, und welches Büro ergänzt ihn?"
     assert extractive_answer(both, [plan], IDF).slot_filled is True  # the date is there, the office is not named
+    # a follow-up that starts with its second part has an empty first part: no error, the date is checked
+    assert extractive_answer(" und wann wurde der Energieleitplan beschlossen?", [plan], IDF).slot_filled is True
     only_office = "Welches Büro ergänzt den Energieleitplan?"
     assert extractive_answer(only_office, [plan], IDF).slot_filled is False
 
