@@ -27,7 +27,8 @@ QUESTION_NOISE = frozenset(
     content_terms(
         "wie viel viele hoch hohe welche welcher welches was wann wo warum wieso weshalb wer wem wen gibt es "
         "verwaltung stadt antwortet antwort sagt sagte frage fragen bitte information informationen genau "
-        "derzeit aktuell eigentlich insgesamt gemeinderat geplant plant gemeinde stand"
+        "derzeit aktuell eigentlich insgesamt gemeinderat geplant plant gemeinde stand "
+        "steht stehen drin inhalt worum geht"
     )
 )
 AMOUNT_Q = re.compile(r"\b(wie\s+(viel|viele|hoch|teuer|lang|groß|gross|oft|häufig|stark)|kostet|kosten|betrag|summe|anzahl|höhe|euro|prozent|mio|anteil|zahl|preis)\b", re.I)
@@ -48,6 +49,7 @@ LIST_Q = re.compile(
 # questions about the request itself ("Was fordert die CDU in ihrem Antrag?"): the Antrag/Anfrage text answers
 ABOUT_REQUEST_Q = re.compile(r"\b(beantrag\w*|forder\w*|antrag\w*|anfrage\w*|fragt|fragen|wissen|möchte|will|wollen|schlägt|vorschlag\w*)\b", re.I)
 REQUEST_FILE = re.compile(r"^\s*(?!.*stellungnahme)(?:top\s*\S+\s+)?(anfrage|antrag|änderungs|ergänzungs|interfraktionell)", re.I)
+ABOUT_PAPER_Q = re.compile(r"\b(worum|wovon|titel|thema|was für eine?|welche art)\b", re.I)
 HAS_NUMBER = re.compile(r"\d")
 YEAR = re.compile(r"\b(?:19|20)\d\d\b")
 _MONTHS = "Januar|Februar|März|April|Mai|Juni|Juli|August|September|Oktober|November|Dezember"
@@ -117,6 +119,8 @@ NOVELTY_FLOOR = 0.5  # share of its score a sentence keeps when all its question
 NOVELTY_POOL = 60  # greedy selection looks at this many best candidates
 MAX_SENTENCES = 4  # best sentences (anchors) in an answer, slot fillers included
 QUOTE_CHARS = 900  # the quoted passage on a source card
+SUMMARY_FACTOR = 1.6  # a sentence of the paper's own short summary (Kurzfassung) is the administration's answer
+SUMMARY_SECTION = re.compile(r"^\s*(Kurzfassung|Zusammenfassung)\b", re.I)
 FOLLOW_SENTENCES = 1  # each anchor brings the next sentence of its passage: the reason, the figure, the "but"
 
 
@@ -234,6 +238,19 @@ def counts_noun(sentence: str, noun: str) -> bool:
     return False
 
 
+def overview_units(text: str) -> list[str]:
+    """Lines of the overview chunk: title, type and date as one identity line (joined by spaces, so it
+    is still verbatim in the normalised chunk), then the other fields; a Beratung line that names its
+    committee only by an unresolved URL and records no result says nothing a reader could use."""
+    lines = [ln.strip() for ln in text.splitlines() if ln.strip()]
+    head = 1
+    while head < min(3, len(lines)) and (re.search(r"\bDrucksache\b", lines[head]) or lines[head].startswith("Datum:")):
+        head += 1
+    rest = [ln for ln in lines[head:] if not ln.startswith("Dokumente:")
+            and not (ln.startswith("Beratung:") and "http" in ln and "Ergebnis" not in ln)]
+    return ([" ".join(lines[:head])] if lines else []) + rest
+
+
 def _paper_ranks(hits: list[Hit]) -> list[int]:
     order: dict[str, int] = {}
     return [order.setdefault(h.doc_id, len(order)) for h in hits]
@@ -255,6 +272,8 @@ def score_sentences(question: str, hits: list[Hit], idf: IdfLookup, boilerplate:
     named = {r.lower() for r in find_references(question)}
     wants_amount, wants_date, wants_outcome = AMOUNT_Q.search(question), DATE_Q.search(question), OUTCOME_Q.search(question)
     about_request = bool(ABOUT_REQUEST_Q.search(question))
+    about_paper = bool(wants_date or ABOUT_PAPER_Q.search(question))
+    with_text = {h.doc_id for h in hits if h.meta.get("file_id") != "overview"}
     ranks = _paper_ranks(hits)
     out: list[Candidate] = []
     for i, hit in enumerate(hits):
@@ -264,6 +283,7 @@ def score_sentences(question: str, hits: list[Hit], idf: IdfLookup, boilerplate:
             continue
         title_terms = terms_of_text(str(hit.meta.get("title", "")))
         section = str(hit.meta.get("section") or "")
+        summary_factor = SUMMARY_FACTOR if SUMMARY_SECTION.match(section) else 1.0
         # the paper was found by its topic; within it, the question's other terms pick the answer
         local = {t: (w * TITLE_TERM_FACTOR if t in title_terms else w) for t, w in weights.items()}
         local_total = sum(local.values()) or 1.0
@@ -271,7 +291,8 @@ def score_sentences(question: str, hits: list[Hit], idf: IdfLookup, boilerplate:
         answer_file = ANSWER_FILE if re.search(r"stellungnahme|antwort", file_name, re.I) else 1.0
         if REQUEST_FILE.match(file_name) and not about_request:
             answer_file = REQUEST_FILE_FACTOR  # the request restates the question; the statement answers it
-        units = [ln.strip() for ln in hit.text.splitlines() if ln.strip()] if overview else split_sentences(hit.text)
+        units = overview_units(hit.text) if overview else split_sentences(hit.text)
+        reference = str(hit.meta.get("reference", "")).lower()
         parts = [_LIST_MARK.sub("", raw) for raw in units]
         terms_of = [terms_of_text(p) for p in parts]
         own_of = [sum(w for t, w in local.items() if t in terms) / local_total for terms in terms_of]
@@ -288,12 +309,18 @@ def score_sentences(question: str, hits: list[Hit], idf: IdfLookup, boilerplate:
                 continue
             if boilerplate is not None and boilerplate.is_boilerplate(sentence):
                 continue  # printer's note, letterhead, form label: in many papers, about none
-            if terms and terms <= title_terms | _reference_terms(sentence) | _GENERIC:
+            identity = overview and position == 0
+            named_paper = bool(reference) and reference in named
+            if identity and not ((named_paper and about_paper) or (ranks[i] == 0 and hit.doc_id not in with_text)):
+                continue  # title, type and date answer what a named paper is, or stand in for a paper without text
+            if not identity and terms and terms <= title_terms | _reference_terms(sentence) | _GENERIC:
                 continue  # a restated title or letterhead says nothing new
-            score = (own + inherited) * answer_file
+            score = (own + inherited) * answer_file * summary_factor
             if summary_mode:
                 coverage = 1.0 if not overview else 0.0
                 score = (0.0 if overview else 1.0) / (1.0 + 0.3 * position) + (0.2 if len(terms) >= 6 else 0.0)
+            elif identity and named_paper and about_paper:
+                score = 1.0  # "Von wann ist 26-29470, und worum geht es?": title, type and date first
             elif overview and not wants_outcome:
                 score *= 0.6
             boost = 0.0

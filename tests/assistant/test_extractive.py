@@ -260,3 +260,38 @@ def test_second_part_of_a_question_gets_its_own_sentence() -> None:
     greedy = choose(cands, 3, _weights(question_terms(question), IDF))
     assert not any("rückläufig" in c.sentence for c in plain)  # by score alone, two topic sentences win
     assert any("rückläufig" in c.sentence for c in greedy)  # covering "Nachfrage" is worth more
+
+
+def test_the_papers_own_short_summary_is_preferred() -> None:
+    # two sentences with the same question terms: the one in the paper's Kurzfassung is the administration's answer
+    body = "Die Neumarkierung der Bewohnerparkplätze in der Mittelstraße wurde im Ortschaftsrat ausführlich diskutiert."
+    summary = "Die Neumarkierung der Bewohnerparkplätze in der Mittelstraße ist Teil des Verkehrskonzepts Durlach."
+    hits = [hit(body, chunk="e", section="Erläuterungen"), hit(summary, chunk="k", section="Kurzfassung")]
+    best = score_sentences("Werden die Bewohnerparkplätze in der Mittelstraße neu markiert?", hits, IDF)[0]
+    assert best.sentence == summary
+
+
+BS_OVERVIEW = (
+    "Innovationsstrategie für Braunschweig\nBeschlussvorlage, Drucksache 26-29470\nDatum: 2026-09-04\n"
+    "Beratung: https://www.ratsinfo.braunschweig.sitzung-online.de/oparl/organizations/gr/3, Rolle: Vorberatung\n"
+    "Dokumente: Sammeldokument öffentlich"
+)
+BS_META = {"title": "Innovationsstrategie für Braunschweig", "reference": "26-29470", "paper_type": "Beschlussvorlage",
+           "file_id": "overview", "file_name": "Übersicht", "date": "2026-09-04"}
+
+
+def test_a_question_about_a_named_paper_gets_its_title_type_and_date() -> None:
+    hits = [Hit(chunk_id="o", doc_id="bs", text=BS_OVERVIEW, score=1.0, meta=BS_META),
+            hit("Die Stellungnahme der Verwaltung liegt vor und wird zur Kenntnis genommen.", doc="x", chunk="x")]
+    result = extractive_answer("Von wann ist die Beschlussvorlage 26-29470, und worum geht es?", hits, IDF)
+    first = result.text.splitlines()[0]
+    assert first.startswith("- Innovationsstrategie für Braunschweig Beschlussvorlage, Drucksache 26-29470 Datum: 2026-09-04 [")
+    # an organisation known only by its URL, and the list of files, say nothing a reader could use
+    assert "http" not in result.text and "Sammeldokument" not in result.text
+    # a question that names the paper but asks something else does not spend a line on its identity ...
+    body = Hit(chunk_id="b", doc_id="bs", text="Für die Innovationsstrategie sind 80.000 Euro eingeplant.", score=1.0,
+               meta={**BS_META, "file_id": "f", "file_name": "Vorlage"})
+    other = extractive_answer("Was kostet laut 26-29470 die Innovationsstrategie?", [*hits, body], IDF)
+    assert "80.000 Euro" in other.text and "Datum: 2026-09-04" not in other.text
+    # ... unless the best paper has no text at all: then its title is what there is
+    assert "Datum: 2026-09-04" in extractive_answer("Was kostet die Innovationsstrategie?", hits, IDF).text
