@@ -40,6 +40,10 @@ SPARSE_COVERAGE = 0.5  # share of chunks with a vector below which dense counts 
 # ... unless this share of the papers' lead chunks (overview + first body chunks, `--embed-scope lead`)
 # has vectors: dense then sees body text and takes its full part in the fusion
 DENSE_K = 100  # dense neighbours fused per query
+# Up to this many vectors, dense search is exact: the vectors are read from the store once (again when their
+# number changes) and scored with one matrix product. Chroma's HNSW graph, partly rebuilt whenever a process
+# loads it, missed a question's nearest chunk in some processes and not in others (q230: 0.877 or 0.841).
+EXACT_MAX = 2_000_000
 RERANK_K = 10  # sparse dense: the best papers whose order the overview similarity may change
 RERANK_W = 0.05  # ... by up to this share of the best paper's score
 # a paper type named in the question ("der Änderungsantrag zu ...", "welche Anfragen ...")
@@ -101,6 +105,8 @@ class Retriever:
         self._coverage = 1.0
         self._lead_coverage = 1.0
         self._lead_mask: np.ndarray | None = None
+        self._store_count = 0
+        self._exact: tuple[int, np.ndarray, np.ndarray] | None = None  # (store count, table rows, unit vectors)
         self.reload()
 
     # --- loading -----------------------------------------------------------------------------
@@ -108,6 +114,7 @@ class Retriever:
         """(Re)load the lexical index and the metadata table (after an ingest)."""
         folder = self.index_dir / "lexical"
         self._lead_mask = None  # built when dense search is first checked (`_has_vectors`, `_lead_rows`)
+        self._exact = None  # table rows change with the lexical index
         self.boilerplate = Boilerplate.load(folder)  # lines recurring across many papers (empty if none)
         if not LexicalIndex.exists(folder):
             self.lexical, self.table = None, None
@@ -233,13 +240,17 @@ class Retriever:
             vec = self.embedder.embed_query(query)
             timings["embed_query"] = time.perf_counter() - t0
             t0 = time.perf_counter()
-            dense = self.store.query(vec, k=DENSE_K * (3 if mixed else 1), where=self._chroma_where(filters))
+            exact = self._exact_vectors()
+            if exact is not None:
+                kept = self._exact_neighbours(exact, vec, row_mask, self._lead_rows() if mixed else None)
+            else:
+                dense = self.store.query(vec, k=DENSE_K * (3 if mixed else 1), where=self._chroma_where(filters))
+                located = [(table.row_of.get(cid), sim) for cid, sim in dense]
+                kept = [(row, sim) for row, sim in located if row is not None and (row_mask is None or row_mask[row])]
+                if mixed:
+                    lead = self._lead_rows()
+                    kept = [(row, sim) for row, sim in kept if lead[row]][:DENSE_K]
             timings["dense"] = time.perf_counter() - t0
-            located = [(table.row_of.get(cid), sim) for cid, sim in dense]
-            kept = [(row, sim) for row, sim in located if row is not None and (row_mask is None or row_mask[row])]
-            if mixed:
-                lead = self._lead_rows()
-                kept = [(row, sim) for row, sim in kept if lead[row]][:DENSE_K]
             if kept:
                 hi, lo = kept[0][1], min(sim for _r, sim in kept)
                 floor = lo - 0.25 * (hi - lo) - 1e-6  # the 100th neighbour still counts a little
@@ -292,6 +303,47 @@ class Retriever:
         timings["fuse"] = time.perf_counter() - t0
         return hits[:k]
 
+    def _exact_vectors(self) -> tuple[int, np.ndarray, np.ndarray] | None:
+        """The store's vectors by table row, read when first needed and again when their number changed;
+        None for a store without `vectors` or beyond EXACT_MAX (then the store's own search is used)."""
+        if not hasattr(self.store, "vectors") or self.table is None or not 0 < self._store_count <= EXACT_MAX:
+            return None
+        exact = self._exact
+        if exact is not None and exact[0] == self._store_count:
+            return exact
+        with self._lock:
+            if self._exact is None or self._exact[0] != self._store_count:
+                t0 = time.perf_counter()
+                ids, matrix = self.store.vectors()
+                row_of = self.table.row_of
+                rows = np.fromiter((row_of.get(cid, -1) for cid in ids), dtype=np.int64, count=len(ids))
+                known = rows >= 0  # vectors of chunks the lexical index does not (yet) know are left out
+                self._exact = (self._store_count, rows[known], np.ascontiguousarray(matrix[known]))
+                log.info("%d Vektoren für exakte Suche geladen (%.1f s)", int(known.sum()), time.perf_counter() - t0)
+            return self._exact
+
+    @staticmethod
+    def _exact_neighbours(exact: tuple[int, np.ndarray, np.ndarray], vec: np.ndarray, row_mask: np.ndarray | None,
+                          lead: np.ndarray | None) -> list[tuple[int, float]]:
+        """(row, cosine similarity) of the DENSE_K nearest chunks allowed by the filter (and, while body
+        vectors are partial, among lead chunks only), best first."""
+        _count, rows, matrix = exact
+        if not len(rows):
+            return []
+        sims = matrix @ (np.asarray(vec, dtype=np.float32) / max(float(np.linalg.norm(vec)), 1e-12))
+        allowed = np.ones(len(rows), dtype=bool)
+        if row_mask is not None:
+            allowed &= row_mask[rows]
+        if lead is not None:
+            allowed &= lead[rows]
+        candidates = np.flatnonzero(allowed)
+        if not len(candidates):
+            return []
+        k = min(DENSE_K, len(candidates))
+        top = candidates[np.argpartition(-sims[candidates], k - 1)[:k]]
+        top = top[np.lexsort((rows[top], -sims[top]))]  # ties in row order: the same result in every process
+        return [(int(rows[i]), float(sims[i])) for i in top]
+
     def _lead_rows(self) -> np.ndarray:
         """row -> whether the chunk is a lead chunk (overview or one of the first LEAD_CHUNKS body chunks)."""
         assert self.table is not None
@@ -319,6 +371,7 @@ class Retriever:
         if now - getattr(self, "_vectors_checked", 0.0) > 30:
             try:
                 n = self.store.count()
+                self._store_count = n
                 self._vectors = n > 0
                 self._coverage = n / max(1, len(self.lexical.chunk_ids)) if self.lexical is not None else 0.0
                 lead_total = int(self._lead_rows().sum()) if self.table is not None else 0

@@ -14,8 +14,9 @@ os.environ.setdefault("ANONYMIZED_TELEMETRY", "False")
 
 
 # HNSW candidate list at query time. Chroma's default (100) found only 86 % of the true 100 nearest chunks
-# on the evaluation index (as few as 67 % for some questions), and which ones differed from process to
-# process; 800 finds 99.4 % at 6 ms (bench/dense_recall.py).
+# on the evaluation index (as few as 71 % for some questions), and which ones differed from process to
+# process; 800 finds 99.4 % at 4 ms (bench/dense_recall.py). The retriever searches exactly over `vectors()`
+# up to `assistant.retrieve.EXACT_MAX` vectors; this setting serves larger stores and other clients.
 SEARCH_EF = 800
 
 
@@ -96,6 +97,26 @@ class ChromaStore:
             if len(got["ids"]) < 5000:
                 return out
             offset += 5000
+
+    def vectors(self, batch: int = 10000) -> tuple[list[str], np.ndarray]:
+        """All ids and their vectors scaled to unit length (for exact search in the process)."""
+        ids: list[str] = []
+        blocks: list[np.ndarray] = []
+        offset = 0
+        while True:
+            got = self.collection.get(include=["embeddings"], limit=batch, offset=offset)
+            embeddings = got["embeddings"]
+            if got["ids"] and embeddings is not None:
+                ids += got["ids"]
+                blocks.append(np.asarray(embeddings, dtype=np.float32))
+            if len(got["ids"]) < batch:
+                break
+            offset += batch
+        if not blocks:
+            return [], np.zeros((0, 0), dtype=np.float32)
+        matrix = np.vstack(blocks)
+        matrix /= np.maximum(np.linalg.norm(matrix, axis=1, keepdims=True), 1e-12)
+        return ids, matrix
 
     def query(self, vector: np.ndarray, k: int, where: dict[str, Any] | None = None) -> list[tuple[str, float]]:
         """(chunk_id, cosine similarity) of the k nearest chunks."""

@@ -211,3 +211,36 @@ def test_dense_similarity_floor_refuses_only_for_a_fully_embedded_index(tmp_path
     assert partial.refusal_reason != "far_from_question"
     monkeypatch.setattr(a.retriever, "dense_coverage", lambda: 1.0)
     assert a.ask(question).refusal_reason == "far_from_question"
+
+
+def test_dense_search_is_exact_and_reads_new_vectors(tmp_path: Path, corpus: Path) -> None:
+    """Dense neighbours are the exact nearest chunks (not an approximate graph's), and vectors written
+    after the retriever loaded (a background embedding) are searched once their number changed."""
+    import numpy as np
+
+    import assistant.retrieve as retrieve
+    from ingest.embed import HashEmbedder
+    from ingest.vectors import ChromaStore
+
+    emb = HashEmbedder()
+    docs = [document_from_json(corpus, n) for n in ("19165", "17504", "27243", "21229", "23615")]
+    pipe = Pipeline(tmp_path, emb, lambda: ChromaStore(tmp_path, emb.name), workers=1)
+    pipe.run([("ka", ListSource(docs))], embed_limit=5)
+    store = ChromaStore(tmp_path, emb.name)
+    r = Retriever(tmp_path, emb, store)
+    assert r.dense_ready() and len(r._exact_vectors()[1]) == 5
+    pipe.run([("ka", ListSource(docs))])  # the rest is embedded while the retriever runs
+    pipe.close()
+    r._vectors_checked = 0.0  # the next check (every 30 s) sees the new count
+    assert r.dense_ready() and len(r._exact_vectors()[1]) == store.count() > 5
+    ids, matrix = store.vectors()
+    query = "Barrierefreier Umbau der Haltestelle und Kosten der Maßnahme"
+    vec = emb.embed_query(query)
+    sims = matrix @ (vec / np.linalg.norm(vec))
+    truth = np.sort(sims)[::-1][:retrieve.DENSE_K]
+    got = r._exact_neighbours(r._exact_vectors(), vec, None, None)
+    assert np.allclose([sim for _row, sim in got], truth, atol=1e-5)  # the k best similarities, best first
+    by_id = dict(zip(ids, sims.tolist(), strict=True))
+    assert all(abs(by_id[r.lexical.chunk_ids[row]] - sim) < 1e-5 for row, sim in got)
+    best = [h for h in r.search(query, k=40, per_paper=40) if h.dense_rank == 1]
+    assert best and abs(by_id[best[0].chunk_id] - float(truth[0])) < 1e-5
