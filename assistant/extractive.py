@@ -36,7 +36,7 @@ DATE_Q = re.compile(r"\b(wann|bis wann|ab wann|zeitpunkt|datum|termin|frist|seit
 OUTCOME_Q = re.compile(
     r"\b(beschlossen|beschluss|entschieden|abgestimmt|ergebnis|zugestimmt|abgelehnt|gremium|ausschuss|beraten|ausgegangen|"
     r"einverstanden|angenommen|behandelt|geworden)\b|\bwas (ist|wurde) (aus|mit)\b", re.I)
-OUTCOME_S = re.compile(r"Ergebnis:|beschlossen|zugestimmt|abgelehnt|Kenntnis|einverstanden")
+OUTCOME_S = re.compile(r"Ergebnis:|beschlossen|zugestimmt|abgelehnt|Kenntnis|einverstanden|Dafür:\s*\d")
 # a Beratung line of the overview chunk whose result decides something (not "Kenntnisnahme", not a step)
 DECISIVE_S = re.compile(
     r"^Beratung:.*Ergebnis:\s*(?!.*(?:Kenntnis|Beratung im|vorberaten|keine Abstimmung|siehe oben))"
