@@ -295,3 +295,13 @@ def test_a_question_about_a_named_paper_gets_its_title_type_and_date() -> None:
     assert "80.000 Euro" in other.text and "Datum: 2026-09-04" not in other.text
     # ... unless the best paper has no text at all: then its title is what there is
     assert "Datum: 2026-09-04" in extractive_answer("Was kostet die Innovationsstrategie?", hits, IDF).text
+
+
+def test_outcome_question_shows_the_vote_count() -> None:
+    beschluss = ("Die Vertreter der Stadt werden angewiesen, der Verschmelzung der Bistro Klinikum Braunschweig GmbH "
+                 "zuzustimmen. Die Geschäftsführung wird beauftragt, die dazu erforderlichen Maßnahmen umzusetzen. "
+                 "Der Aufsichtsrat hat sich bereits im Juni damit befasst.\n\nDafür: 9 Dagegen: 0 Enthaltung: 0")
+    other = "Die Bistro Klinikum Braunschweig GmbH betreibt die Cafeteria des Klinikums seit vielen Jahren erfolgreich."
+    hits = [hit(beschluss, chunk="b", section="Beschluss"), hit(other, chunk="o")]
+    result = extractive_answer("Was wurde zur Bistro-Gesellschaft des Klinikums beschlossen?", hits, IDF)
+    assert "Dafür: 9 Dagegen: 0 Enthaltung: 0" in result.text
