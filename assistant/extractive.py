@@ -121,6 +121,8 @@ MAX_SENTENCES = 4  # best sentences (anchors) in an answer, slot fillers include
 QUOTE_CHARS = 900  # the quoted passage on a source card
 SUMMARY_FACTOR = 1.6  # a sentence of the paper's own short summary (Kurzfassung) is the administration's answer
 SUMMARY_SECTION = re.compile(r"^\s*(Kurzfassung|Zusammenfassung)\b", re.I)
+LIST_ITEMS = 5  # a sentence ending in ":" brings up to this many short items of the list it announces
+LIST_ITEM_CHARS = 300
 FOLLOW_SENTENCES = 1  # each anchor brings the next sentence of its passage: the reason, the figure, the "but"
 
 
@@ -140,6 +142,7 @@ class Candidate:
     position: int = 0
     terms: set[str] = field(default_factory=set)
     topical: float = 0.0  # question-term coverage of the sentence plus what it inherits from its neighbours
+    item: bool = False  # a list item ("- Altlastenverdacht")
 
 
 def _weights(terms: set[str], idf: IdfLookup) -> dict[str, float]:
@@ -305,8 +308,8 @@ def score_sentences(question: str, hits: list[Hit], idf: IdfLookup, boilerplate:
                 inherited = own_of[position - 1] * (CARRY_AFTER_QUESTION if question_of[position - 1] else CARRY_AFTER_SENTENCE)
             if position + 1 < len(parts) and not question_of[position + 1]:
                 inherited = max(inherited, own_of[position + 1] * CARRY_BACK)
-            if len(sentence) < 20 or len(sentence) > 600:
-                continue
+            if len(sentence) > 600 or len(sentence) < (4 if units[position] != sentence else 20):
+                continue  # a short list item ("- Altlastenverdacht") stays: a list announced by ":" shows it
             if boilerplate is not None and boilerplate.is_boilerplate(sentence):
                 continue  # printer's note, letterhead, form label: in many papers, about none
             identity = overview and position == 0
@@ -335,7 +338,8 @@ def score_sentences(question: str, hits: list[Hit], idf: IdfLookup, boilerplate:
                 score *= QUESTION_PENALTY  # the Anfrage's own question restates, it does not answer
             elif not overview and not wants_outcome and is_form_like(sentence) and not (wants_amount and HAS_AMOUNT.search(sentence)):
                 score *= FORM_PENALTY
-            out.append(Candidate(i, sentence, score * prior, coverage, position, terms, own + inherited))
+            out.append(Candidate(i, sentence, score * prior, coverage, position, terms, own + inherited,
+                                 units[position] != sentence))
     out.sort(key=lambda c: -c.score)
     return out
 
@@ -538,6 +542,7 @@ def with_followers(chosen: list[Candidate], candidates: list[Candidate], hits: l
 
     The answer often continues right after the best-matching sentence ("… 15-mal verliehen. Die Nachfrage
     ist eher als rückläufig zu betrachten."); a letterhead, a table row or a restated question ends the passage.
+    A sentence ending in ":" announces a list: up to LIST_ITEMS of its short items follow it.
     """
     at = {(c.hit_index, c.position): c for c in candidates}
     out: list[Candidate] = []
@@ -545,11 +550,22 @@ def with_followers(chosen: list[Candidate], candidates: list[Candidate], hits: l
     for anchor in chosen:
         group = [anchor]
         overview = hits[anchor.hit_index].meta.get("file_id") == "overview"  # its lines are fields, not a passage
-        for step in range(1, 0 if overview else follow + 1):
+        listing = not overview and anchor.sentence.rstrip().endswith(":")
+        limit = 0 if overview else (max(follow, LIST_ITEMS) if listing else follow)
+        step = 1
+        while step <= limit:
             nxt = at.get((anchor.hit_index, anchor.position + step))
-            if nxt is None or is_form_like(nxt.sentence) or is_question_like(nxt.sentence):
+            if nxt is None or is_question_like(nxt.sentence):
+                break
+            if listing:  # list items are often bare noun phrases ("Herausfordernde Topografie")
+                if not nxt.item or len(nxt.sentence) > LIST_ITEM_CHARS or len(_LABEL.findall(nxt.sentence)) >= 2:
+                    break
+            elif is_form_like(nxt.sentence):
                 break
             group.append(nxt)
+            if not listing and nxt.sentence.rstrip().endswith(":"):
+                listing, limit = True, step + LIST_ITEMS  # "Die Herausforderungen … sind:" announces its items
+            step += 1
         for cand in group:
             key = (cand.hit_index, cand.position)
             if key not in seen:

@@ -305,3 +305,14 @@ def test_outcome_question_shows_the_vote_count() -> None:
     hits = [hit(beschluss, chunk="b", section="Beschluss"), hit(other, chunk="o")]
     result = extractive_answer("Was wurde zur Bistro-Gesellschaft des Klinikums beschlossen?", hits, IDF)
     assert "Dafür: 9 Dagegen: 0 Enthaltung: 0" in result.text
+
+
+def test_a_sentence_announcing_a_list_brings_its_items() -> None:
+    text = ("Die weitergehende Prüfung einer Erweiterung der Wohnbaufläche an der Albert-Einstein-Straße hat keine "
+            "weiteren Restriktionen ergeben. Die Hindernisse, auf die bereits hingewiesen wurden, sind:\n\n"
+            "- Änderung des Regionalplanes erforderlich (Lage in einer Grünzäsur)\n- Bebauungsplan erforderlich\n"
+            "- Altlastenverdacht\n- Herausfordernde Topografie\n\nDer Ortschaftsrat wird im Herbst erneut beraten.")
+    result = extractive_answer("Welche Hindernisse gibt es für eine größere Wohnbaufläche an der Albert-Einstein-Straße?",
+                               [hit(text)], IDF)
+    assert "Grünzäsur" in result.text and "Altlastenverdacht" in result.text and "Topografie" in result.text
+    assert "Ortschaftsrat" not in result.text  # the list ends the passage
