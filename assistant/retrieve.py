@@ -40,6 +40,8 @@ SPARSE_COVERAGE = 0.5  # share of chunks with a vector below which dense counts 
 # ... unless this share of the papers' lead chunks (overview + first body chunks, `--embed-scope lead`)
 # has vectors: dense then sees body text and takes its full part in the fusion
 DENSE_K = 100  # dense neighbours fused per query
+POINT_WEIGHT = 0.05  # papers discussed at a point in time the question names gain this share of the top score
+POINT_LEAD_MONTHS = 2
 # Up to this many vectors, dense search is exact: the vectors are read from the store once (again when their
 # number changes) and scored with one matrix product. Chroma's HNSW graph, partly rebuilt whenever a process
 # loads it, missed a question's nearest chunk in some processes and not in others (q230: 0.877 or 0.841).
@@ -59,6 +61,36 @@ REFERENCE = re.compile(
     r"(?<![\w/])(?:DS\s*)?(\d{4}/\d{3,5}(?:/\d+)?|\d{2}-\d{5}(?:-\d{2})?|\d{1,4}/\d{4}|\d{1,4}/\d{2})(?![\w/])",
     re.IGNORECASE,
 )
+
+
+_MONTH_NUMBER = {m: i + 1 for i, m in enumerate(
+    "januar februar märz april mai juni juli august september oktober november dezember".split())}
+_SEASON = {"frühjahr": (3, 5), "frühling": (3, 5), "sommer": (6, 8), "herbst": (9, 11), "winter": (12, 14),
+           "anfang": (1, 3), "mitte": (5, 8), "ende": (10, 12)}
+POINT_IN_TIME_Q = re.compile(r"\b(frühjahr|frühling|sommer|herbst|winter|anfang|mitte|ende|" + "|".join(_MONTH_NUMBER)
+                             + r")\s+((?:19|20)\d\d)\b", re.I)
+
+
+def _month_start(year: int, month: int) -> str:
+    year, month = year + (month - 1) // 12, (month - 1) % 12 + 1
+    return f"{year:04d}-{month:02d}-01"
+
+
+def _shift_months(date: str, months: int) -> str:
+    year, month = int(date[:4]), int(date[5:7])
+    return _month_start(year, month + months)
+
+
+def point_in_time(text: str) -> tuple[str, str] | None:
+    """The period [start, end) a question names: ("2024-12-01", "2025-01-01") for "im Dezember 2024", the
+    months of a season ("im Herbst 2023": September to November) or of "Anfang/Mitte/Ende 2025"; None
+    without such a phrase."""
+    m = POINT_IN_TIME_Q.search(text)
+    if not m:
+        return None
+    word, year = m.group(1).lower(), int(m.group(2))
+    first, last = (_MONTH_NUMBER[word],) * 2 if word in _MONTH_NUMBER else _SEASON[word]
+    return _month_start(year, first), _month_start(year, last + 1)
 
 
 def find_references(text: str) -> list[str]:
@@ -135,6 +167,7 @@ class Retriever:
                     "date": date or "", "title": title or "",
                     "committees": " | ".join(c.get("organization") or "" for c in rec.get("consultations", [])).lower(),
                     "links": [*rec.get("related", []), *rec.get("superordinated", []), *rec.get("subordinated", [])],
+                    "meetings": sorted({str(c.get("meeting_date") or "")[:10] for c in rec.get("consultations", [])} - {""}),
                 }
         ref_docs: dict[str, list[str]] = defaultdict(list)
         for meta in doc_meta:
@@ -286,6 +319,7 @@ class Retriever:
         if filters is not None and filters.only_current:
             self._demote_superseded(doc_scores)
         self._title_and_body_prior(query, doc_scores, by_doc, doc_mask)
+        self._point_in_time_prior(query, doc_scores)
         if sparse and dense_norm:
             self._dense_tiebreak(doc_scores, dense_norm, set(pinned))
         self._prefer_named_type(query, doc_scores, set(pinned))
@@ -445,6 +479,23 @@ class Retriever:
             for d in doc_scores:
                 if self.table.doc_meta[d].get("body") not in named:
                     doc_scores[d] *= 0.5
+
+    def _point_in_time_prior(self, query: str, doc_scores: dict[int, float]) -> None:
+        """A question about a point in time ("im Dezember 2024", "im Herbst 2023") favours the papers
+        discussed then: a meeting in that period, or the paper itself written in it or up to
+        POINT_LEAD_MONTHS before (a December decision was prepared in October)."""
+        assert self.table is not None
+        window = point_in_time(query)
+        if window is None or not POINT_WEIGHT or not doc_scores:
+            return
+        start, end = window
+        early = _shift_months(start, -POINT_LEAD_MONTHS)
+        top = max(doc_scores.values())
+        for d in doc_scores:
+            meta = self.table.doc_meta[d]
+            date = str(meta.get("date") or "")[:10]
+            if (date and early <= date < end) or any(start <= m < end for m in meta.get("meetings", ())):
+                doc_scores[d] += POINT_WEIGHT * top
 
     def bodies_in(self, query: str) -> set[str]:
         """Cities named in a question ("in Braunschweig", "die Karlsruher Verwaltung")."""

@@ -244,3 +244,28 @@ def test_dense_search_is_exact_and_reads_new_vectors(tmp_path: Path, corpus: Pat
     assert all(abs(by_id[r.lexical.chunk_ids[row]] - sim) < 1e-5 for row, sim in got)
     best = [h for h in r.search(query, k=40, per_paper=40) if h.dense_rank == 1]
     assert best and abs(by_id[best[0].chunk_id] - float(truth[0])) < 1e-5
+
+
+def test_point_in_time_periods() -> None:
+    from assistant.retrieve import point_in_time
+
+    assert point_in_time("Wie hat der Gemeinderat im Dezember 2024 entschieden?") == ("2024-12-01", "2025-01-01")
+    assert point_in_time("Welchen Stand hatte das Konzept im Herbst 2023?") == ("2023-09-01", "2023-12-01")
+    assert point_in_time("Was war Ende 2025 geplant?") == ("2025-10-01", "2026-01-01")
+    assert point_in_time("im Winter 2024") == ("2024-12-01", "2025-03-01")
+    assert point_in_time("Wie viele Anträge gab es im Jahr 2024?") is None  # a whole year names no point in time
+
+
+def test_a_named_point_in_time_favours_papers_discussed_then() -> None:
+    """q123: the Stellplatzsatzung of 2024-10-08, decided on 2024-12-17, against its 2026 successors."""
+    r = _bare_retriever([
+        {"doc_id": "old", "date": "2024-10-08", "meetings": ["2024-11-12", "2024-12-17"]},
+        {"doc_id": "new", "date": "2026-01-27", "meetings": ["2026-02-24"]},
+        {"doc_id": "draft", "date": "2024-02-23", "meetings": ["2024-03-19"]},
+    ], [0, 1, 2])
+    scores = {0: 3.50, 1: 3.60, 2: 3.55}
+    r._point_in_time_prior("Wie hat der Gemeinderat im Dezember 2024 über die Stellplatzsatzung entschieden?", scores)
+    assert max(scores, key=scores.__getitem__) == 0 and scores[1] == 3.60 and scores[2] == 3.55
+    scores = {0: 3.50, 1: 3.60, 2: 3.55}
+    r._point_in_time_prior("Wie hat der Gemeinderat über die Stellplatzsatzung entschieden?", scores)
+    assert scores == {0: 3.50, 1: 3.60, 2: 3.55}
