@@ -364,7 +364,9 @@ class Retriever:
         _count, rows, matrix = exact
         if not len(rows):
             return []
-        sims = matrix @ (np.asarray(vec, dtype=np.float32) / max(float(np.linalg.norm(vec)), 1e-12))
+        # einsum, not BLAS: OpenBLAS threads spin on after a product and slowed the next query's embedding
+        # (retrieval p95 30 -> 116 ms on 2 cores); einsum's single loop takes 5 ms for 70k vectors as well
+        sims = np.einsum("ij,j->i", matrix, np.asarray(vec, dtype=np.float32) / max(float(np.linalg.norm(vec)), 1e-12))
         allowed = np.ones(len(rows), dtype=bool)
         if row_mask is not None:
             allowed &= row_mask[rows]
