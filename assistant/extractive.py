@@ -123,7 +123,7 @@ SUMMARY_FACTOR = 1.6  # a sentence of the paper's own short summary (Kurzfassung
 SUMMARY_SECTION = re.compile(r"^\s*(Kurzfassung|Zusammenfassung)\b", re.I)
 LIST_ITEMS = 5  # a sentence ending in ":" brings up to this many short items of the list it announces
 LIST_ITEM_CHARS = 300
-FOLLOW_SENTENCES = 1  # each anchor brings the next sentence of its passage: the reason, the figure, the "but"
+FOLLOW_SENTENCES = 2  # each anchor brings the next sentences of its passage: the reason, the figure, the "but"
 
 
 def _reference_terms(text: str) -> set[str]:
