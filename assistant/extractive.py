@@ -79,6 +79,8 @@ _NOT_A_COUNT = re.compile(
     r"|\b\d{4}/\d{3,5}\b|\b\d{2}-\d{5}(?:-\d{2})?\b|(?-i:\b[A-Z]{1,3}\s?\d+\b)", re.I)
 COUNT_WORD = re.compile(r"\b(zwei|drei|vier|fünf|sechs|sieben|acht|neun|zehn|elf|zwölf|zwanzig|dreißig|hundert|tausend|"
                         r"dutzend|einzige[rn]?|keine[rn]?|kein)\b", re.I)
+# "einzelne Verstöße", "wenige Fälle": a count, when it counts the asked noun
+VAGUE_COUNT = re.compile(r"(?i:einzelne[rn]?|wenige[rn]?|mehrere[rn]?|zahlreiche[rn]?|vereinzelte[rn]?)")
 COMPANY_Q = re.compile(r"\bwelche[rsmn]?\s+(firma|firmen|unternehmen|agentur|büro|dienstleister|auftragnehmer|anbieter)\b", re.I)
 COMPANY_S = re.compile(r"\b(GmbH|AG|KG|mbH|GbR|SE|e\.\s?K\.|Inh\.)(?!\w)|\b(Firma|Agentur|Büro|Ingenieurbüro):?\s+[A-ZÄÖÜ0-9„\"]")
 HOW_HIGH_Q = re.compile(r"\bwie\s+hoch\b", re.I)
@@ -230,15 +232,27 @@ def _same_noun(stem: str, noun: str) -> bool:
     return len(short) >= 4 and long_.endswith(short)
 
 
-def counts_noun(sentence: str, noun: str) -> bool:
-    """A number (or number word) followed within four words by the counted noun: "insgesamt 24 Stationen"."""
+def counts_noun(sentence: str, noun: str, vague: bool = False) -> bool:
+    """A number (or number word; with `vague` also "einzelne", "wenige", …) followed within four words by
+    the counted noun: "insgesamt 24 Stationen", "lediglich einzelne Verstöße"."""
     tokens = _COUNT_TOKEN.findall(sentence)
     for i, tok in enumerate(tokens):
-        if tok[0].isdigit() or COUNT_WORD.fullmatch(tok):
-            for nxt in tokens[i + 1:i + 5]:
+        loose = vague and VAGUE_COUNT.fullmatch(tok)
+        if tok[0].isdigit() or COUNT_WORD.fullmatch(tok) or loose:
+            for nxt in tokens[i + 1:i + (3 if loose else 5)]:  # "einzelne [neue] Verstöße"
                 if not nxt[0].isdigit() and _same_noun(_STEMMER.stemWord(nxt.split("*")[0].lower()), noun):
                     return True
     return False
+
+
+def counts_other_nouns(sentence: str, noun: str) -> bool:
+    """Every number of the sentence counts a named thing that is not `noun` ("24 Stationen" when the
+    question counts Hundekotbeutel); a bare number ("insgesamt 24.") counts nothing in particular."""
+    tokens = _COUNT_TOKEN.findall(_NOT_A_COUNT.sub(" ", sentence))
+    counted = [tokens[i + 1] for i, tok in enumerate(tokens[:-1]) if tok[0].isdigit() or COUNT_WORD.fullmatch(tok)]
+    nouns = [t for t in counted if t[0].isupper()]
+    return bool(counted) and len(nouns) == len(counted) and not any(
+        _same_noun(_STEMMER.stemWord(t.split("*")[0].lower()), noun) for t in nouns)
 
 
 def overview_units(text: str) -> list[str]:
@@ -482,10 +496,13 @@ def answers_slot(slot: str, cand: Candidate, years: set[str], noun: str | None =
     A sentence that names other years than the asked ones answers for those ("im Jahr 2024 70.000 Beutel"
     does not answer for 2025); a number that does not count the asked `noun` needs COUNT_ANY_TOPICAL.
     """
-    if not fills_slot(slot, cand.sentence) or cand.topical < SLOT_MIN_TOPICAL:
+    vague = slot == "count" and noun is not None and counts_noun(_NOT_A_COUNT.sub(" ", cand.sentence), noun, vague=True)
+    if not (fills_slot(slot, cand.sentence) or vague) or cand.topical < SLOT_MIN_TOPICAL:
         return False
-    if noun and cand.topical < COUNT_ANY_TOPICAL and not counts_noun(_NOT_A_COUNT.sub(" ", cand.sentence), noun):
+    if noun and cand.topical < COUNT_ANY_TOPICAL and not vague:
         return False
+    if noun and not vague and counts_other_nouns(cand.sentence, noun):
+        return False  # "24 Stationen" does not say how many Hundekotbeutel
     if is_form_like(cand.sentence) and slot != "company":
         return False  # "Ortschaftsrat Grötzingen 24.04.2024 8 Ö Entscheidung" holds numbers, not an answer
     named = set(YEAR.findall(cand.sentence))

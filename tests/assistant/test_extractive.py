@@ -316,3 +316,24 @@ def test_a_sentence_announcing_a_list_brings_its_items() -> None:
                                [hit(text)], IDF)
     assert "Grünzäsur" in result.text and "Altlastenverdacht" in result.text and "Topografie" in result.text
     assert "Ortschaftsrat" not in result.text  # the list ends the passage
+
+
+def test_a_number_that_counts_something_else_does_not_answer_how_many() -> None:
+    from assistant.extractive import counted_noun, counts_noun, counts_other_nouns
+
+    bags = counted_noun("Wie viele Hundekotbeutel hat die Ortsverwaltung Grötzingen ausgegeben?")
+    assert counts_other_nouns("In Grötzingen befinden sich insgesamt 24 Stationen für die Beutel.", bags)
+    assert not counts_other_nouns("Die Ortsverwaltung hat 70.000 Beutel ausgegeben.", bags)
+    assert not counts_other_nouns("Die Zahl der ausgegebenen Beutel lag zuletzt bei 70.000.", bags)  # a bare number
+    offences = counted_noun("Wie viele Verstöße gab es?")
+    assert counts_noun("Bislang hat der KOD lediglich einzelne Verstöße festgestellt.", offences, vague=True)
+    assert not counts_noun("Bislang hat der KOD lediglich einzelne Verstöße festgestellt.", offences)
+    assert not counts_noun("Vor einigen Monaten ereignete sich ein Todesfall.", counted_noun("Wie viele Todesfälle?"), vague=True)
+    # the answer: the sentence about the stations does not count bags, so the assistant says it does not know
+    hits = [hit("Die Hundekotbeutel werden von Ehrenamtlichen verteilt. In Grötzingen befinden sich insgesamt 24 "
+                "Stationen, an denen die Hundekotbeutel zur Verfügung stehen.")]
+    result = extractive_answer("Wie viele Hundekotbeutel hat Grötzingen ausgegeben?", hits, IDF)
+    assert result.slot_filled is False
+    counted = extractive_answer("Wie viele Verstöße hat der KOD festgestellt?",
+                                [hit("Bislang hat der KOD lediglich einzelne Verstöße gegen die Konsumverbote festgestellt.")], IDF)
+    assert counted.slot_filled is True
