@@ -152,9 +152,25 @@ def _weights(terms: set[str], idf: IdfLookup) -> dict[str, float]:
     return {t: idf.get(t, 1.0) for t in sorted(terms)}
 
 
+# stems of strong verbs that the stemmer keeps apart from their infinitive ("empfiehlt" / "empfehlen")
+_VERB_FORMS = {
+    "empfiehlt": "empfehl", "empfohl": "empfehl", "nimmt": "nehm", "genomm": "nehm", "tragt": "trag",
+    "getrag": "trag", "schlagt": "schlag", "vorgeschlag": "vorschlag", "spricht": "sprech", "gesproch": "sprech",
+    "sieht": "seh", "geseh": "seh", "liegt": "lieg", "steigt": "steig", "gestieg": "steig", "lauft": "lauf",
+    "gelauf": "lauf", "entschied": "entscheid",
+    "bekommt": "bekomm", "gegeb": "geb", "bleibt": "bleib", "geblieb": "bleib",
+    "betragt": "betrag", "betrug": "betrag", "gefund": "find", "fand": "find", "stieg": "steig",
+}
+
+
+def sentence_terms(text: str) -> set[str]:
+    """`content_terms` with the forms of common strong verbs joined (`_VERB_FORMS`)."""
+    return {_VERB_FORMS.get(t, t) for t in content_terms(text)}
+
+
 def question_terms(question: str) -> set[str]:
     """The question's topic terms (question words, generic words and Drucksache numbers removed)."""
-    terms = content_terms(question)
+    terms = sentence_terms(question)
     return terms - QUESTION_NOISE - _reference_terms(question)
 
 
@@ -279,7 +295,7 @@ def score_sentences(question: str, hits: list[Hit], idf: IdfLookup, boilerplate:
 
     Sentences in `boilerplate` (lines recurring across many papers of the corpus) are never candidates.
     """
-    terms_of_text = content_terms
+    terms_of_text = sentence_terms
     q_terms = question_terms(question)
     weights = _weights(q_terms, idf)
     total = sum(weights.values()) or 1.0
@@ -407,7 +423,7 @@ def paper_coverage(question: str, hits: list[Hit], idf: IdfLookup) -> float:
     found: set[str] = set()
     for hit in hits:
         if hit.doc_id == hits[0].doc_id:
-            found |= content_terms(hit.text + " " + str(hit.meta.get("title", ""))) & q_terms
+            found |= sentence_terms(hit.text + " " + str(hit.meta.get("title", ""))) & q_terms
     return sum(weights[t] for t in sorted(found)) / (sum(weights.values()) or 1.0)
 
 

@@ -337,3 +337,13 @@ def test_a_number_that_counts_something_else_does_not_answer_how_many() -> None:
     counted = extractive_answer("Wie viele Verstöße hat der KOD festgestellt?",
                                 [hit("Bislang hat der KOD lediglich einzelne Verstöße gegen die Konsumverbote festgestellt.")], IDF)
     assert counted.slot_filled is True
+
+
+def test_strong_verb_forms_meet_their_infinitive() -> None:
+    from assistant.extractive import sentence_terms
+
+    assert "empfehl" in sentence_terms("Was empfiehlt die Verwaltung?") & sentence_terms("Wir empfehlen, den Antrag abzulehnen.")
+    hits = [hit("Die Verwaltung hat den Antrag des Vereins im Sommer ausführlich geprüft und beraten."),
+            hit("Wir empfehlen vor diesem Hintergrund, den Antrag abzulehnen.", chunk="c2")]
+    best = score_sentences("Was empfiehlt die Verwaltung zum Antrag auf einen höheren Zuschuss?", hits, IDF)[0]
+    assert best.sentence.startswith("Wir empfehlen")
