@@ -27,10 +27,16 @@ def normalise(text: str) -> str:
     return re.sub(r"\s+", " ", text).strip()
 
 
+# blank lines and list items start a new block; a line starting with a date ("… ist am\n17. Juli 2023.")
+# is no numbered item but the wrapped end of a sentence
+_BLOCK = re.compile(r"\n\s*\n|\n(?=\s*[-•▪●–]\s)|\n(?=\s*\d{1,2}[.)]\s(?!\s*(?:Januar|Februar|März|April|Mai|Juni|Juli|"
+                    r"August|September|Oktober|November|Dezember)\b))")
+
+
 def split_sentences(text: str) -> list[str]:
     """Sentences of a passage; blank lines and list items are hard boundaries, line wraps are not."""
     out: list[str] = []
-    for block in re.split(r"\n\s*\n|\n(?=\s*(?:[-•▪●–]|\d{1,2}[.)])\s)", text):
+    for block in _BLOCK.split(text):
         block = normalise(block)
         if not block:
             continue

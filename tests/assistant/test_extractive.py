@@ -78,6 +78,15 @@ def test_abbreviations_do_not_split_a_sentence() -> None:
     assert len(parts) == 2 and "Optimal Systems" in parts[0] and "Sindermann" in parts[1]
 
 
+def test_a_date_at_the_start_of_a_line_is_no_numbered_item() -> None:
+    # q138: the PDF line wraps before the date; "17. Juli 2023." is the end of the sentence, not item 17
+    text = ("1. Wann gehen die Arbeiten am Bolzplatz weiter?\n\nGeplanter Beginn der Montage der Zaunpfosten ist am\n"
+            "17. Juli 2023.\n2. Was ist der Grund?")
+    assert split_sentences(text) == ["1. Wann gehen die Arbeiten am Bolzplatz weiter?",
+                                     "Geplanter Beginn der Montage der Zaunpfosten ist am 17. Juli 2023.",
+                                     "2. Was ist der Grund?"]
+
+
 def test_amount_question_prefers_the_sentence_with_the_amount() -> None:
     text = ("Das Projekt wurde vom Kulturamt gefördert und im Jahresbericht beschrieben. "
             "Der Bericht 2024 des Kulturamtes weist für das Projekt einen Förderbetrag von 15.993,00 € aus.")
