@@ -13,7 +13,8 @@ _ABBREVIATIONS = frozenset(
     "nr ca bzw vgl gem abs art dr prof st str tel mio mrd tsd usw etc inkl zzgl ggf evtl bzgl lt sog ziff anl "
     "s top ds b a h r ä u jan feb febr aug sept okt nov dez v i d o z hr fr fa inh bspw insb abt stv co".split()
 )
-_CANDIDATE = re.compile(r"(?<=[.!?])\s+(?=[A-ZÄÖÜ„\"(\[])")
+# a sentence ends at . ! ? before a capital; after ? or ! also before a number ("… Anträge? 1.727 offene …")
+_CANDIDATE = re.compile(r"(?<=[.!?])\s+(?=[A-ZÄÖÜ„\"(\[])|(?<=[?!])\s+(?=\d)")
 _MARKER = re.compile(r"\s*\[(\d+(?:\s*,\s*\d+)*)\]")
 _NUMBER = re.compile(r"\d+(?:[.,]\d+)*")
 _QUOTE = re.compile(r"[„\"»]([^“\"«]{8,})[“\"«]")

@@ -87,6 +87,12 @@ def test_a_date_at_the_start_of_a_line_is_no_numbered_item() -> None:
                                      "2. Was ist der Grund?"]
 
 
+def test_a_restated_question_ends_before_the_number_that_answers_it() -> None:
+    text = "3. Wie hoch ist die Anzahl der noch nicht bearbeiteten Anträge? 1.727 offene Anträge auf Einbürgerung. Nr. 5 folgt."
+    assert split_sentences(text) == ["3. Wie hoch ist die Anzahl der noch nicht bearbeiteten Anträge?",
+                                     "1.727 offene Anträge auf Einbürgerung.", "Nr. 5 folgt."]
+
+
 def test_amount_question_prefers_the_sentence_with_the_amount() -> None:
     text = ("Das Projekt wurde vom Kulturamt gefördert und im Jahresbericht beschrieben. "
             "Der Bericht 2024 des Kulturamtes weist für das Projekt einen Förderbetrag von 15.993,00 € aus.")
