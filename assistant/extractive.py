@@ -122,6 +122,8 @@ NOVELTY_POOL = 60  # greedy selection looks at this many best candidates
 MAX_SENTENCES = 4  # best sentences (anchors) in an answer, slot fillers included
 QUOTE_CHARS = 900  # the quoted passage on a source card
 SUMMARY_FACTOR = 1.6  # a sentence of the paper's own short summary (Kurzfassung) is the administration's answer
+SUMMARY_FOLLOW = 3  # an anchor in the paper's Kurzfassung brings this many next sentences of it
+NAMED_SUMMARY_FLOOR = 0.5  # least score of the Kurzfassung sentences of a paper the question names
 SUMMARY_SECTION = re.compile(r"^\s*(Kurzfassung|Zusammenfassung)\b", re.I)
 LIST_ITEMS = 5  # a sentence ending in ":" brings up to this many short items of the list it announces
 LIST_ITEM_CHARS = 300
@@ -349,6 +351,8 @@ def score_sentences(question: str, hits: list[Hit], idf: IdfLookup, boilerplate:
             if not identity and terms and terms <= title_terms | _reference_terms(sentence) | _GENERIC:
                 continue  # a restated title or letterhead says nothing new
             score = (own + inherited) * answer_file * summary_factor
+            if summary_factor > 1.0 and reference in named:  # "Was schlägt die Verwaltung in 2023/0473 vor?"
+                score = max(score, NAMED_SUMMARY_FLOOR / (1.0 + 0.3 * position))  # its own summary answers
             if summary_mode:
                 coverage = 1.0 if not overview else 0.0
                 score = (0.0 if overview else 1.0) / (1.0 + 0.3 * position) + (0.2 if len(terms) >= 6 else 0.0)
@@ -584,7 +588,8 @@ def with_followers(chosen: list[Candidate], candidates: list[Candidate], hits: l
         group = [anchor]
         overview = hits[anchor.hit_index].meta.get("file_id") == "overview"  # its lines are fields, not a passage
         listing = not overview and anchor.sentence.rstrip().endswith(":")
-        limit = 0 if overview else (max(follow, LIST_ITEMS) if listing else follow)
+        summary = SUMMARY_SECTION.match(str(hits[anchor.hit_index].meta.get("section") or ""))
+        limit = 0 if overview else max(follow, LIST_ITEMS if listing else 0, SUMMARY_FOLLOW if summary else 0)
         step = 1
         while step <= limit:
             nxt = at.get((anchor.hit_index, anchor.position + step))

@@ -362,3 +362,27 @@ def test_strong_verb_forms_meet_their_infinitive() -> None:
             hit("Wir empfehlen vor diesem Hintergrund, den Antrag abzulehnen.", chunk="c2")]
     best = score_sentences("Was empfiehlt die Verwaltung zum Antrag auf einen höheren Zuschuss?", hits, IDF)[0]
     assert best.sentence.startswith("Wir empfehlen")
+
+
+def test_a_summary_sentence_brings_the_rest_of_the_summary() -> None:
+    summary = ("Die Firma Ströer beabsichtigt weiterhin, die Uhr am Entenfang wieder aufzustellen. Eine Genehmigung "
+               "wurde am 12. August 2019 erteilt. Diese Genehmigung wurde im Jahr 2022 verlängert. Wegen der Baustelle "
+               "beim Stadtteilzentrum „Golden Gate“ wurde das Vorhaben vorerst zurückgestellt. Weitere Schritte folgen "
+               "im nächsten Jahr nach Abschluss der Arbeiten.")
+    from assistant.extractive import with_followers
+
+    for section, shown in (("Kurzfassung", 4), ("Erläuterungen", 3)):  # three sentences follow a summary anchor, else two
+        hits = [hit(summary, section=section)]
+        candidates = score_sentences("Wird die öffentliche Uhr am Entenfang wieder aufgestellt?", hits, IDF)
+        anchor = next(c for c in candidates if c.position == 0)
+        assert [c.position for c in with_followers([anchor], candidates, hits)] == list(range(shown))
+
+
+def test_a_named_papers_summary_answers_even_without_shared_words() -> None:
+    named = dict(reference="2023/0703", title="Fußgängerleitsystem Innenstadt", section="Kurzfassung")
+    hits = [hit("Aus Sicht der Verwaltung ist der aktuelle Zeitpunkt ungünstig, um ein weiteres Leitsystem zu installieren.",
+                doc="p", chunk="k", **named),
+            hit("Ein neues Parkleitsystem für die Innenstadt hält die Verwaltung für sinnvoll und wünschenswert.",
+                doc="other", chunk="o", reference="2019/0001", title="Parkleitsystem", section="")]
+    best = score_sentences("Warum hält die Verwaltung in 2023/0703 ein neues Fußgängerleitsystem für unpassend?", hits, IDF)[0]
+    assert best.sentence.startswith("Aus Sicht der Verwaltung ist der aktuelle Zeitpunkt ungünstig")
