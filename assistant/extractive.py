@@ -318,7 +318,7 @@ def score_sentences(question: str, hits: list[Hit], idf: IdfLookup, boilerplate:
             continue
         title_terms = terms_of_text(str(hit.meta.get("title", "")))
         section = str(hit.meta.get("section") or "")
-        summary_factor = SUMMARY_FACTOR if SUMMARY_SECTION.match(section) else 1.0
+        in_summary = bool(SUMMARY_SECTION.match(section))
         # the paper was found by its topic; within it, the question's other terms pick the answer
         local = {t: (w * TITLE_TERM_FACTOR if t in title_terms else w) for t, w in weights.items()}
         local_total = sum(local.values()) or 1.0
@@ -328,6 +328,7 @@ def score_sentences(question: str, hits: list[Hit], idf: IdfLookup, boilerplate:
             answer_file = REQUEST_FILE_FACTOR  # the request restates the question; the statement answers it
         units = overview_units(hit.text) if overview else split_sentences(hit.text)
         reference = str(hit.meta.get("reference", "")).lower()
+        named_paper = bool(reference) and reference in named
         parts = [_LIST_MARK.sub("", raw) for raw in units]
         terms_of = [terms_of_text(p) for p in parts]
         own_of = [sum(w for t, w in local.items() if t in terms) / local_total for terms in terms_of]
@@ -345,13 +346,12 @@ def score_sentences(question: str, hits: list[Hit], idf: IdfLookup, boilerplate:
             if boilerplate is not None and boilerplate.is_boilerplate(sentence):
                 continue  # printer's note, letterhead, form label: in many papers, about none
             identity = overview and position == 0
-            named_paper = bool(reference) and reference in named
             if identity and not ((named_paper and about_paper) or (ranks[i] == 0 and hit.doc_id not in with_text)):
                 continue  # title, type and date answer what a named paper is, or stand in for a paper without text
             if not identity and terms and terms <= title_terms | _reference_terms(sentence) | _GENERIC:
                 continue  # a restated title or letterhead says nothing new
-            score = (own + inherited) * answer_file * summary_factor
-            if summary_factor > 1.0 and reference in named:  # "Was schlägt die Verwaltung in 2023/0473 vor?"
+            score = (own + inherited) * answer_file * (SUMMARY_FACTOR if in_summary else 1.0)
+            if in_summary and named_paper:  # "Warum hält die Verwaltung in 2023/0703 … für unpassend?"
                 score = max(score, NAMED_SUMMARY_FLOOR / (1.0 + 0.3 * position))  # its own summary answers
             if summary_mode:
                 coverage = 1.0 if not overview else 0.0
@@ -579,7 +579,8 @@ def with_followers(chosen: list[Candidate], candidates: list[Candidate], hits: l
 
     The answer often continues right after the best-matching sentence ("… 15-mal verliehen. Die Nachfrage
     ist eher als rückläufig zu betrachten."); a letterhead, a table row or a restated question ends the passage.
-    A sentence ending in ":" announces a list: up to LIST_ITEMS of its short items follow it.
+    A sentence ending in ":" announces a list: up to LIST_ITEMS of its short items follow it. An anchor
+    in the paper's Kurzfassung brings SUMMARY_FOLLOW next sentences: the summary is dense.
     """
     at = {(c.hit_index, c.position): c for c in candidates}
     out: list[Candidate] = []
