@@ -643,6 +643,19 @@ def decision_text(line: str, reference: str = "") -> str:
     return label + ": " + re.sub(r",\s*Ergebnis:\s*", ": ", ", ".join(parts))
 
 
+def named_paper_candidates(question: str, candidates: list[Candidate], hits: list[Hit]) -> list[Candidate]:
+    """A question about a named paper ("Was sagt die Verwaltung in 2023/0325?") is answered from that
+    Drucksache and its versions and partners ("25-25182" and its Stellungnahme "25-25182-01") alone."""
+    from assistant.retrieve import base_reference, find_references, version_base
+
+    named = {version_base(base_reference(r)) for r in find_references(question)}
+    if not named:
+        return candidates
+    own = [c for c in candidates
+           if version_base(base_reference(str(hits[c.hit_index].meta.get("reference") or ""))) in named]
+    return own or candidates
+
+
 def extractive_answer(question: str, hits: list[Hit], idf: IdfLookup, max_sentences: int | None = None,
                       boilerplate: Boilerplate | None = None, follow: int = FOLLOW_SENTENCES,
                       decisions: bool = True) -> Extract:
@@ -656,6 +669,7 @@ def extractive_answer(question: str, hits: list[Hit], idf: IdfLookup, max_senten
     candidates = score_sentences(question, hits, idf, boilerplate)
     if LIST_Q.search(question):
         return _paper_list(candidates, hits, max_sentences)
+    candidates = named_paper_candidates(question, candidates, hits)
     weights = _weights(question_terms(question), idf) if NOVELTY_FLOOR < 1.0 else None
     chosen, slot_filled = fill_slot(question, candidates, choose(candidates, max_sentences, weights), max_sentences)
     best = max((c.coverage for c in chosen[:2]), default=0.0)

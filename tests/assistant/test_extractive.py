@@ -386,3 +386,16 @@ def test_a_named_papers_summary_answers_even_without_shared_words() -> None:
                 doc="other", chunk="o", reference="2019/0001", title="Parkleitsystem", section="")]
     best = score_sentences("Warum hält die Verwaltung in 2023/0703 ein neues Fußgängerleitsystem für unpassend?", hits, IDF)[0]
     assert best.sentence.startswith("Aus Sicht der Verwaltung ist der aktuelle Zeitpunkt ungünstig")
+
+
+def test_a_question_about_a_named_paper_is_answered_from_that_paper_and_its_partners() -> None:
+    hits = [hit("Die Stadt prüft eine Erweiterung des Angebots im Bereich der Kurzzeitpflege im kommenden Jahr.",
+                doc="other", chunk="o", reference="2024/0001"),
+            hit("Zur Kurzzeitpflege liegen der Verwaltung derzeit keine eigenen Zahlen vor.", doc="a", chunk="a",
+                reference="25-25182"),
+            hit("Die Kurzzeitpflege wird im Pflegebericht 2025 gesondert ausgewertet.", doc="s", chunk="s",
+                reference="25-25182-01")]
+    result = extractive_answer("Was sagt die Verwaltung in 25-25182 zur Kurzzeitpflege?", hits, IDF)
+    assert "keine eigenen Zahlen" in result.text and "Pflegebericht 2025" in result.text  # the Anfrage and its Stellungnahme
+    assert "Erweiterung des Angebots" not in result.text
+    assert "Erweiterung des Angebots" in extractive_answer("Was sagt die Verwaltung zur Kurzzeitpflege?", hits, IDF).text
