@@ -337,6 +337,12 @@ class Retriever:
         timings["fuse"] = time.perf_counter() - t0
         return hits[:k]
 
+    def warm(self) -> None:
+        """Read the vectors for exact search now (a server calls this at start, so that the first
+        question does not wait for them: the archive's 70k vectors take 3 s)."""
+        if self.dense_ready():
+            self._exact_vectors()
+
     def _exact_vectors(self) -> tuple[int, np.ndarray, np.ndarray] | None:
         """The store's vectors by table row, read when first needed and again when their number changed;
         None for a store without `vectors` or beyond EXACT_MAX (then the store's own search is used)."""

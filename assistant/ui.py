@@ -11,6 +11,7 @@ import importlib.util
 import logging
 import os
 import re
+import threading
 from collections.abc import Iterator
 from dataclasses import dataclass, field
 from typing import Any
@@ -315,6 +316,7 @@ def serve(args: Any, settings: Any) -> int:
     if getattr(args, "mode", None):
         settings = settings.with_(mode=args.mode)
     assistant = make_assistant(settings)
+    threading.Thread(target=assistant.retriever.warm, name="council-warm-vectors", daemon=True).start()
     if index_is_empty(_safe_status(assistant)):
         log.warning("Der Index unter %s ist leer – der Chat weist darauf hin.", settings.index_dir)
     if getattr(args, "background", None):

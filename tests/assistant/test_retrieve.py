@@ -228,7 +228,9 @@ def test_dense_search_is_exact_and_reads_new_vectors(tmp_path: Path, corpus: Pat
     pipe.run([("ka", ListSource(docs))], embed_limit=5)
     store = ChromaStore(tmp_path, emb.name)
     r = Retriever(tmp_path, emb, store)
-    assert r.dense_ready() and len(r._exact_vectors()[1]) == 5
+    assert r._exact is None
+    r.warm()  # `council serve` reads the vectors at start
+    assert r._exact is not None and len(r._exact[1]) == 5
     pipe.run([("ka", ListSource(docs))])  # the rest is embedded while the retriever runs
     pipe.close()
     r._vectors_checked = 0.0  # the next check (every 30 s) sees the new count
