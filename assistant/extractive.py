@@ -125,6 +125,7 @@ SUMMARY_FACTOR = 1.6  # a sentence of the paper's own short summary (Kurzfassung
 SUMMARY_FOLLOW = 3  # an anchor in the paper's Kurzfassung brings this many next sentences of it
 NAMED_SUMMARY_FLOOR = 0.5  # least score of the Kurzfassung sentences of a paper the question names
 SUMMARY_SECTION = re.compile(r"^\s*(Kurzfassung|Zusammenfassung)\b", re.I)
+DUPLICATE_JACCARD = 0.7  # a follower sharing this share of its terms with a shown sentence repeats it
 LIST_ITEMS = 5  # a sentence ending in ":" brings up to this many short items of the list it announces
 LIST_ITEM_CHARS = 300
 FOLLOW_SENTENCES = 2  # each anchor brings the next sentences of its passage: the reason, the figure, the "but"
@@ -607,10 +608,17 @@ def with_followers(chosen: list[Candidate], candidates: list[Candidate], hits: l
             step += 1
         for cand in group:
             key = (cand.hit_index, cand.position)
-            if key not in seen:
-                seen.add(key)
-                out.append(cand)
+            if key in seen:
+                continue
+            if cand is not anchor and any(_near_duplicate(cand, c) for c in out):
+                continue  # the same statement again (Kurzfassung and Erläuterungen often repeat it)
+            seen.add(key)
+            out.append(cand)
     return out
+
+
+def _near_duplicate(a: Candidate, b: Candidate) -> bool:
+    return bool(a.terms) and len(a.terms & b.terms) / len(a.terms | b.terms) >= DUPLICATE_JACCARD
 
 
 def decision(candidates: list[Candidate], hits: list[Hit]) -> Candidate | None:

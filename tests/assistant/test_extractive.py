@@ -399,3 +399,18 @@ def test_a_question_about_a_named_paper_is_answered_from_that_paper_and_its_part
     assert "keine eigenen Zahlen" in result.text and "Pflegebericht 2025" in result.text  # the Anfrage and its Stellungnahme
     assert "Erweiterung des Angebots" not in result.text
     assert "Erweiterung des Angebots" in extractive_answer("Was sagt die Verwaltung zur Kurzzeitpflege?", hits, IDF).text
+
+
+def test_a_follower_that_repeats_a_shown_sentence_is_left_out() -> None:
+    from assistant.extractive import with_followers
+
+    summary = ("Die Ortsverwaltung Wettersbach kann nicht als Betreiber eines Tauschschrankes fungieren. Sie steht "
+               "Interessenten aber beratend zur Seite.")
+    body = ("Als Standort für einen Tauschschrank eignet sich in Wettersbach keine öffentliche Fläche. Darüber hinaus "
+            "kann die Ortsverwaltung Wettersbach nicht als Betreiber eines Tauschschrankes fungieren. Die Finanzierung "
+            "ist vor einer Realisierung sicherzustellen.")
+    hits = [hit(summary, chunk="k", section="Kurzfassung"), hit(body, chunk="e", section="Erläuterungen")]
+    candidates = score_sentences("Richtet die Ortsverwaltung Wettersbach einen Tauschschrank ein?", hits, IDF)
+    anchors = [next(c for c in candidates if c.hit_index == h and c.position == 0) for h in (0, 1)]
+    shown = [c.sentence for c in with_followers(anchors, candidates, hits)]
+    assert sum("nicht als Betreiber" in x for x in shown) == 1 and "Die Finanzierung ist vor einer Realisierung sicherzustellen." in shown
