@@ -67,8 +67,9 @@ _MONTH_NUMBER = {m: i + 1 for i, m in enumerate(
     "januar februar märz april mai juni juli august september oktober november dezember".split())}
 _SEASON = {"frühjahr": (3, 5), "frühling": (3, 5), "sommer": (6, 8), "herbst": (9, 11), "winter": (12, 14),
            "anfang": (1, 3), "mitte": (5, 8), "ende": (10, 12)}
-POINT_IN_TIME_Q = re.compile(r"\b(frühjahr|frühling|sommer|herbst|winter|anfang|mitte|ende|" + "|".join(_MONTH_NUMBER)
-                             + r")\s+((?:19|20)\d\d)\b", re.I)
+# "seit Ende 2023" / "ab März 2025" start a period that reaches to now: no point in time to favour
+POINT_IN_TIME_Q = re.compile(r"(?<!seit )(?<!ab )(?<!nach )\b(frühjahr|frühling|sommer|herbst|winter|anfang|mitte|ende|"
+                             + "|".join(_MONTH_NUMBER) + r")\s+((?:19|20)\d\d)\b", re.I)
 
 
 def _month_start(year: int, month: int) -> str:

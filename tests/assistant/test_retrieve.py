@@ -256,6 +256,9 @@ def test_point_in_time_periods() -> None:
     assert point_in_time("Was war Ende 2025 geplant?") == ("2025-10-01", "2026-01-01")
     assert point_in_time("im Winter 2024") == ("2024-12-01", "2025-03-01")
     assert point_in_time("Wie viele Anträge gab es im Jahr 2024?") is None  # a whole year names no point in time
+    # a period that starts then and reaches to now favours nothing ("seit Ende 2023", "ab März 2025")
+    assert point_in_time("Wie hat sich der Anteil seit Ende 2023 entwickelt?") is None
+    assert point_in_time("Welche Firma übernimmt ab März 2025 die Anzeigen?") is None
 
 
 def test_a_named_point_in_time_favours_papers_discussed_then() -> None:
