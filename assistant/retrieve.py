@@ -140,6 +140,7 @@ class Retriever:
         self._lead_mask: np.ndarray | None = None
         self._store_count = 0
         self._exact: tuple[int, np.ndarray, np.ndarray] | None = None  # (store count, table rows, unit vectors)
+        self._exact_lock = threading.Lock()
         self.reload()
 
     # --- loading -----------------------------------------------------------------------------
@@ -352,7 +353,11 @@ class Retriever:
         exact = self._exact
         if exact is not None and exact[0] == self._store_count:
             return exact
-        with self._lock:
+        # while one thread reads the new vectors (a background embedding changes their number), the others
+        # go on with the ones they have instead of waiting seconds for the read
+        if not self._exact_lock.acquire(blocking=exact is None):
+            return exact
+        try:
             if self._exact is None or self._exact[0] != self._store_count:
                 t0 = time.perf_counter()
                 ids, matrix = self.store.vectors()
@@ -362,6 +367,8 @@ class Retriever:
                 self._exact = (self._store_count, rows[known], np.ascontiguousarray(matrix[known]))
                 log.info("%d Vektoren für exakte Suche geladen (%.1f s)", int(known.sum()), time.perf_counter() - t0)
             return self._exact
+        finally:
+            self._exact_lock.release()
 
     @staticmethod
     def _exact_neighbours(exact: tuple[int, np.ndarray, np.ndarray], vec: np.ndarray, row_mask: np.ndarray | None,

@@ -50,18 +50,7 @@ def main() -> None:
     store = ChromaStore(settings.index_dir, vector_space(embedder), settings.chroma_url or None, search_ef=ns.one)
     if store.count() == 0:
         raise SystemExit(f"{ns.index}: keine Vektoren im Index")
-    ids: list[str] = []
-    blocks = []
-    offset = 0
-    while True:
-        got = store.collection.get(include=["embeddings"], limit=5000, offset=offset)
-        ids += got["ids"]
-        blocks.append(np.asarray(got["embeddings"], dtype=np.float32))
-        if len(got["ids"]) < 5000:
-            break
-        offset += 5000
-    matrix = np.vstack(blocks)
-    matrix /= np.linalg.norm(matrix, axis=1, keepdims=True)
+    ids, matrix = store.vectors()  # unit length
     questions = load_questions(REPO_ROOT / "eval" / "questions.jsonl")[: ns.n]
     vectors = [embedder.embed_query(q.question) for q in questions]
     exact = []

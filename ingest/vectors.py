@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import os
 import re
+from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 from urllib.parse import urlparse
@@ -88,30 +89,27 @@ class ChromaStore:
         for start in range(0, len(ids), 2000):
             self.collection.delete(ids=ids[start:start + 2000])
 
-    def all_ids(self) -> set[str]:
-        out: set[str] = set()
+    def _pages(self, include: list[str], batch: int) -> Iterator[Any]:
+        """The whole collection, `batch` records at a time."""
         offset = 0
         while True:
-            got = self.collection.get(include=[], limit=5000, offset=offset)
-            out.update(got["ids"])
-            if len(got["ids"]) < 5000:
-                return out
-            offset += 5000
+            got = self.collection.get(include=include, limit=batch, offset=offset)  # type: ignore[arg-type]
+            yield got
+            if len(got["ids"]) < batch:
+                return
+            offset += batch
+
+    def all_ids(self) -> set[str]:
+        return {cid for got in self._pages([], 5000) for cid in got["ids"]}
 
     def vectors(self, batch: int = 10000) -> tuple[list[str], np.ndarray]:
         """All ids and their vectors scaled to unit length (for exact search in the process)."""
         ids: list[str] = []
         blocks: list[np.ndarray] = []
-        offset = 0
-        while True:
-            got = self.collection.get(include=["embeddings"], limit=batch, offset=offset)
-            embeddings = got["embeddings"]
-            if got["ids"] and embeddings is not None:
+        for got in self._pages(["embeddings"], batch):
+            if got["ids"] and got["embeddings"] is not None:
                 ids += got["ids"]
-                blocks.append(np.asarray(embeddings, dtype=np.float32))
-            if len(got["ids"]) < batch:
-                break
-            offset += batch
+                blocks.append(np.asarray(got["embeddings"], dtype=np.float32))
         if not blocks:
             return [], np.zeros((0, 0), dtype=np.float32)
         matrix = np.vstack(blocks)

@@ -231,6 +231,16 @@ def test_dense_search_is_exact_and_reads_new_vectors(tmp_path: Path, corpus: Pat
     assert r._exact is None
     r.warm()  # `council serve` reads the vectors at start
     assert r._exact is not None and len(r._exact[1]) == 5
+    import threading
+
+    stale, got = r._exact, []
+    with r._exact_lock:  # another thread is reading newer vectors: this query goes on with the ones it has
+        r._store_count += 1
+        query = threading.Thread(target=lambda: got.append(r._exact_vectors()), daemon=True)
+        query.start()
+        query.join(timeout=5)
+        r._store_count -= 1
+    assert got == [stale]  # returned at once, without waiting for the lock
     pipe.run([("ka", ListSource(docs))])  # the rest is embedded while the retriever runs
     pipe.close()
     r._vectors_checked = 0.0  # the next check (every 30 s) sees the new count
