@@ -206,6 +206,8 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--ids", help="nur diese Fragen-IDs (kommagetrennt)")
     p.add_argument("--configs", default="hybrid", help="kommagetrennt: bm25,dense,hybrid")
     p.add_argument("--compare", nargs=2, metavar=("A", "B"), help="zwei Ergebnisordner/-dateien vergleichen")
+    p.add_argument("--history", choices=["gold", "own"], default="gold",
+                   help="Folgefragen: frühere Antworten aus dem Fragenkatalog (gold) oder die eigenen (own)")
     p.set_defaults(func=_lazy("eval.runner", "run_cli"))
 
     p = sub.add_parser("draft", help="Stellungnahme zu einer Anfrage entwerfen")

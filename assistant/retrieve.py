@@ -42,6 +42,10 @@ SPARSE_COVERAGE = 0.5  # share of chunks with a vector below which dense counts 
 DENSE_K = 100  # dense neighbours fused per query
 POINT_WEIGHT = 0.05  # papers discussed at a point in time the question names gain this share of the top score
 POINT_LEAD_MONTHS = 2
+# a follow-up question stays with the papers the conversation is about: papers whose whole text matches the
+# previous answer gain up to this share of the top score (the follow-up's own words still decide among them)
+CONTEXT_WEIGHT = 0.25
+CONTEXT_NEW = 3  # best context papers that join the ranking even without evidence of their own
 # Up to this many vectors, dense search is exact: the vectors are read from the store once (again when their
 # number changes) and scored with one matrix product. Chroma's HNSW graph, partly rebuilt whenever a process
 # loads it, missed a question's nearest chunk in some processes and not in others (q230: 0.877 or 0.841).
@@ -57,6 +61,13 @@ TYPE_WORDS = [
     (re.compile(r"\banfragen?\b", re.IGNORECASE), "anfrage"),
     (re.compile(r"\bantr(ag|äge|ages)\b", re.IGNORECASE), "antrag"),
 ]
+# a question about the outcome ("Was hat der Gemeinderat … beschlossen?", "Wie ist … ausgegangen?")
+OUTCOME_Q = re.compile(
+    r"\b(beschlossen|entschieden|abgestimmt|ergebnis|zugestimmt|abgelehnt|ausgegangen|einverstanden|angenommen|"
+    r"geworden)\b|\bwas (ist|wurde) (aus|mit)\b", re.I)
+# a consultation result that decides (not "Kenntnisnahme", "verwiesen", "Beratung im Fachgremium")
+DECIDED = re.compile(r"beschlossen|zugestimm|abgelehnt|einverstanden|angenommen|einstimmig|mehrheitlich|"
+                     r"zurückgezogen|erledigt|genehmigt", re.I)
 REFERENCE = re.compile(
     r"(?<![\w/])(?:DS\s*)?(\d{4}/\d{3,5}(?:/\d+)?|\d{2}-\d{5}(?:-\d{2})?|\d{1,4}/\d{4}|\d{1,4}/\d{2})(?![\w/])",
     re.IGNORECASE,
@@ -170,6 +181,7 @@ class Retriever:
                     "committees": " | ".join(c.get("organization") or "" for c in rec.get("consultations", [])).lower(),
                     "links": [*rec.get("related", []), *rec.get("superordinated", []), *rec.get("subordinated", [])],
                     "meetings": sorted({str(c.get("meeting_date") or "")[:10] for c in rec.get("consultations", [])} - {""}),
+                    "decided": any(DECIDED.search(str(c.get("result") or "")) for c in rec.get("consultations", [])),
                 }
         ref_docs: dict[str, list[str]] = defaultdict(list)
         for meta in doc_meta:
@@ -237,8 +249,11 @@ class Retriever:
 
     # --- search --------------------------------------------------------------------------------
     def search(self, query: str, filters: Filters | None = None, k: int = 8, per_paper: int = 2,
-               mode: str = "hybrid", timings: dict[str, float] | None = None) -> list[Hit]:
-        """The best chunks for `query`, at most `per_paper` per document, papers ranked as wholes."""
+               mode: str = "hybrid", timings: dict[str, float] | None = None, context: str | None = None) -> list[Hit]:
+        """The best chunks for `query`, at most `per_paper` per document, papers ranked as wholes.
+
+        `context` is the conversation so far (the previous answer) for a follow-up question: the papers it
+        came from are favoured (`_context_prior`)."""
         timings = timings if timings is not None else {}
         if self.empty or self.table is None or self.lexical is None:
             return []
@@ -322,9 +337,12 @@ class Retriever:
             self._demote_superseded(doc_scores)
         self._title_and_body_prior(query, doc_scores, by_doc, doc_mask)
         self._point_in_time_prior(query, doc_scores)
+        if context:
+            self._context_prior(context, doc_scores, by_doc, doc_mask, set(pinned))
         if sparse and dense_norm:
             self._dense_tiebreak(doc_scores, dense_norm, set(pinned))
         self._prefer_named_type(query, doc_scores, set(pinned))
+        self._prefer_decided(query, doc_scores, set(pinned))
         ranked_docs = sorted(doc_scores, key=lambda d: -doc_scores[d])
         hits: list[Hit] = []
         for d in ranked_docs:
@@ -513,6 +531,28 @@ class Retriever:
             if (date and early <= date < end) or any(start <= m < end for m in meta.get("meetings", ())):
                 doc_scores[d] += POINT_WEIGHT * top
 
+    def _context_prior(self, context: str, doc_scores: dict[int, float], by_doc: dict[int, list[tuple[float, int]]],
+                       doc_mask: np.ndarray | None, keep: set[int]) -> None:
+        """A follow-up ("Und wer trägt das Theater eigentlich?") is about the papers the previous answer came
+        from: papers whose whole text matches that answer gain up to CONTEXT_WEIGHT of the top score."""
+        if self.papers is None or not CONTEXT_WEIGHT or not doc_scores:
+            return
+        scores = self.papers.scores(context)
+        if doc_mask is not None:
+            scores = np.where(doc_mask, scores, 0.0)
+        best = float(scores.max()) if len(scores) else 0.0
+        if best <= 0:
+            return
+        bonus = CONTEXT_WEIGHT * max(doc_scores.values()) / best
+        for d in doc_scores:
+            if d not in keep:
+                doc_scores[d] += bonus * float(scores[d])
+        if CONTEXT_NEW:
+            for d in np.argsort(-scores)[:CONTEXT_NEW].tolist():
+                if scores[d] > 0 and d not in doc_scores:
+                    doc_scores[d] = bonus * float(scores[d])
+                    by_doc.setdefault(d, [])
+
     def bodies_in(self, query: str) -> set[str]:
         """Cities named in a question ("in Braunschweig", "die Karlsruher Verwaltung")."""
         q = query.lower()
@@ -539,8 +579,21 @@ class Retriever:
         """
         assert self.table is not None
         named = {paper_type for pattern, paper_type in TYPE_WORDS if pattern.search(query)}
-        if not named:
-            return
+        if named:
+            self._prefer_within_versions(doc_scores, keep, lambda m: m.get("paper_type", "").lower() in named)
+
+    def _prefer_decided(self, query: str, doc_scores: dict[int, float], keep: set[int]) -> None:
+        """A question about the outcome: among versions of one Drucksache, those with a deciding consultation
+        result lead (an Antrag referred on to its /1 version, which the council then decided)."""
+        if OUTCOME_Q.search(query):
+            self._prefer_within_versions(doc_scores, keep, lambda m: bool(m.get("decided")))
+
+    def _prefer_within_versions(self, doc_scores: dict[int, float], keep: set[int], prefer: Any) -> None:
+        """Among the versions of one Drucksache, those for which `prefer(meta)` holds lead.
+
+        Only the order inside each group changes (the group's scores are handed out anew); `keep` stays.
+        """
+        assert self.table is not None
         metas = self.table.doc_meta
         groups: dict[str, list[int]] = defaultdict(list)
         for d in doc_scores:
@@ -548,7 +601,7 @@ class Retriever:
             if ref and d not in keep:
                 groups[ref].append(d)
         for members in groups.values():
-            matching = [d for d in members if metas[d].get("paper_type", "").lower() in named]
+            matching = [d for d in members if prefer(metas[d])]
             if not matching or len(matching) == len(members):
                 continue
             scores = sorted((doc_scores[d] for d in members), reverse=True)

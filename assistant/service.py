@@ -31,7 +31,7 @@ EMPTY_INDEX = "Der Index ist leer. Bitte zuerst Dokumente einlesen (council inge
 FOLLOWUP_START = re.compile(
     r"^\s*(und|aber|also|dazu|was ist mit|wie ist es mit|wie sieht es|gilt das|wann|wer|welche[rs]?|wie)\b", re.I
 )
-ANAPHORA = re.compile(r"\b(dazu|dafür|davon|darüber|darauf|dabei|damit|diese[rsmn]?|dies|dort|damals|es|sie|das|er|ihm|ihr|deren|dessen)\b", re.I)
+ANAPHORA = re.compile(r"\b(dazu|dafür|davon|darüber|darauf|dabei|damit|dann|diese[rsmn]?|dies|dort|damals|es|sie|das|er|ihm|ihr|deren|dessen)\b", re.I)
 
 
 # conversational particles: "Seit wann gibt es die überhaupt?", "Hat das Stadtamt denn selbst Räume dafür?"
@@ -58,6 +58,20 @@ def rewrite_followup(question: str, history: list[tuple[str, str]] | None) -> st
     carry = previous_q if not needs_context(previous_q) or len(history) < 2 else f"{history[-2][0]} {previous_q}"
     extra = f" {refs[0]}" if refs and refs[0] not in carry else ""
     return f"{carry}{extra} {question}".strip()
+
+
+MARKER = re.compile(r"\[\d+\]")
+
+
+def conversation_context(question: str, history: list[tuple[str, str]] | None) -> str | None:
+    """For a follow-up: the previous answer (without citation markers), whose papers the retrieval favours;
+    None for a standalone question or when the previous turn was refused or had no answer."""
+    if not history or not needs_context(question):
+        return None
+    answer = MARKER.sub(" ", history[-1][1] or "").strip()
+    if not answer or answer in (REFUSAL, EMPTY_INDEX):
+        return None
+    return answer
 
 
 def _retrieved_entry(h: Hit) -> dict[str, Any]:
@@ -97,9 +111,9 @@ class Assistant:
 
     # --- public API ---------------------------------------------------------------------------
     def search(self, query: str, filters: Filters | None = None, k: int | None = None, mode: str = "hybrid",
-               timings: dict[str, float] | None = None) -> list[Hit]:
+               timings: dict[str, float] | None = None, context: str | None = None) -> list[Hit]:
         return self.retriever.search(query, filters, k=k or self.settings.top_k, per_paper=self.settings.per_paper,
-                                     mode=mode, timings=timings)
+                                     mode=mode, timings=timings, context=context)
 
     def ask(self, question: str, history: list[tuple[str, str]] | None = None, filters: Filters | None = None,
             mode: str | None = None, retrieval: str = "hybrid") -> Answer:
@@ -122,7 +136,8 @@ class Assistant:
             return
         query = rewrite_followup(question, history)
         t0 = time.perf_counter()
-        hits = self.search(query, filters, mode=retrieval, timings=timings)
+        hits = self.search(query, filters, mode=retrieval, timings=timings,
+                           context=conversation_context(question, history))
         timings["retrieve"] = time.perf_counter() - t0
         retrieved = tuple(_retrieved_entry(h) for h in hits)
         common: dict[str, Any] = {"question": question, "retrieved": retrieved, "mode": mode,

@@ -107,10 +107,27 @@ def settings_json(settings: Any) -> dict[str, Any]:
 
 
 # --- evaluation ----------------------------------------------------------------------------------------
-def ask_one(assistant: Any, item: GoldItem, cfg: RunConfig) -> tuple[Answer | None, str | None, float]:
-    history = [(t.question, t.answer) for t in item.history]
+HISTORIES = ("gold", "own")
+
+
+def conversation(assistant: Any, item: GoldItem, cfg: RunConfig, history: str = "gold") -> list[tuple[str, str]]:
+    """The earlier turns of a follow-up: the gold set's answers ("gold"), or ("own") the assistant's own
+    answers to the earlier questions, as a user of the chat would have seen them."""
+    if history == "gold":
+        return [(t.question, t.answer) for t in item.history]
+    turns: list[tuple[str, str]] = []
+    for t in item.history:
+        earlier = assistant.ask(t.question, history=turns or None, mode=cfg.mode, retrieval=cfg.retrieval)
+        turns.append((t.question, earlier.text))
+    return turns
+
+
+def ask_one(assistant: Any, item: GoldItem, cfg: RunConfig,
+            history_mode: str = "gold") -> tuple[Answer | None, str | None, float]:
     t0 = time.perf_counter()
     try:
+        history = conversation(assistant, item, cfg, history_mode)
+        t0 = time.perf_counter()
         answer = assistant.ask(item.question, history=history or None, mode=cfg.mode, retrieval=cfg.retrieval)
     except Exception as exc:
         log.exception("Frage %s (%s) fehlgeschlagen", item.id, cfg.key)
@@ -148,8 +165,11 @@ def config_metrics(rows: Sequence[Mapping[str, Any]], cfg: RunConfig) -> dict[st
 
 
 def evaluate(assistant: Any, items: Sequence[GoldItem], configs: str | Sequence[str] = ("hybrid",),
-             mode: str | None = None, progress: bool = True, settings: Any = None) -> dict[str, Any]:
+             mode: str | None = None, progress: bool = True, settings: Any = None,
+             history: str = "gold") -> dict[str, Any]:
     """Ask every item under every configuration and score it.
+
+    `history` is where a follow-up's earlier answers come from (`conversation`).
 
     Returns the metrics document (what metrics.json holds) with the per-question rows under
     "results". Configurations that cannot run (dense without an embedder) are listed under
@@ -174,7 +194,7 @@ def evaluate(assistant: Any, items: Sequence[GoldItem], configs: str | Sequence[
             warnings.append(f"{cfg.key}: {no_dense}, hybrid entspricht BM25")
         rows: list[dict[str, Any]] = []
         for item in tqdm(items, desc=cfg.key, unit="Frage", disable=not progress):
-            answer, error, _elapsed = ask_one(assistant, item, cfg)
+            answer, error, _elapsed = ask_one(assistant, item, cfg, history)
             ids = [] if answer is None else [c.chunk_id for c in answer.citations]
             rows.append(result_row(item, cfg, answer, error, chunk_files(assistant, ids)))
         per_config[cfg.key] = config_metrics(rows, cfg)
@@ -184,6 +204,7 @@ def evaluate(assistant: Any, items: Sequence[GoldItem], configs: str | Sequence[
         "created": datetime.now(UTC).isoformat(timespec="seconds"),
         "git": git_commit(),
         "questions": len(items),
+        "history": history,
         "configs": per_config,
         "skipped": skipped,
         "warnings": warnings,
@@ -260,7 +281,8 @@ def run_cli(args: Any, settings: Any) -> int:
     from assistant.compose import make_assistant
 
     assistant = make_assistant(settings)
-    result = evaluate(assistant, items, [f"{c.retrieval}:{c.mode}" for c in cfgs], mode, settings=settings)
+    result = evaluate(assistant, items, [f"{c.retrieval}:{c.mode}" for c in cfgs], mode, settings=settings,
+                      history=getattr(args, "history", None) or "gold")
     result["questions_file"] = str(questions)
     paths = write_outputs(result, out_dir)
     print(summary_text(result))

@@ -18,7 +18,7 @@ from assistant.extractive import (
     missing_years,
     score_sentences,
 )
-from assistant.service import needs_context, rewrite_followup
+from assistant.service import REFUSAL, conversation_context, needs_context, rewrite_followup
 from assistant.types import Hit
 
 IDF = IdfLookup(None)
@@ -166,6 +166,17 @@ def test_followup_rewriting() -> None:
     assert "Kurzzeitpflegeplätze" in rewritten and "2040" in rewritten
     assert rewrite_followup("Was kostet die Sanierung der Weiherfeldbrücke in Karlsruhe?", history) == \
         "Was kostet die Sanierung der Weiherfeldbrücke in Karlsruhe?"
+    # "dann" refers back (q168: the paid Express-Sperrmüll of the previous answer)
+    assert needs_context("Und wie schnell kommt dann der kostenpflichtige Service?")
+
+
+def test_conversation_context_is_the_previous_answer_of_a_followup() -> None:
+    history = [("Was ändert sich 2027 beim Sperrmüll?", "Es gibt einen Express-Sperrmüll. [1] Er kostet extra. [2]")]
+    ctx = conversation_context("Und wie schnell kommt dann der kostenpflichtige Service?", history)
+    assert ctx is not None and "Express-Sperrmüll" in ctx and "[" not in ctx
+    assert conversation_context("Was kostet die Sanierung der Weiherfeldbrücke in Karlsruhe?", history) is None
+    assert conversation_context("Und wie schnell geht das?", [("Was ändert sich beim Sperrmüll?", REFUSAL)]) is None
+    assert conversation_context("Und wie schnell geht das?", None) is None
 
 
 # --- the asked kind of value ("slot") ------------------------------------------------------------

@@ -152,6 +152,43 @@ def test_named_type_reorders_only_versions_of_one_drucksache() -> None:
     assert scores == {0: 3.0, 1: 2.0, 2: 2.5}
 
 
+def test_an_outcome_question_prefers_the_decided_version() -> None:
+    """q111: the Antrag was referred on; its /1 version carries the council's decision."""
+    r = _bare_retriever([
+        {"doc_id": "a", "reference": "2026/0158", "decided": False},
+        {"doc_id": "b", "reference": "2026/0158/1", "decided": True},
+        {"doc_id": "c", "reference": "2026/0100", "decided": False},
+    ], [0, 1, 2])
+    scores = {0: 3.8, 1: 3.7, 2: 3.75}
+    r._prefer_decided("Was hat der Gemeinderat zum Antrag auf Hygieneprodukte beschlossen?", scores, set())
+    assert scores == {0: 3.7, 1: 3.8, 2: 3.75}
+    scores = {0: 3.8, 1: 3.7, 2: 3.75}
+    r._prefer_decided("Was fordert der Antrag auf Hygieneprodukte?", scores, set())
+    assert scores == {0: 3.8, 1: 3.7, 2: 3.75}
+
+
+def test_decided_comes_from_a_deciding_consultation_result(index: Path) -> None:
+    from assistant.retrieve import DECIDED
+
+    assert DECIDED.search("teilweise zugestimmt") and DECIDED.search("mehrheitlich abgelehnt")
+    assert not DECIDED.search("verwiesen in den Gemeinderat") and not DECIDED.search("Kenntnisnahme")
+    r = Retriever(index)
+    assert r.table is not None and all(isinstance(m.get("decided"), bool) for m in r.table.doc_meta)
+
+
+def test_a_followup_stays_with_the_papers_of_the_previous_answer(index: Path) -> None:
+    r = Retriever(index)
+    assert r.table is not None
+    question = "Und was kostet das?"
+    first = r.search(question, k=10, per_paper=1)
+    other = first[1]  # the runner-up: the prior is bounded (CONTEXT_WEIGHT), the follow-up's words still count
+    context = " ".join(h.text for h in r.search(other.meta["title"], k=3, per_paper=3) if h.doc_id == other.doc_id)
+    assert context
+    hits = r.search(question, k=10, per_paper=1, context=context)
+    assert hits[0].doc_id == other.doc_id  # without the conversation it was not first
+    assert [h.doc_id for h in r.search(question, k=10, per_paper=1, context=None)] == [h.doc_id for h in first]
+
+
 def test_sparse_dense_only_breaks_near_ties_among_the_best() -> None:
     import assistant.retrieve as retrieve
 

@@ -155,6 +155,18 @@ def test_dense_needs_vectors_and_history_is_passed(questions: Path) -> None:
     assert o["refusal_rate"] == 0.0 and o["false_refusal_rate"] == 0.0
 
 
+def test_own_history_asks_the_earlier_questions_first(questions: Path) -> None:
+    """--history own: a follow-up sees the assistant's own earlier answer, as in the chat."""
+    stub = StubAssistant()
+    items = [it for it in load_questions(questions) if it.history]
+    result = evaluate(stub, items, "hybrid", mode="extractive", progress=False, history="own")
+    assert result["history"] == "own"
+    earlier = QUESTIONS[4]["history"][0]["question"]
+    assert [c[0] for c in stub.calls] == [earlier, QUESTIONS[4]["question"]]
+    assert stub.calls[0][1] is None  # the earlier question stands alone
+    assert stub.calls[1][1] == [(earlier, "Nie beantragt.")]  # the stub's own answer, not the gold one
+
+
 def test_evaluate_writes_consistent_outputs(index: Path, questions: Path, tmp_path: Path) -> None:
     settings = Settings().with_(index_dir=index, embedder="hash", mode="extractive")
     assistant = Assistant(settings)
