@@ -11,6 +11,7 @@ from typing import Any
 
 from assistant.citations import check_answer, citation_from_hit, content_terms
 from assistant.extractive import (
+    OUTCOME_Q,
     QUESTION_NOISE,
     IdfLookup,
     answer_confidence,
@@ -24,6 +25,7 @@ from assistant.settings import Settings
 from assistant.types import Answer, Citation, Filters, Hit
 
 log = logging.getLogger(__name__)
+FOLLOWUP_MIN_TERMS = 2  # a follow-up with this many own topic terms, none of them found, is refused
 DENSE_FLOOR_COVERAGE = 0.95  # the dense similarity floor refuses only when this share of chunks has vectors
 
 REFUSAL = "Die vorliegenden Dokumente beantworten diese Frage nicht."
@@ -47,6 +49,11 @@ def needs_context(question: str) -> bool:
     refers_back = bool(ANAPHORA.search(EXPLETIVE.sub(" ", question)))
     starts_like_followup = bool(FOLLOWUP_START.match(question)) or bool(PARTICLE.search(question))
     return len(topic) <= 2 or (starts_like_followup and refers_back and len(topic) <= 4)
+
+
+def followup_own_words(question: str) -> str:
+    """A follow-up without its references back, particles and outcome words: what it adds of its own."""
+    return OUTCOME_Q.sub(" ", PARTICLE.sub(" ", ANAPHORA.sub(" ", question)))
 
 
 def rewrite_followup(question: str, history: list[tuple[str, str]] | None) -> str:
@@ -173,12 +180,21 @@ class Assistant:
                 reason = "value_missing"
             elif missing_years(question, extract.core, (c.date for c in citations)):
                 reason = "year_missing"
+            elif query != question and self._followup_uncovered(question, hits, pool):
+                reason = "followup_uncovered"
         if reason is not None:
             yield from self._refuse(hits, timings, t_start, common, reason)
             return
         timings["total"] = time.perf_counter() - t_start
         yield text
         yield Answer(text=text, citations=tuple(citations), sentences=tuple(sentences), timings=timings, **common)
+
+    def _followup_uncovered(self, question: str, hits: list[Hit], pool: list[Hit]) -> bool:
+        """A follow-up's own words ("… die verlängerte Bahn … in Betrieb gehen") appear nowhere in the found
+        text: the earlier question's words found it, and an answer would repeat the earlier answer."""
+        own = followup_own_words(question)
+        return len(content_terms(own) - QUESTION_NOISE) >= FOLLOWUP_MIN_TERMS and \
+            answer_confidence(own, hits, pool, self.idf) == 0.0
 
     @staticmethod
     def _pinned(query: str, hits: list[Hit]) -> bool:

@@ -83,7 +83,8 @@ class Answer:
     standalone_query: str | None = None  # rewritten follow-up question
     usage: dict[str, int] = field(default_factory=dict)  # tokens in/out for generative mode
     # why the assistant refused: "no_sources", "low_coverage", "far_from_question" (dense), "value_missing"
-    # (the asked amount/date/company is not in the best sentences), "year_missing", "model_refused", "empty_index"
+    # (the asked amount/date/company is not in the best sentences), "year_missing", "followup_uncovered",
+    # "model_refused", "empty_index"
     refusal_reason: str | None = None
 
     def to_json(self) -> dict[str, Any]:

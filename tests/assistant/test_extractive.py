@@ -170,6 +170,25 @@ def test_followup_rewriting() -> None:
     assert needs_context("Und wie schnell kommt dann der kostenpflichtige Service?")
 
 
+def test_a_followup_whose_own_words_are_nowhere_in_the_found_text_is_refused() -> None:
+    """q235: the earlier question found the Turmbergbahn papers; "in Betrieb gehen" is in none of them."""
+    from types import SimpleNamespace
+
+    from assistant.service import Assistant, followup_own_words
+
+    found = [Hit(chunk_id="c", doc_id="d", score=1.0, meta={"title": "Turmbergbahn"},
+                 text="Das Planfeststellungsverfahren ist noch nicht abgeschlossen. Die VBK erwarten den Beschluss.")]
+    fake = SimpleNamespace(idf=IDF)
+    assert Assistant._followup_uncovered(fake, "Und wann soll die verlängerte Bahn dann in Betrieb gehen?", found, found)
+    opened = [Hit(chunk_id="c2", doc_id="d", score=1.0, meta={"title": "Turmbergbahn"},
+                  text="Die verlängerte Bahn soll im Jahr 2028 in Betrieb gehen.")]
+    assert not Assistant._followup_uncovered(fake, "Und wann soll die verlängerte Bahn dann in Betrieb gehen?",
+                                             opened, opened)
+    # nothing of its own to check: "Und was ist im Gemeinderat daraus geworden?" is left to the other checks
+    assert "geworden" not in followup_own_words("Und was ist im Gemeinderat daraus geworden?")
+    assert not Assistant._followup_uncovered(fake, "Und was ist im Gemeinderat daraus geworden?", found, found)
+
+
 def test_conversation_context_is_the_previous_answer_of_a_followup() -> None:
     history = [("Was ändert sich 2027 beim Sperrmüll?", "Es gibt einen Express-Sperrmüll. [1] Er kostet extra. [2]")]
     ctx = conversation_context("Und wie schnell kommt dann der kostenpflichtige Service?", history)
