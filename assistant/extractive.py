@@ -128,6 +128,7 @@ SUMMARY_SECTION = re.compile(r"^\s*(Kurzfassung|Zusammenfassung)\b", re.I)
 DUPLICATE_JACCARD = 0.7  # a follower sharing this share of its terms with a shown sentence repeats it
 LIST_ITEMS = 5  # a sentence ending in ":" brings up to this many short items of the list it announces
 LIST_ITEM_CHARS = 300
+FOCUS_FACTOR = 2.0  # a follow-up's own terms count this many times its earlier question's
 FOLLOW_SENTENCES = 2  # each anchor brings the next sentences of its passage: the reason, the figure, the "but"
 
 
@@ -292,23 +293,29 @@ def _paper_ranks(hits: list[Hit]) -> list[int]:
     return [order.setdefault(h.doc_id, len(order)) for h in hits]
 
 
-def score_sentences(question: str, hits: list[Hit], idf: IdfLookup, boilerplate: Boilerplate | None = None
-                    ) -> list[Candidate]:
+def score_sentences(question: str, hits: list[Hit], idf: IdfLookup, boilerplate: Boilerplate | None = None,
+                    asked: str | None = None) -> list[Candidate]:
     """Every sentence of the hits, scored by idf-weighted coverage of the question's topic terms.
 
     Sentences in `boilerplate` (lines recurring across many papers of the corpus) are never candidates.
+    `asked` is a follow-up as the user asked it when `question` is its standalone rewrite: what it asks
+    for (an amount, a date, an outcome) comes from it alone, and its own terms count FOCUS_FACTOR times.
     """
     terms_of_text = sentence_terms
     q_terms = question_terms(question)
     weights = _weights(q_terms, idf)
+    if asked:
+        focus = question_terms(asked)
+        weights = {t: w * (FOCUS_FACTOR if t in focus else 1.0) for t, w in weights.items()}
     total = sum(weights.values()) or 1.0
     summary_mode = not q_terms  # "Was steht in 2024/0015?": summarise the named paper
     from assistant.retrieve import find_references
 
     named = {r.lower() for r in find_references(question)}
-    wants_amount, wants_date, wants_outcome = AMOUNT_Q.search(question), DATE_Q.search(question), OUTCOME_Q.search(question)
-    about_request = bool(ABOUT_REQUEST_Q.search(question))
-    about_paper = bool(wants_date or ABOUT_PAPER_Q.search(question))
+    kind = asked or question
+    wants_amount, wants_date, wants_outcome = AMOUNT_Q.search(kind), DATE_Q.search(kind), OUTCOME_Q.search(kind)
+    about_request = bool(ABOUT_REQUEST_Q.search(kind))
+    about_paper = bool(wants_date or ABOUT_PAPER_Q.search(kind))
     with_text = {h.doc_id for h in hits if h.meta.get("file_id") != "overview"}
     ranks = _paper_ranks(hits)
     out: list[Candidate] = []
@@ -666,7 +673,7 @@ def named_paper_candidates(question: str, candidates: list[Candidate], hits: lis
 
 def extractive_answer(question: str, hits: list[Hit], idf: IdfLookup, max_sentences: int | None = None,
                       boilerplate: Boilerplate | None = None, follow: int = FOLLOW_SENTENCES,
-                      decisions: bool = True) -> Extract:
+                      decisions: bool = True, asked: str | None = None) -> Extract:
     """The answer built from verbatim source sentences (see `Extract`).
 
     MAX_SENTENCES best sentences unless given, each with `follow` next sentences of its passage;
@@ -674,12 +681,13 @@ def extractive_answer(question: str, hits: list[Hit], idf: IdfLookup, max_senten
     (`decision`) is stated too.
     """
     max_sentences = max_sentences or MAX_SENTENCES
-    candidates = score_sentences(question, hits, idf, boilerplate)
-    if LIST_Q.search(question):
+    candidates = score_sentences(question, hits, idf, boilerplate, asked)
+    kind = asked or question  # a follow-up asks for what its own words ask, not for what the earlier question did
+    if LIST_Q.search(kind):
         return _paper_list(candidates, hits, max_sentences)
     candidates = named_paper_candidates(question, candidates, hits)
     weights = _weights(question_terms(question), idf) if NOVELTY_FLOOR < 1.0 else None
-    chosen, slot_filled = fill_slot(question, candidates, choose(candidates, max_sentences, weights), max_sentences)
+    chosen, slot_filled = fill_slot(kind, candidates, choose(candidates, max_sentences, weights), max_sentences)
     best = max((c.coverage for c in chosen[:2]), default=0.0)
     core = "\n".join(c.sentence for c in chosen)
     picked = with_followers(chosen, candidates, hits, follow)
@@ -692,7 +700,7 @@ def extractive_answer(question: str, hits: list[Hit], idf: IdfLookup, max_senten
     ordered = sorted(picked, key=lambda c: (first_seen[c.hit_index], c.position))
     if decided is not None:
         # the question asks what became of it: the decision answers first; else it closes the answer as its status
-        ordered.insert(0 if OUTCOME_Q.search(question) else len(ordered), decided)
+        ordered.insert(0 if OUTCOME_Q.search(kind) else len(ordered), decided)
     numbering: dict[int, int] = {}
     sentences: list[Sentence] = []
     quotes: dict[int, list[str]] = {}

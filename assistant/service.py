@@ -155,7 +155,8 @@ class Assistant:
         t0 = time.perf_counter()
         context = context_hits(self.retriever, query, hits)
         pool = hits + context
-        extract = extractive_answer(query, pool, self.idf, boilerplate=self.retriever.boilerplate)
+        extract = extractive_answer(query, pool, self.idf, boilerplate=self.retriever.boilerplate,
+                                    asked=question if query != question else None)
         text, sentences, citations = extract.text, extract.sentences, extract.citations
         cited = {c.chunk_id for c in citations}
         common["retrieved"] = retrieved + tuple(_retrieved_entry(h) for h in context if h.chunk_id in cited)

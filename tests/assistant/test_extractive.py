@@ -189,6 +189,18 @@ def test_a_followup_whose_own_words_are_nowhere_in_the_found_text_is_refused() -
     assert not Assistant._followup_uncovered(fake, "Und was ist im Gemeinderat daraus geworden?", found, found)
 
 
+def test_a_followup_is_answered_for_what_it_asks_itself() -> None:
+    """The rewrite carries the earlier question ("Wie viele Besucher …?"); the follow-up asks who runs the
+    theatre: numbers get no bonus and its own words count more."""
+    hit = Hit(chunk_id="c", doc_id="d", score=1.0, meta={"title": "Staatstheater"},
+              text="Das Theater hatte im Jahr 2024 rund 250.000 Besucher. Die Auslastung lag bei 80 Prozent. "
+                   "Träger des Theaters ist das Land Baden-Württemberg.")
+    rewritten = "Wie viele Besucher hat das Theater? Und wer ist Träger des Theaters?"
+    assert score_sentences(rewritten, [hit], IDF)[0].sentence.startswith("Das Theater hatte")
+    best = score_sentences(rewritten, [hit], IDF, asked="Und wer ist Träger des Theaters?")
+    assert best[0].sentence.startswith("Träger des Theaters")
+
+
 def test_conversation_context_is_the_previous_answer_of_a_followup() -> None:
     history = [("Was ändert sich 2027 beim Sperrmüll?", "Es gibt einen Express-Sperrmüll. [1] Er kostet extra. [2]")]
     ctx = conversation_context("Und wie schnell kommt dann der kostenpflichtige Service?", history)
