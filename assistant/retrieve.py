@@ -470,22 +470,30 @@ class Retriever:
     def _paper_evidence(self, query: str, doc_scores: dict[int, float], by_doc: dict[int, list[tuple[float, int]]],
                         doc_mask: np.ndarray | None, w_lex: float) -> None:
         """Add the paper-level BM25 score (whole paper as one text); its best papers join the ranking."""
-        if self.papers is None or not PAPER_WEIGHT or w_lex <= 0:
+        if PAPER_WEIGHT and w_lex > 0:
+            self._add_paper_match(query, doc_scores, by_doc, doc_mask, w_lex * PAPER_WEIGHT, PAPER_NEW)
+
+    def _add_paper_match(self, text: str, doc_scores: dict[int, float], by_doc: dict[int, list[tuple[float, int]]],
+                         doc_mask: np.ndarray | None, gain: float, join: int, keep: frozenset[int] | set[int] = frozenset()
+                         ) -> None:
+        """Papers whose whole text matches `text` (paper-level BM25) gain up to `gain` (the best match all of
+        it, the others in proportion); the `join` best matches enter the ranking even without evidence."""
+        if self.papers is None:
             return
-        scores = self.papers.scores(query)
+        scores = self.papers.scores(text)
         if doc_mask is not None:
             scores = np.where(doc_mask, scores, 0.0)
         top = float(scores.max()) if len(scores) else 0.0
         if top <= 0:
             return
-        weight = w_lex * PAPER_WEIGHT / top
+        unit = gain / top
         for d in doc_scores:
-            doc_scores[d] += weight * float(scores[d])
-        if PAPER_NEW:
-            best = np.argpartition(-scores, min(PAPER_NEW, len(scores) - 1))[:PAPER_NEW]
-            for d in best.tolist():
+            if d not in keep:
+                doc_scores[d] += unit * float(scores[d])
+        if join:
+            for d in np.argpartition(-scores, min(join, len(scores) - 1))[:join].tolist():
                 if scores[d] > 0 and d not in doc_scores:
-                    doc_scores[d] = weight * float(scores[d])
+                    doc_scores[d] = unit * float(scores[d])
                     by_doc.setdefault(d, [])
 
     def _title_and_body_prior(self, query: str, doc_scores: dict[int, float], by_doc: dict[int, list[tuple[float, int]]],
@@ -535,23 +543,9 @@ class Retriever:
                        doc_mask: np.ndarray | None, keep: set[int]) -> None:
         """A follow-up ("Und wer trägt das Theater eigentlich?") is about the papers the previous answer came
         from: papers whose whole text matches that answer gain up to CONTEXT_WEIGHT of the top score."""
-        if self.papers is None or not CONTEXT_WEIGHT or not doc_scores:
-            return
-        scores = self.papers.scores(context)
-        if doc_mask is not None:
-            scores = np.where(doc_mask, scores, 0.0)
-        best = float(scores.max()) if len(scores) else 0.0
-        if best <= 0:
-            return
-        bonus = CONTEXT_WEIGHT * max(doc_scores.values()) / best
-        for d in doc_scores:
-            if d not in keep:
-                doc_scores[d] += bonus * float(scores[d])
-        if CONTEXT_NEW:
-            for d in np.argsort(-scores)[:CONTEXT_NEW].tolist():
-                if scores[d] > 0 and d not in doc_scores:
-                    doc_scores[d] = bonus * float(scores[d])
-                    by_doc.setdefault(d, [])
+        if CONTEXT_WEIGHT and doc_scores:
+            gain = CONTEXT_WEIGHT * max(doc_scores.values())
+            self._add_paper_match(context, doc_scores, by_doc, doc_mask, gain, CONTEXT_NEW, keep)
 
     def bodies_in(self, query: str) -> set[str]:
         """Cities named in a question ("in Braunschweig", "die Karlsruher Verwaltung")."""
