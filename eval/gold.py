@@ -64,7 +64,7 @@ _SOFT_BREAK = re.compile(r"\u00ad[ \t]*\r?\n\s*")
 # "wa-\nrum" / "wa- \n  rum" -> "warum" (only when the next character is lowercase)
 _HYPHEN_BREAK = re.compile(r"(\w)-[ \t\u00a0]*\r?\n\s*(?=[a-zäöüß])")
 _WS = re.compile(r"\s+")
-_SPACE_BEFORE_PUNCT = re.compile(r"\s+([.,;:!?)\]%])")
+_SPACE_BEFORE_PUNCT = re.compile(r"\s+([.,;:!?)\]%€])")
 
 
 def normalise_for_match(text: str) -> str:
@@ -73,7 +73,7 @@ def normalise_for_match(text: str) -> str:
     NFC, join words split by a soft hyphen at a line end, drop other soft hyphens
     and zero-width characters, join hyphenated line breaks
     when the next character is lowercase, collapse all whitespace (incl. no-break
-    spaces) to single spaces, remove spaces before punctuation, casefold.
+    spaces) to single spaces, remove spaces before punctuation and before "%" and "€" ("140.000 €" is "140.000€"), casefold.
     """
     text = _SOFT_BREAK.sub("", unicodedata.normalize("NFC", text)).translate(_INVISIBLE)
     text = _HYPHEN_BREAK.sub(r"\1", text)

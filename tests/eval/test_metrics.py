@@ -94,6 +94,10 @@ def test_key_fact_recall_normalises_and_ignores_markers() -> None:
     assert m.key_fact_recall("x", []) is None
     # a marker between words must not hide a fact
     assert m.key_fact_recall("12,5 Mio. [1] Euro", ["12,5 Mio. Euro"]) == 1.0
+    # q011: "140.000 €" in the answer is the key fact "140.000€"; "10 %" is "10%"
+    assert m.key_fact_recall("Mittel in Höhe von 140.000 € [2]", ["140.000€"]) == 1.0
+    assert m.key_fact_recall("rund 10 % weniger", ["10%"]) == 1.0
+    assert m.key_fact_recall("140.000 Euro", ["140.000€"]) == 0.0
 
 
 def test_key_fact_recall_over_quotes_and_missing_facts() -> None:
