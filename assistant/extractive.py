@@ -164,6 +164,11 @@ _VERB_FORMS = {
     "gelauf": "lauf", "entschied": "entscheid",
     "bekommt": "bekomm", "gegeb": "geb", "bleibt": "bleib", "geblieb": "bleib",
     "betragt": "betrag", "betrug": "betrag", "gefund": "find", "fand": "find", "stieg": "steig",
+    "beginnt": "beginn", "begonn": "beginn", "begann": "beginn", "gilt": "gelt", "galt": "gelt", "gegolt": "gelt",
+    "schreibt": "schreib", "geschrieb": "schreib", "schrieb": "schreib", "schliesst": "schliess",
+    "geschloss": "schliess", "trifft": "treff", "getroff": "treff", "traf": "treff", "gegang": "geh", "ging": "geh",
+    "kommt": "komm", "gekomm": "komm", "kam": "komm", "erhielt": "erhalt", "zieht": "zieh", "gezog": "zieh",
+    "zog": "zieh", "hilft": "helf", "geholf": "helf", "wirft": "werf", "geworf": "werf",
 }
 
 

@@ -400,6 +400,9 @@ def test_strong_verb_forms_meet_their_infinitive() -> None:
     from assistant.extractive import sentence_terms
 
     assert "empfehl" in sentence_terms("Was empfiehlt die Verwaltung?") & sentence_terms("Wir empfehlen, den Antrag abzulehnen.")
+    # q025: "Wann soll der Umbau beginnen?" - "Mit dem Bau soll 2027 begonnen werden"
+    assert "beginn" in sentence_terms("Wann soll der Umbau beginnen?") & sentence_terms("Mit dem Bau soll 2027 begonnen werden.")
+    assert "gelt" in sentence_terms("Welche Regeln gelten?") & sentence_terms("Seit 2024 gilt eine neue Satzung.")
     hits = [hit("Die Verwaltung hat den Antrag des Vereins im Sommer ausführlich geprüft und beraten."),
             hit("Wir empfehlen vor diesem Hintergrund, den Antrag abzulehnen.", chunk="c2")]
     best = score_sentences("Was empfiehlt die Verwaltung zum Antrag auf einen höheren Zuschuss?", hits, IDF)[0]
