@@ -40,6 +40,8 @@ SPARSE_COVERAGE = 0.5  # share of chunks with a vector below which dense counts 
 # ... unless this share of the papers' lead chunks (overview + first body chunks, `--embed-scope lead`)
 # has vectors: dense then sees body text and takes its full part in the fusion
 DENSE_K = 100  # dense neighbours fused per query
+LEAD_FULL = 0.95  # a chunk position is covered when this share of the papers' chunks there has a vector
+LEAD_MAX = 50  # deepest position looked at
 POINT_WEIGHT = 0.05  # papers discussed at a point in time the question names gain this share of the top score
 POINT_LEAD_MONTHS = 2
 # a follow-up question stays with the papers the conversation is about: papers whose whole text matches the
@@ -148,6 +150,7 @@ class Retriever:
         self._ref_docs: dict[str, list[str]] = {}
         self._coverage = 1.0
         self._lead_coverage = 1.0
+        self._lead_depth = LEAD_CHUNKS
         self._lead_mask: np.ndarray | None = None
         self._store_count = 0
         self._exact: tuple[int, np.ndarray, np.ndarray] | None = None  # (store count, table rows, unit vectors)
@@ -413,17 +416,31 @@ class Retriever:
         return [(int(rows[i]), float(sims[i])) for i in top]
 
     def _lead_rows(self) -> np.ndarray:
-        """row -> whether the chunk is a lead chunk (overview or one of the first LEAD_CHUNKS body chunks)."""
+        """row -> whether the chunk is a lead chunk (overview or one of the first `_lead_depth` body chunks)."""
         assert self.table is not None
         if self._lead_mask is None:
             mask = np.zeros(len(self.table.doc_index), dtype=bool)
             row_of = self.table.row_of
-            for (cid,) in self.catalog.db.execute("SELECT chunk_id FROM chunks WHERE position <= ?", (LEAD_CHUNKS,)):
+            for (cid,) in self.catalog.db.execute("SELECT chunk_id FROM chunks WHERE position <= ?", (self._lead_depth,)):
                 row = row_of.get(cid)
                 if row is not None:
                     mask[row] = True
             self._lead_mask = mask
         return self._lead_mask
+
+    def _detect_lead_depth(self) -> int:
+        """How deep into every paper the vectors reach: the largest position d >= 1 such that at every
+        position up to d at least LEAD_FULL of the chunks have vectors (`--embed-scope lead` embeds up to
+        LEAD_CHUNKS; an index embedded with another depth keeps its own). LEAD_CHUNKS when not even the
+        first body chunks are complete (overview vectors only, or an embedding still running)."""
+        depth = -1
+        for position, total, embedded in self.catalog.db.execute(
+                "SELECT position, COUNT(*), SUM(embedded) FROM chunks WHERE position <= ? GROUP BY position ORDER BY position",
+                (LEAD_MAX,)):
+            if position != depth + 1 or (embedded or 0) < LEAD_FULL * total:
+                break
+            depth = position
+        return depth if depth >= 1 else LEAD_CHUNKS
 
     def dense_coverage(self) -> float:
         """Share of the index's chunks that have a vector (0 without dense search)."""
@@ -439,12 +456,16 @@ class Retriever:
         if now - getattr(self, "_vectors_checked", 0.0) > 30:
             try:
                 n = self.store.count()
+                if n != self._store_count:
+                    depth = self._detect_lead_depth()
+                    if depth != self._lead_depth:
+                        self._lead_depth, self._lead_mask = depth, None
                 self._store_count = n
                 self._vectors = n > 0
                 self._coverage = n / max(1, len(self.lexical.chunk_ids)) if self.lexical is not None else 0.0
                 lead_total = int(self._lead_rows().sum()) if self.table is not None else 0
                 lead = self.catalog.db.execute("SELECT COUNT(*) FROM chunks WHERE embedded=1 AND position <= ?",
-                                               (LEAD_CHUNKS,)).fetchone()[0]
+                                               (self._lead_depth,)).fetchone()[0]
                 self._lead_coverage = lead / max(1, lead_total)
             except Exception as exc:  # a down server: lexical only
                 log.warning("Vektorspeicher nicht erreichbar, nur Stichwortsuche: %s", exc)

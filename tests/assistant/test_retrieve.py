@@ -226,6 +226,33 @@ def test_partly_embedded_bodies_do_not_count_as_dense_evidence(tmp_path: Path, c
     assert ranked and all(position[h.chunk_id] <= LEAD_CHUNKS for h in ranked)
 
 
+def test_the_lead_depth_is_read_from_the_vectors_an_index_has(tmp_path: Path, corpus: Path,
+                                                               monkeypatch: pytest.MonkeyPatch) -> None:
+    """An index embedded with another lead depth keeps its own: the retriever finds how deep the vectors reach."""
+    import ingest.pipeline
+    from ingest.embed import HashEmbedder
+    from ingest.vectors import ChromaStore
+
+    emb = HashEmbedder()
+    docs = [document_from_json(corpus, n) for n in ("19165", "17504", "27243", "21229", "23615")]
+    pipe = Pipeline(tmp_path, emb, lambda: ChromaStore(tmp_path, emb.name), workers=1)
+    pipe.run([("ka", ListSource(docs))], embed_scope="overview")
+    assert Retriever(tmp_path, emb, ChromaStore(tmp_path, emb.name))._detect_lead_depth() == ingest.pipeline.LEAD_CHUNKS
+    monkeypatch.setattr(ingest.pipeline, "LEAD_CHUNKS", 1)
+    pipe.run([("ka", ListSource(docs))], embed_scope="lead")
+    r = Retriever(tmp_path, emb, ChromaStore(tmp_path, emb.name))
+    assert r._detect_lead_depth() == 1
+    assert r.dense_ready() and r._lead_depth == 1 and r._lead_coverage == 1.0
+    monkeypatch.setattr(ingest.pipeline, "LEAD_CHUNKS", 3)
+    pipe.run([("ka", ListSource(docs))], embed_scope="lead")
+    pipe.close()
+    r = Retriever(tmp_path, emb, ChromaStore(tmp_path, emb.name))
+    assert r.dense_ready() and r._lead_depth == 3
+    positions = dict(Catalog(tmp_path / "catalog.sqlite").db.execute("SELECT chunk_id, position FROM chunks"))
+    lead = r._lead_rows()
+    assert all(lead[row] == (positions[cid] <= 3) for cid, row in r.table.row_of.items())
+
+
 def test_dense_similarity_floor_refuses_only_for_a_fully_embedded_index(tmp_path: Path, corpus: Path,
                                                                       monkeypatch: pytest.MonkeyPatch) -> None:
     """While embeddings are missing (the demo's background run), a chunk without a vector says nothing."""
