@@ -270,10 +270,20 @@ def counts_noun(sentence: str, noun: str, vague: bool = False) -> bool:
     return False
 
 
+_MONEY_AMOUNT = re.compile(r"\d[\d.,]*\s*(?:€|eur\b|euro\b)", re.I)
+_SHARE = re.compile(r"\d[\d.,]*\s*(?:%|prozent\b)", re.I)
+
+
 def counts_other_nouns(sentence: str, noun: str) -> bool:
     """Every number of the sentence counts a named thing that is not `noun` ("24 Stationen" when the
-    question counts Hundekotbeutel); a bare number ("insgesamt 24.") counts nothing in particular."""
-    tokens = _COUNT_TOKEN.findall(_NOT_A_COUNT.sub(" ", sentence))
+    question counts Hundekotbeutel; "15.993,00 €" when it counts people); a bare number ("insgesamt 24.")
+    counts nothing in particular."""
+    text = _NOT_A_COUNT.sub(" ", sentence)
+    if noun != "euro":
+        text = _MONEY_AMOUNT.sub(" 1 Geldbetrag ", text)
+    if noun not in {"prozent", "anteil"}:
+        text = _SHARE.sub(" 1 Anteil ", text)
+    tokens = _COUNT_TOKEN.findall(text)
     counted = [tokens[i + 1] for i, tok in enumerate(tokens[:-1]) if tok[0].isdigit() or COUNT_WORD.fullmatch(tok)]
     nouns = [t for t in counted if t[0].isupper()]
     return bool(counted) and len(nouns) == len(counted) and not any(

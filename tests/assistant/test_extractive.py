@@ -382,6 +382,11 @@ def test_a_number_that_counts_something_else_does_not_answer_how_many() -> None:
     assert counts_other_nouns("In Grötzingen befinden sich insgesamt 24 Stationen für die Beutel.", bags)
     assert not counts_other_nouns("Die Ortsverwaltung hat 70.000 Beutel ausgegeben.", bags)
     assert not counts_other_nouns("Die Zahl der ausgegebenen Beutel lag zuletzt bei 70.000.", bags)  # a bare number
+    # an amount of money or a share counts no people, unless the question counts euros or percent
+    people = counted_noun("Wie viele Menschen haben die Installation gesehen?")
+    assert counts_other_nouns("Der Bericht weist einen Förderbetrag von 15.993,00 € und 20 % Eigenanteil aus.", people)
+    assert not counts_other_nouns("Die Installation sahen 15.993 Menschen.", people)
+    assert not counts_other_nouns("Das kostet 20 Euro.", counted_noun("Wie viele Euro kostet das?"))
     offences = counted_noun("Wie viele Verstöße gab es?")
     assert counts_noun("Bislang hat der KOD lediglich einzelne Verstöße festgestellt.", offences, vague=True)
     assert not counts_noun("Bislang hat der KOD lediglich einzelne Verstöße festgestellt.", offences)
