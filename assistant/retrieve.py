@@ -14,6 +14,7 @@ from typing import Any
 
 import numpy as np
 
+from assistant.extractive import OUTCOME_Q
 from assistant.types import Filters, Hit
 from ingest.boilerplate import Boilerplate
 from ingest.catalog import Catalog
@@ -63,10 +64,6 @@ TYPE_WORDS = [
     (re.compile(r"\banfragen?\b", re.IGNORECASE), "anfrage"),
     (re.compile(r"\bantr(ag|äge|ages)\b", re.IGNORECASE), "antrag"),
 ]
-# a question about the outcome ("Was hat der Gemeinderat … beschlossen?", "Wie ist … ausgegangen?")
-OUTCOME_Q = re.compile(
-    r"\b(beschlossen|entschieden|abgestimmt|ergebnis|zugestimmt|abgelehnt|ausgegangen|einverstanden|angenommen|"
-    r"geworden)\b|\bwas (ist|wurde) (aus|mit)\b", re.I)
 # a consultation result that decides (not "Kenntnisnahme", "verwiesen", "Beratung im Fachgremium")
 DECIDED = re.compile(r"beschlossen|zugestimm|abgelehnt|einverstanden|angenommen|einstimmig|mehrheitlich|"
                      r"zurückgezogen|erledigt|genehmigt", re.I)
