@@ -98,6 +98,8 @@ _HEADING_LEAD = re.compile(r"^(?:(?:Kurzfassung|Erläuterungen?|Sachverhalt|Begr
 _LIST_MARK = re.compile(r"^(?:[-•▪●–]\s*)+")
 _GENERIC = frozenset(content_terms("Stadt Karlsruhe Braunschweig Oberbürgermeister Drucksache Vorlage Anfrage Stellungnahme Datum Seite"))
 _LABEL = re.compile(r"\b[A-ZÄÖÜ][\w.\-]*\s?:(?=\s)")
+_HEAD_LABEL = re.compile(r"\b(?:Vorlage\s*Nr\.|Verantwortlich|Dienststelle|Eingang|Drucksache(?:n-Nr\.)?|Beratungsfolge|"
+                         r"Federführung|Aktenzeichen|Az\.)\s?:", re.I)
 _WORDS = re.compile(r"[^\W\d_][\w\-]*", re.UNICODE)
 
 # tuning constants (measured on the even-numbered half of eval/questions.jsonl)
@@ -107,6 +109,7 @@ CARRY_AFTER_QUESTION = 0.8  # share of a restated question's / heading's score t
 CARRY_AFTER_SENTENCE = 0.3  # share of an ordinary sentence's score the next sentence inherits
 CARRY_BACK = 0.3  # share of the next sentence's score a sentence inherits
 QUESTION_PENALTY = 0.1  # a restated question answers nothing
+LETTERHEAD_LABELS = 2
 FORM_PENALTY = 0.3  # letterhead, table header, title line: few lowercase words
 RELATIVE_CUTOFF = 0.0  # stop when a candidate scores below this share of the best one
 PER_HIT = 4  # at most this many sentences from one chunk
@@ -194,6 +197,13 @@ def prose_share(sentence: str) -> float:
 def is_form_like(sentence: str) -> bool:
     """Letterhead, table header or title line: hardly any lowercase words, or several "Label:" fields."""
     return prose_share(sentence) < 0.2 or len(_LABEL.findall(sentence)) >= 2
+
+
+def is_letterhead(sentence: str) -> bool:
+    """A paper's head ("Vorlage Nr.: 2026/0355 Verantwortlich: Dez. 2 Dienststelle: …"): two or more of
+    its labels. Its numbers ("100 Prozent Recyclingpapier", the session date) answer nothing, unlike a
+    form row of the financial effects ("Gesamtkosten: 8.000 €")."""
+    return len(_HEAD_LABEL.findall(sentence)) >= LETTERHEAD_LABELS
 
 
 def is_question_like(sentence: str, section: str = "") -> bool:
@@ -393,7 +403,8 @@ def score_sentences(question: str, hits: list[Hit], idf: IdfLookup, boilerplate:
             score += boost * 0.4
             if question_like:
                 score *= QUESTION_PENALTY  # the Anfrage's own question restates, it does not answer
-            elif not overview and not wants_outcome and is_form_like(sentence) and not (wants_amount and HAS_AMOUNT.search(sentence)):
+            elif not overview and not wants_outcome and is_form_like(sentence) and not (
+                    wants_amount and HAS_AMOUNT.search(sentence) and not is_letterhead(sentence)):
                 score *= FORM_PENALTY
             out.append(Candidate(i, sentence, score * prior, coverage, position, terms, own + inherited,
                                  units[position] != sentence))

@@ -14,6 +14,7 @@ from assistant.extractive import (
     answer_confidence,
     extractive_answer,
     is_form_like,
+    is_letterhead,
     is_question_like,
     missing_years,
     score_sentences,
@@ -62,6 +63,23 @@ def test_statement_beats_letterhead_and_the_request_text() -> None:
     assert best.sentence.startswith("Seitens des Kinderbüros wurde der Koffer")
     assert is_form_like(LETTERHEAD.split("\n\n")[0])
     assert not is_form_like(best.sentence)
+
+
+def test_a_letterheads_numbers_do_not_answer_a_count() -> None:
+    """A paper's head holds "100 Prozent Recyclingpapier" and a session date; for "Wie viele …?" it was
+    exempt from the form penalty like a table row with amounts, and led answers (2026/0355 on the archive)."""
+    head = ("Stellungnahme zur Anfrage Gedruckt auf 100 Prozent Recyclingpapier Vorlage Nr.: 2026/0355 Verantwortlich: "
+            "Dez. 2 Dienststelle: Ordnungs- und Bürgeramt Einbürgerungen in Karlsruhe Anfrage: AfD Gremien Termin TOP "
+            "Ö / N Zuständigkeit Gemeinderat 23.06.2026 35 Ö Kenntnisnahme")
+    statement = "Im Jahr 2023 wurden 834 Anträge auf Einbürgerung in Karlsruhe gestellt."
+    question = "Wie viele Menschen haben 2023 in Karlsruhe die Einbürgerung beantragt?"
+    ranked = score_sentences(question, [hit(head + "\n\n" + statement, file_name="Stellungnahme Anfrage")], IDF)
+    assert ranked[0].sentence == statement
+    by_text = {c.sentence: c.score for c in ranked}
+    assert by_text[head] < 0.5 * by_text[statement]
+    assert is_letterhead(head) and is_letterhead(LETTERHEAD.split("\n\n")[0])
+    # a form row of the financial effects still answers "Was kostet …?"
+    assert not is_letterhead("Gesamtkosten: 8.000 € THH IT Jährliche/r Budgetbedarf/Folgekosten: 8.000 € Gesamteinzahlung:")
 
 
 def test_question_like_sentences() -> None:
