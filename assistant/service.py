@@ -60,11 +60,12 @@ def rewrite_followup(question: str, history: list[tuple[str, str]] | None) -> st
     """Standalone retrieval query: the earlier question's topic plus the follow-up (no LLM needed)."""
     if not history or not needs_context(question):
         return question
-    previous_q, previous_a = history[-1]
-    refs = find_references(previous_q + " " + previous_a)
+    previous_q = history[-1][0]
+    # the earlier question(s) only: a Drucksache number inside the previous answer is mostly a quoted header
+    # or a side reference ("Vorlage Nr.: 2026/0355" in a sentence the answer cited from another paper), and
+    # pinning it sent the follow-up there; the papers the answer came from are favoured by `conversation_context`
     carry = previous_q if not needs_context(previous_q) or len(history) < 2 else f"{history[-2][0]} {previous_q}"
-    extra = f" {refs[0]}" if refs and refs[0] not in carry else ""
-    return f"{carry}{extra} {question}".strip()
+    return f"{carry} {question}".strip()
 
 
 MARKER = re.compile(r"\[\d+\]")

@@ -184,6 +184,12 @@ def test_followup_rewriting() -> None:
     assert "Kurzzeitpflegeplätze" in rewritten and "2040" in rewritten
     assert rewrite_followup("Was kostet die Sanierung der Weiherfeldbrücke in Karlsruhe?", history) == \
         "Was kostet die Sanierung der Weiherfeldbrücke in Karlsruhe?"
+    # a Drucksache number quoted inside the previous answer is not its topic and is not carried (it would pin
+    # that paper first); the papers the answer came from are favoured through `conversation_context`
+    quoted = [("Wie viele Menschen haben 2023 die Einbürgerung beantragt?",
+               "- 2023 wurden 834 Anträge gestellt. [1]\n- Vorlage Nr.: 2026/0355 Verantwortlich: Dez. 2 [2]")]
+    assert rewrite_followup("Und wie viele davon sind noch offen?", quoted) == \
+        "Wie viele Menschen haben 2023 die Einbürgerung beantragt? Und wie viele davon sind noch offen?"
     # "dann" refers back (q168: the paid Express-Sperrmüll of the previous answer)
     assert needs_context("Und wie schnell kommt dann der kostenpflichtige Service?")
 
