@@ -45,6 +45,7 @@ LEAD_FULL = 0.95  # a chunk position is covered when this share of the papers' c
 LEAD_MAX = 50  # deepest position looked at
 POINT_WEIGHT = 0.05  # papers discussed at a point in time the question names gain this share of the top score
 POINT_LEAD_MONTHS = 2
+YEAR_WEIGHT = 0.03  # papers written in or just around a year the question names ("2023 beantragt") gain this share
 # a follow-up question stays with the papers the conversation is about: papers whose whole text matches the
 # previous answer gain up to this share of the top score (the follow-up's own words still decide among them)
 CONTEXT_WEIGHT = 0.25
@@ -80,6 +81,17 @@ _SEASON = {"frühjahr": (3, 5), "frühling": (3, 5), "sommer": (6, 8), "herbst":
 # "seit Ende 2023" / "ab März 2025" start a period that reaches to now: no point in time to favour
 POINT_IN_TIME_Q = re.compile(r"(?<!seit )(?<!ab )(?<!nach )\b(frühjahr|frühling|sommer|herbst|winter|anfang|mitte|ende|"
                              + "|".join(_MONTH_NUMBER) + r")\s+((?:19|20)\d\d)\b", re.I)
+
+
+# a bare year ("Wie viele Menschen haben 2023 ...", "im Jahr 2025"): not a range ("2024/2025", "2022 bis 2024"),
+# not the start or end of a period ("seit 2019", "bis 2040")
+YEAR_Q = re.compile(r"(?<![\d/.-])(?<!seit )(?<!ab )(?<!bis )(?<!nach )(?<!vor )(?<!zum )((?:19|20)\d\d)(?![\d/-])(?!\s+bis\b)", re.I)
+
+
+def years_named(text: str) -> list[int]:
+    """Bare years a question names (see YEAR_Q); years inside a point in time ("im Herbst 2023") excluded."""
+    masked = POINT_IN_TIME_Q.sub(" ", text)
+    return sorted({int(m.group(1)) for m in YEAR_Q.finditer(masked)})
 
 
 def _month_start(year: int, month: int) -> str:
@@ -337,6 +349,7 @@ class Retriever:
             self._demote_superseded(doc_scores)
         self._title_and_body_prior(query, doc_scores, by_doc, doc_mask)
         self._point_in_time_prior(query, doc_scores)
+        self._year_prior(query, doc_scores)
         if context:
             self._context_prior(context, doc_scores, by_doc, doc_mask, set(pinned))
         if sparse and dense_norm:
@@ -556,6 +569,22 @@ class Retriever:
             date = str(meta.get("date") or "")[:10]
             if (date and early <= date < end) or any(start <= m < end for m in meta.get("meetings", ())):
                 doc_scores[d] += POINT_WEIGHT * top
+
+    def _year_prior(self, query: str, doc_scores: dict[int, float]) -> None:
+        """A question naming a year ("Wie viele Menschen haben 2023 die Einbürgerung beantragt?") favours
+        the papers written about it: from the second half of the year before to the end of the year after
+        (a year's figures are reported in the next one). Years after the newest paper are targets
+        ("bis 2040", "World Games 2029"), not times of writing, and count for nothing."""
+        assert self.table is not None
+        years = [y for y in years_named(query) if y <= self._newest_year]
+        if not years or not YEAR_WEIGHT or not doc_scores:
+            return
+        windows = [(f"{y - 1:04d}-07-01", f"{y + 2:04d}-01-01") for y in years]
+        top = max(doc_scores.values())
+        for d in doc_scores:
+            date = str(self.table.doc_meta[d].get("date") or "")[:10]
+            if date and any(start <= date < end for start, end in windows):
+                doc_scores[d] += YEAR_WEIGHT * top
 
     def _context_prior(self, context: str, doc_scores: dict[int, float], by_doc: dict[int, list[tuple[float, int]]],
                        doc_mask: np.ndarray | None, keep: set[int]) -> None:

@@ -348,3 +348,35 @@ def test_a_named_point_in_time_favours_papers_discussed_then() -> None:
     scores = {0: 3.50, 1: 3.60, 2: 3.55}
     r._point_in_time_prior("Wie hat der Gemeinderat über die Stellplatzsatzung entschieden?", scores)
     assert scores == {0: 3.50, 1: 3.60, 2: 3.55}
+
+
+def test_bare_years_a_question_names() -> None:
+    from assistant.retrieve import years_named
+
+    assert years_named("Wie viele Menschen haben 2023 in Karlsruhe die Einbürgerung beantragt?") == [2023]
+    assert years_named("Wie viele Einbürgerungsanträge gingen 2022 und 2023 ein?") == [2022, 2023]
+    # ranges, budget pairs, Drucksache numbers and the ends of periods are no year of writing
+    assert years_named("Was bringt der Doppelhaushalt 2024/2025?") == []
+    assert years_named("Welches Einsparvolumen hatte laut 2023/0777 das Paket?") == []
+    assert years_named("Wie viele Anträge gab es seit 2019?") == []
+    assert years_named("Wie viele Plätze fehlen bis 2040?") == []
+    assert years_named("Was wurde von 2022 bis 2024 gebaut?") == []
+    # a point in time has its own prior
+    assert years_named("Welchen Stand hatte das Konzept im Herbst 2023?") == []
+
+
+def test_a_named_year_favours_papers_written_about_it() -> None:
+    """q167: the 2023 applications were reported in February 2024, not in the 2026 paper on the same topic."""
+    r = _bare_retriever([
+        {"doc_id": "report", "date": "2024-02-27"},
+        {"doc_id": "later", "date": "2026-05-05"},
+        {"doc_id": "older", "date": "2009-09-21"},
+    ], [0, 1, 2])
+    r._newest_year = 2026
+    scores = {0: 3.23, 1: 3.27, 2: 3.09}
+    r._year_prior("Wie viele Menschen haben 2023 in Karlsruhe die Einbürgerung beantragt?", scores)
+    assert max(scores, key=scores.__getitem__) == 0 and scores[1] == 3.27 and scores[2] == 3.09
+    # a year after the newest paper is a target ("bis 2040", "World Games 2029"), not a time of writing
+    scores = {0: 3.23, 1: 3.27, 2: 3.09}
+    r._year_prior("Hat sich der Gemeinderat mit der Bewerbung um die World Games 2029 einverstanden erklärt?", scores)
+    assert scores == {0: 3.23, 1: 3.27, 2: 3.09}
