@@ -116,9 +116,26 @@ def point_in_time(text: str) -> tuple[str, str] | None:
     return _month_start(year, first), _month_start(year, last + 1)
 
 
+# a Drucksache number announced as one ("Vorlage 2022/2023", "DS 100/2022")
+_REFERENCE_CUE = re.compile(r"(?:drucksache|vorlage|ds|nr\.?|antrag|anfrage|stellungnahme)\W{0,3}$", re.I)
+
+
+def _year_pair(ref: str) -> bool:
+    """"2026/2027", "2024/25": two consecutive years (a budget or school year), not a Drucksache."""
+    m = re.fullmatch(r"((?:19|20)\d\d)/(\d{2}|\d{4})", ref)
+    if m is None:
+        return False
+    first, second = int(m.group(1)), int(m.group(2))
+    return second in (first + 1, (first + 1) % 100)
+
+
 def find_references(text: str) -> list[str]:
-    """Drucksache numbers named in a question ("2024/0015", "25-25182-01", "DS 100/2022")."""
-    return list(dict.fromkeys(m.group(1) for m in REFERENCE.finditer(text)))
+    """Drucksache numbers named in a question ("2024/0015", "25-25182-01", "DS 100/2022"); a year pair
+    ("Haushaltsberatungen 2026/2027") only when announced as a Drucksache ("Vorlage 2022/2023") or alone."""
+    alone = len(text.strip()) <= 16  # "2022/2023" typed on its own (the drafting input) is a Drucksache
+    refs = [m.group(1) for m in REFERENCE.finditer(text)
+            if alone or not _year_pair(m.group(1)) or _REFERENCE_CUE.search(text[:m.start(1)])]
+    return list(dict.fromkeys(refs))
 
 
 def base_reference(ref: str) -> str:

@@ -39,6 +39,11 @@ def index(tmp_path_factory: pytest.TempPathFactory, corpus: Path) -> Path:
 def test_reference_patterns() -> None:
     assert find_references("Was steht in 25-25182-01 und in 2024/0015?") == ["25-25182-01", "2024/0015"]
     assert find_references("Was beschloss der Rat zu DS 100/2022?") == ["100/2022"]
+    # a budget or school year is no Drucksache (Karlsruhe numbered up to 2022/2427, so 2022/2023 could be one)
+    assert find_references("Wurde bei den Haushaltsberatungen 2026/2027 der Antrag angenommen?") == []
+    assert find_references("Was bringt das Schuljahr 2024/25?") == []
+    assert find_references("Was steht in der Vorlage 2022/2023?") == ["2022/2023"]
+    assert find_references("2022/2023") == ["2022/2023"]
     assert base_reference("25-25182-01") == "25-25182"
 
 
