@@ -82,6 +82,16 @@ def test_a_letterheads_numbers_do_not_answer_a_count() -> None:
     assert not is_letterhead("Gesamtkosten: 8.000 € THH IT Jährliche/r Budgetbedarf/Folgekosten: 8.000 € Gesamteinzahlung:")
 
 
+def test_an_agenda_heading_of_minutes_is_no_answer() -> None:
+    """q090: "Punkt 2 der Tagesordnung: Oberwaldbad" names the item; the statements about it answer."""
+    minutes = ("Punkt 2 der Tagesordnung: Oberwaldbad Eigentümer und Betreiber\n\n"
+               "Der Eigentümer des Oberwaldbades Wohnstift Karlsruhe e. V. und der Betreiber PSK Südstadt haben "
+               "eine Regelung für die nächsten 10 Jahre getroffen.")
+    ranked = score_sentences("Wer ist Eigentümer und Betreiber des Oberwaldbades?", [hit(minutes, file_name="Niederschrift")], IDF)
+    assert ranked[0].sentence.startswith("Der Eigentümer des Oberwaldbades")
+    assert ranked[-1].sentence.startswith("Punkt 2 der Tagesordnung") and ranked[-1].score < 0.2 * ranked[0].score
+
+
 def test_question_like_sentences() -> None:
     assert is_question_like("1. Wie oft wurde der Koffer ausgeliehen?")
     assert is_question_like("2. welche konkreten Schritte die Stadtwerke Karlsruhe unternehmen können.")
@@ -166,6 +176,8 @@ def test_missing_years() -> None:
     assert missing_years("Wie oft wurde der Koffer 2028 verliehen?", answer) == {"2028"}
     assert missing_years("Wie oft wurde der Koffer seit 2023 verliehen?", answer) == set()
     assert missing_years("Was steht in Drucksache 2024/0919?", answer) == set()  # a Drucksache number is no year
+    # nor is a budget pair: the Doppelhaushalt 2024/2025 was deliberated in 2023 (q102)
+    assert missing_years("Warum lehnt die Verwaltung das Gießfahrzeug im Haushalt 2024/2025 ab?", answer) == set()
     # "seit 2019" starts the period asked about: "in oben genanntem Zeitraum" answers it
     assert missing_years("Wie viele Anträge gab es seit 2019?", "- Es waren ca. 40 Anträge in diesem Zeitraum. [1]") == set()
     assert missing_years("Wie viele Anträge gab es seit März 2019?", "- ca. 40 Anträge [1]") == set()
