@@ -416,15 +416,45 @@ def score_sentences(question: str, hits: list[Hit], idf: IdfLookup, boilerplate:
     return out
 
 
+def _compound_parts(question: str, idf: IdfLookup) -> dict[str, frozenset[str]]:
+    """Stem of each compound word of the question -> the stems of its parts, split with the index's
+    vocabulary ("Stellenanzeigen" -> {"stell", "anzeig"}); empty without an index."""
+    analyzer = getattr(idf, "analyzer", None)
+    if analyzer is None:
+        return {}
+    out: dict[str, frozenset[str]] = {}
+    for word in analyzer.words(question):
+        terms = analyzer.terms_of_word(word)
+        if len(terms) > 1 and "-" not in word:
+            out[terms[0]] = frozenset(terms[1:])
+    return out
+
+
+def _covered(q_terms: set[str], text: str, terms_of: Any, idf: IdfLookup, parts: dict[str, frozenset[str]]) -> set[str]:
+    """The question terms a text covers: by the same stem, or (with the index's vocabulary) as a part of
+    one of its compounds ("Schaltung" in "Anzeigenschaltung") or by all parts of a compound of the question
+    ("Stellenanzeigen" by "Stellenangeboten" and "Anzeigenschaltung")."""
+    found = terms_of(text) & q_terms
+    analyzer = getattr(idf, "analyzer", None)
+    if analyzer is None or found == q_terms:
+        return found
+    split = set(analyzer.terms(text))
+    for t in q_terms - found:
+        if t in split or (t in parts and parts[t] <= split):
+            found.add(t)
+    return found
+
+
 def topic_coverage(question: str, hits: list[Hit], idf: IdfLookup, top: int = 3) -> float:
     """Share (idf-weighted) of the question's topic terms found in the best `top` hits together."""
     q_terms = content_terms(question) - QUESTION_NOISE
     if not q_terms:
         return 0.0
     weights = _weights(q_terms, idf)
+    parts = _compound_parts(question, idf)
     found: set[str] = set()
     for hit in hits[:top]:
-        found |= content_terms(hit.text + " " + str(hit.meta.get("title", ""))) & q_terms
+        found |= _covered(q_terms, hit.text + " " + str(hit.meta.get("title", "")), content_terms, idf, parts)
     return sum(weights[t] for t in sorted(found)) / (sum(weights.values()) or 1.0)
 
 
@@ -462,20 +492,23 @@ def paper_coverage(question: str, hits: list[Hit], idf: IdfLookup) -> float:
     if not q_terms or not hits:
         return 0.0
     weights = _weights(q_terms, idf)
+    parts = _compound_parts(question, idf)
     found: set[str] = set()
     for hit in hits:
         if hit.doc_id == hits[0].doc_id:
-            found |= sentence_terms(hit.text + " " + str(hit.meta.get("title", ""))) & q_terms
+            found |= _covered(q_terms, hit.text + " " + str(hit.meta.get("title", "")), sentence_terms, idf, parts)
     return sum(weights[t] for t in sorted(found)) / (sum(weights.values()) or 1.0)
 
 
-def answer_confidence(question: str, hits: list[Hit], pool: list[Hit], idf: IdfLookup) -> float:
+def answer_confidence(question: str, hits: list[Hit], pool: list[Hit], idf: IdfLookup, compounds: bool = True) -> float:
     """How well the retrieved text covers the question (0-1), compared with `refusal_threshold`.
 
     The mean of the topic coverage of the three best hits and the coverage by the best paper's
     chunks (including the context chunks in `pool`): a near miss (the topic is there, the asked
     detail is not) leaves the question's specific terms uncovered.
     """
+    if not compounds:
+        idf = idf.without_analyzer()
     return (topic_coverage(question, hits, idf) + paper_coverage(question, pool, idf)) / 2.0
 
 
@@ -790,8 +823,15 @@ class IdfLookup:
 
     def __init__(self, lexical: object) -> None:
         self._matrix = getattr(lexical, "matrix", None)
+        self.analyzer = getattr(lexical, "analyzer", None)  # splits compounds with the index's vocabulary
         self._terms: dict[str, int] = getattr(lexical, "terms", None) or {}
         self._n = max(1, self._matrix.shape[0]) if self._matrix is not None else 1
+
+    def without_analyzer(self) -> IdfLookup:
+        """The same idf values, but coverage counts whole stems only (no compound parts)."""
+        plain = IdfLookup.__new__(IdfLookup)
+        plain._matrix, plain._terms, plain._n, plain.analyzer = self._matrix, self._terms, self._n, None
+        return plain
 
     def get(self, term: str, default: float = 1.0) -> float:
         col = self._terms.get(term)

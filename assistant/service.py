@@ -196,7 +196,7 @@ class Assistant:
         text: the earlier question's words found it, and an answer would repeat the earlier answer."""
         own = followup_own_words(question)
         return len(content_terms(own) - QUESTION_NOISE) >= FOLLOWUP_MIN_TERMS and \
-            answer_confidence(own, hits, pool, self.idf) == 0.0
+            answer_confidence(own, hits, pool, self.idf, compounds=False) == 0.0  # "Bahn" in "Turmbergbahn" is the old topic
 
     @staticmethod
     def _pinned(query: str, hits: list[Hit]) -> bool:

@@ -18,6 +18,7 @@ from assistant.extractive import (
     is_question_like,
     missing_years,
     score_sentences,
+    topic_coverage,
 )
 from assistant.service import REFUSAL, conversation_context, needs_context, rewrite_followup
 from assistant.types import Hit
@@ -500,3 +501,20 @@ def test_a_follower_that_repeats_a_shown_sentence_is_left_out() -> None:
     anchors = [next(c for c in candidates if c.hit_index == h and c.position == 0) for h in (0, 1)]
     shown = [c.sentence for c in with_followers(anchors, candidates, hits)]
     assert sum("nicht als Betreiber" in x for x in shown) == 1 and "Die Finanzierung ist vor einer Realisierung sicherzustellen." in shown
+
+
+def test_coverage_counts_compound_parts_with_the_index_vocabulary() -> None:
+    """q048: "Schaltung der Stellenanzeigen" is covered by "Anzeigenschaltung von Stellenangeboten"."""
+    from ingest.lexical import LexicalIndex
+
+    vocabulary = " ".join(["Stellen Anzeigen Schaltung Angeboten Firma"] * 3)
+    text = ("Das Presseamt vergibt die Anzeigenschaltung von Stellenangeboten an die Firma as mediendesign. "
+            + vocabulary)
+    lexical = LexicalIndex.build([("c1", "d1", text), ("c2", "d2", "Der Haushalt wird beraten.")])
+    question = "Welche Firma übernimmt die Schaltung der Stellenanzeigen?"
+    found = [hit(text.split(" Stellen Anzeigen")[0])]
+    with_parts, plain = IdfLookup(lexical), IdfLookup(lexical).without_analyzer()
+    assert topic_coverage(question, found, with_parts) > topic_coverage(question, found, plain)
+    assert answer_confidence(question, found, found, with_parts) > answer_confidence(question, found, found, plain)
+    assert answer_confidence(question, found, found, with_parts, compounds=False) == \
+        answer_confidence(question, found, found, plain)
