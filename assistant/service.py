@@ -11,6 +11,8 @@ from typing import Any
 
 from assistant.citations import check_answer, citation_from_hit, content_terms
 from assistant.extractive import (
+    ABOUT_PAPER_Q,
+    DATE_Q,
     OUTCOME_Q,
     QUESTION_NOISE,
     IdfLookup,
@@ -29,6 +31,9 @@ FOLLOWUP_MIN_TERMS = 2  # a follow-up with this many own topic terms, none of th
 DENSE_FLOOR_COVERAGE = 0.95  # the dense similarity floor refuses only when this share of chunks has vectors
 
 REFUSAL = "Die vorliegenden Dokumente beantworten diese Frage nicht."
+_GOES_ABOUT = re.compile(r"\bgeht es\b|\bgegenstand\b", re.I)
+# the best-matching paper has only its metadata (title, type, date, consultations) in the index, no text
+NO_TEXT = "Die passendste Vorlage liegt nur mit Titel und Daten vor, ohne ihren Text."
 EMPTY_INDEX = "Der Index ist leer. Bitte zuerst Dokumente einlesen (council ingest demo)."
 FOLLOWUP_START = re.compile(
     r"^\s*(und|aber|also|dazu|was ist mit|wie ist es mit|wie sieht es|gilt das|wann|wer|welche[rs]?|wie)\b", re.I
@@ -77,7 +82,7 @@ def conversation_context(question: str, history: list[tuple[str, str]] | None) -
     if not history or not needs_context(question):
         return None
     answer = MARKER.sub(" ", history[-1][1] or "").strip()
-    if not answer or answer in (REFUSAL, EMPTY_INDEX):
+    if not answer or answer.startswith(REFUSAL) or answer == EMPTY_INDEX:
         return None
     return answer
 
@@ -184,12 +189,27 @@ class Assistant:
                 reason = "year_missing"
             elif query != question and self._followup_uncovered(question, hits, pool):
                 reason = "followup_uncovered"
+            elif self._textless_lead(query, pool):
+                reason = "no_text"
         if reason is not None:
             yield from self._refuse(hits, timings, t_start, common, reason)
             return
         timings["total"] = time.perf_counter() - t_start
         yield text
         yield Answer(text=text, citations=tuple(citations), sentences=tuple(sentences), timings=timings, **common)
+
+    @staticmethod
+    def _textless_lead(question: str, pool: list[Hit]) -> bool:
+        """The best paper has no text in the index, only its metadata, and the question asks about its content
+        ("Welche Verpflichtungen übernimmt der Vorhabenträger im Ergänzungsvertrag …?"): an answer from other
+        papers would stand in for it. Questions what a paper is or is about ("Um welches Grundstück geht es
+        bei der Bauvoranfrage …?": its title names it), when it was dated or how it was decided are answered
+        from the metadata."""
+        if not pool or ABOUT_PAPER_Q.search(question) or _GOES_ABOUT.search(question) or DATE_Q.search(question) \
+                or OUTCOME_Q.search(question):
+            return False
+        lead = pool[0].doc_id
+        return all(h.meta.get("file_id") == "overview" for h in pool if h.doc_id == lead)
 
     def _followup_uncovered(self, question: str, hits: list[Hit], pool: list[Hit]) -> bool:
         """A follow-up's own words ("… die verlängerte Bahn … in Betrieb gehen") appear nowhere in the found
@@ -215,8 +235,9 @@ class Assistant:
             if len(maybe) >= 3:
                 break
         timings["total"] = time.perf_counter() - t_start
-        yield REFUSAL
-        yield Answer(text=REFUSAL, refused=True, maybe_relevant=tuple(maybe), timings=timings, refusal_reason=reason,
+        text = f"{REFUSAL} {NO_TEXT}" if reason == "no_text" else REFUSAL
+        yield text
+        yield Answer(text=text, refused=True, maybe_relevant=tuple(maybe), timings=timings, refusal_reason=reason,
                      **common)
 
     # --- generative ----------------------------------------------------------------------------

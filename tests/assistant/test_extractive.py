@@ -518,3 +518,23 @@ def test_coverage_counts_compound_parts_with_the_index_vocabulary() -> None:
     assert answer_confidence(question, found, found, with_parts) > answer_confidence(question, found, found, plain)
     assert answer_confidence(question, found, found, with_parts, compounds=False) == \
         answer_confidence(question, found, found, plain)
+
+
+def test_a_textless_best_paper_refuses_content_questions_only() -> None:
+    """q231: the Ergänzungsvertrag "Am Salgenholz" is in the index with title and dates only; what the developer
+    undertakes is not in it, and sentences from other papers must not stand in for it."""
+    from assistant.service import NO_TEXT, Assistant
+
+    overview = Hit(chunk_id="o", doc_id="bs", score=2.0, text="Ergänzungsvertrag zum Städtebaulichen Vertrag „Am Salgenholz“",
+                   meta={"file_id": "overview", "title": "Ergänzungsvertrag „Am Salgenholz“"})
+    other = hit("Alle Verpflichtungen des Vorhabenträgers werden in einem Durchführungsvertrag geregelt.", doc="ka")
+    pool = [overview, other]
+    assert Assistant._textless_lead("Welche Verpflichtungen übernimmt der Vorhabenträger im Ergänzungsvertrag?", pool)
+    # what the paper is, is about, when it is from or how it was decided: the metadata answer that
+    assert not Assistant._textless_lead("Um welches Grundstück geht es bei dem Ergänzungsvertrag?", pool)
+    assert not Assistant._textless_lead("Von wann ist der Ergänzungsvertrag zum Salgenholz?", pool)
+    assert not Assistant._textless_lead("Hat der Rat den Ergänzungsvertrag zum Salgenholz beschlossen?", pool)
+    # a paper with text leads: nothing to say
+    assert not Assistant._textless_lead("Welche Verpflichtungen übernimmt der Vorhabenträger?", [other, overview])
+    # a refusal with the notice is still a refusal for the conversation
+    assert conversation_context("Und wer zahlt?", [("Welche Verpflichtungen …?", f"{REFUSAL} {NO_TEXT}")]) is None
