@@ -204,6 +204,7 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--mode", choices=["extractive", "generative"])
     p.add_argument("--limit", type=int)
     p.add_argument("--ids", help="nur diese Fragen-IDs (kommagetrennt)")
+    p.add_argument("--city", help="nur Fragen zu dieser Stadt (z. B. Karlsruhe für einen Index des Karlsruher Archivs)")
     p.add_argument("--configs", default="hybrid", help="kommagetrennt: bm25,dense,hybrid")
     p.add_argument("--compare", nargs=2, metavar=("A", "B"), help="zwei Ergebnisordner/-dateien vergleichen")
     p.add_argument("--history", choices=["gold", "own"], default="gold",

@@ -242,7 +242,14 @@ def write_outputs(result: Mapping[str, Any], out_dir: Path, plots: bool = True) 
 
 
 # --- command line ----------------------------------------------------------------------------------------
-def select_items(items: list[GoldItem], ids: str | None, limit: int | None) -> list[GoldItem]:
+def select_items(items: list[GoldItem], ids: str | None, limit: int | None, city: str | None = None) -> list[GoldItem]:
+    """The questions to run: by id, by city (the archive holds one city's papers: `--city Karlsruhe`), the first
+    `limit`."""
+    if city:
+        known_cities = sorted({it.city for it in items if it.city})
+        if city.casefold() not in {c.casefold() for c in known_cities}:
+            raise ValueError(f"keine Fragen zur Stadt {city!r} (vorhanden: {', '.join(known_cities)})")
+        items = [it for it in items if (it.city or "").casefold() == city.casefold()]
     if ids:
         wanted = [i.strip() for i in ids.split(",") if i.strip()]
         known = {it.id for it in items}
@@ -269,7 +276,8 @@ def run_cli(args: Any, settings: Any) -> int:
             raise CliError(str(exc)) from exc
     questions = Path(args.questions) if getattr(args, "questions", None) else QUESTIONS_PATH
     try:
-        items = select_items(load_questions(questions), getattr(args, "ids", None), getattr(args, "limit", None))
+        items = select_items(load_questions(questions), getattr(args, "ids", None), getattr(args, "limit", None),
+                             getattr(args, "city", None))
         mode = getattr(args, "mode", None) or settings.mode
         cfgs = parse_configs(getattr(args, "configs", None) or "hybrid", mode)
     except (OSError, GoldSetError, ValueError) as exc:

@@ -240,3 +240,16 @@ def test_cli_eval_and_compare(index: Path, questions: Path, tmp_path: Path, caps
     # same index, same questions: nothing changes per question
     assert all(not ch["better"] and not ch["worse"] for ch in cfg["changes"].values())
     assert main(["eval", *common, "--out", str(tmp_path / "c"), "--ids", "nope"]) == 1
+
+
+def test_questions_of_one_city_for_an_archive_index() -> None:
+    """`council eval --city Karlsruhe`: the archive index holds one city's papers."""
+    from eval.runner import QUESTIONS_PATH, select_items
+
+    items = load_questions(QUESTIONS_PATH)
+    karlsruhe = select_items(items, None, None, "karlsruhe")
+    assert karlsruhe and all(it.city == "Karlsruhe" for it in karlsruhe)
+    assert len(karlsruhe) == sum(1 for it in items if it.city == "Karlsruhe") < len(items)
+    assert sum(1 for it in karlsruhe if it.answerable) == 177
+    with pytest.raises(ValueError, match="Atlantis"):
+        select_items(items, None, None, "Atlantis")
