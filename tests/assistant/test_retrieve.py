@@ -5,6 +5,7 @@ from __future__ import annotations
 
 from dataclasses import replace
 from pathlib import Path
+from typing import Any
 
 import pytest
 
@@ -126,7 +127,7 @@ def test_retriever_has_one_paper_row_per_document(index: Path) -> None:
     assert r.papers.matrix.shape[0] == len(r.table.docs)
 
 
-def _bare_retriever(metas: list[dict[str, str]], doc_index: list[int]) -> Retriever:
+def _bare_retriever(metas: list[dict[str, Any]], doc_index: list[int]) -> Retriever:
     import numpy as np
 
     r = Retriever.__new__(Retriever)
@@ -340,21 +341,6 @@ def test_point_in_time_periods() -> None:
     assert point_in_time("Welche Firma übernimmt ab März 2025 die Anzeigen?") is None
 
 
-def test_a_named_point_in_time_favours_papers_discussed_then() -> None:
-    """q123: the Stellplatzsatzung of 2024-10-08, decided on 2024-12-17, against its 2026 successors."""
-    r = _bare_retriever([
-        {"doc_id": "old", "date": "2024-10-08", "meetings": ["2024-11-12", "2024-12-17"]},
-        {"doc_id": "new", "date": "2026-01-27", "meetings": ["2026-02-24"]},
-        {"doc_id": "draft", "date": "2024-02-23", "meetings": ["2024-03-19"]},
-    ], [0, 1, 2])
-    scores = {0: 3.50, 1: 3.60, 2: 3.55}
-    r._point_in_time_prior("Wie hat der Gemeinderat im Dezember 2024 über die Stellplatzsatzung entschieden?", scores)
-    assert max(scores, key=scores.__getitem__) == 0 and scores[1] == 3.60 and scores[2] == 3.55
-    scores = {0: 3.50, 1: 3.60, 2: 3.55}
-    r._point_in_time_prior("Wie hat der Gemeinderat über die Stellplatzsatzung entschieden?", scores)
-    assert scores == {0: 3.50, 1: 3.60, 2: 3.55}
-
-
 def test_bare_years_a_question_names() -> None:
     from assistant.retrieve import years_named
 
@@ -370,18 +356,31 @@ def test_bare_years_a_question_names() -> None:
     assert years_named("Welchen Stand hatte das Konzept im Herbst 2023?") == []
 
 
-def test_a_named_year_favours_papers_written_about_it() -> None:
-    """q167: the 2023 applications were reported in February 2024, not in the 2026 paper on the same topic."""
-    r = _bare_retriever([
+@pytest.mark.parametrize(("prior", "metas", "favouring", "neutral"), [
+    # q123: the Stellplatzsatzung of 2024-10-08, decided on 2024-12-17, against its 2026 successors
+    ("_point_in_time_prior", [
+        {"doc_id": "old", "date": "2024-10-08", "meetings": ["2024-11-12", "2024-12-17"]},
+        {"doc_id": "new", "date": "2026-01-27", "meetings": ["2026-02-24"]},
+        {"doc_id": "draft", "date": "2024-02-23", "meetings": ["2024-03-19"]},
+    ], "Wie hat der Gemeinderat im Dezember 2024 über die Stellplatzsatzung entschieden?",
+     "Wie hat der Gemeinderat über die Stellplatzsatzung entschieden?"),
+    # q167: the 2023 applications were reported in February 2024, not in the 2026 paper on the same topic;
+    # a year after the newest paper is a target ("bis 2040", "World Games 2029"), not a time of writing
+    ("_year_prior", [
         {"doc_id": "report", "date": "2024-02-27"},
         {"doc_id": "later", "date": "2026-05-05"},
         {"doc_id": "older", "date": "2009-09-21"},
-    ], [0, 1, 2])
+    ], "Wie viele Menschen haben 2023 in Karlsruhe die Einbürgerung beantragt?",
+     "Hat sich der Gemeinderat mit der Bewerbung um die World Games 2029 einverstanden erklärt?"),
+])
+def test_a_date_the_question_names_favours_the_papers_of_then(prior: str, metas: list[dict[str, Any]],
+                                                               favouring: str, neutral: str) -> None:
+    r = _bare_retriever(metas, [0, 1, 2])
     r._newest_year = 2026
-    scores = {0: 3.23, 1: 3.27, 2: 3.09}
-    r._year_prior("Wie viele Menschen haben 2023 in Karlsruhe die Einbürgerung beantragt?", scores)
-    assert max(scores, key=scores.__getitem__) == 0 and scores[1] == 3.27 and scores[2] == 3.09
-    # a year after the newest paper is a target ("bis 2040", "World Games 2029"), not a time of writing
-    scores = {0: 3.23, 1: 3.27, 2: 3.09}
-    r._year_prior("Hat sich der Gemeinderat mit der Bewerbung um die World Games 2029 einverstanden erklärt?", scores)
-    assert scores == {0: 3.23, 1: 3.27, 2: 3.09}
+    before = {0: 3.50, 1: 3.60, 2: 3.55}
+    moved = dict(before)
+    getattr(r, prior)(favouring, moved)
+    assert max(moved, key=moved.__getitem__) == 0 and moved[1] == before[1] and moved[2] == before[2]
+    unmoved = dict(before)
+    getattr(r, prior)(neutral, unmoved)
+    assert unmoved == before
