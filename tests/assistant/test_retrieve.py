@@ -142,35 +142,34 @@ def test_version_base() -> None:
     assert version_base("DHH/2025/4125") == "dhh/2025/4125"
 
 
-def test_named_type_reorders_only_versions_of_one_drucksache() -> None:
-    r = _bare_retriever([
+@pytest.mark.parametrize(("prefer", "metas", "before", "asking", "after", "neutral"), [
+    # a paper type named in the question: the Änderungsantrag leads among the versions of its Drucksache
+    ("_prefer_named_type", [
         {"doc_id": "a", "reference": "2025/0891", "paper_type": "Beschlussvorlage"},
         {"doc_id": "b", "reference": "2025/0891/1", "paper_type": "Änderungs-/Ergänzungsantrag"},
         {"doc_id": "c", "reference": "2025/0100", "paper_type": "Beschlussvorlage"},
-    ], [0, 1, 2])
-    scores = {0: 3.0, 1: 2.0, 2: 2.5}
-    r._prefer_named_type("Was ist aus dem Änderungsantrag zur Zweitwohnungsteuer geworden?", scores, set())
-    assert scores == {0: 2.0, 1: 3.0, 2: 2.5}
-    scores = {0: 3.0, 1: 2.0, 2: 2.5}
-    r._prefer_named_type("Was ist aus der Zweitwohnungsteuer geworden?", scores, set())
-    assert scores == {0: 3.0, 1: 2.0, 2: 2.5}
-    r._prefer_named_type("Was ist aus dem Änderungsantrag geworden?", scores, {0})  # pinned papers stay
-    assert scores == {0: 3.0, 1: 2.0, 2: 2.5}
-
-
-def test_an_outcome_question_prefers_the_decided_version() -> None:
-    """q111: the Antrag was referred on; its /1 version carries the council's decision."""
-    r = _bare_retriever([
+    ], {0: 3.0, 1: 2.0, 2: 2.5}, "Was ist aus dem Änderungsantrag zur Zweitwohnungsteuer geworden?",
+     {0: 2.0, 1: 3.0, 2: 2.5}, "Was ist aus der Zweitwohnungsteuer geworden?"),
+    # q111: the Antrag was referred on; its /1 version carries the council's decision
+    ("_prefer_decided", [
         {"doc_id": "a", "reference": "2026/0158", "decided": False},
         {"doc_id": "b", "reference": "2026/0158/1", "decided": True},
         {"doc_id": "c", "reference": "2026/0100", "decided": False},
-    ], [0, 1, 2])
-    scores = {0: 3.8, 1: 3.7, 2: 3.75}
-    r._prefer_decided("Was hat der Gemeinderat zum Antrag auf Hygieneprodukte beschlossen?", scores, set())
-    assert scores == {0: 3.7, 1: 3.8, 2: 3.75}
-    scores = {0: 3.8, 1: 3.7, 2: 3.75}
-    r._prefer_decided("Was fordert der Antrag auf Hygieneprodukte?", scores, set())
-    assert scores == {0: 3.8, 1: 3.7, 2: 3.75}
+    ], {0: 3.8, 1: 3.7, 2: 3.75}, "Was hat der Gemeinderat zum Antrag auf Hygieneprodukte beschlossen?",
+     {0: 3.7, 1: 3.8, 2: 3.75}, "Was fordert der Antrag auf Hygieneprodukte?"),
+])
+def test_a_preference_reorders_only_versions_of_one_drucksache(prefer: str, metas: list[dict[str, Any]],
+                                                               before: dict[int, float], asking: str,
+                                                               after: dict[int, float], neutral: str) -> None:
+    r = _bare_retriever(metas, [0, 1, 2])
+    scores = dict(before)
+    getattr(r, prefer)(asking, scores, set())
+    assert scores == after  # the group's scores are handed out anew; the other paper keeps its own
+    scores = dict(before)
+    getattr(r, prefer)(neutral, scores, set())
+    assert scores == before
+    getattr(r, prefer)(asking, scores, {0})  # pinned papers stay
+    assert scores == before
 
 
 def test_decided_comes_from_a_deciding_consultation_result(index: Path) -> None:
