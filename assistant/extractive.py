@@ -100,6 +100,10 @@ _GENERIC = frozenset(content_terms("Stadt Karlsruhe Braunschweig Oberbürgermeis
 _LABEL = re.compile(r"\b[A-ZÄÖÜ][\w.\-]*\s?:(?=\s)")
 _HEAD_LABEL = re.compile(r"\b(?:Vorlage\s*Nr\.|Verantwortlich|Dienststelle|Eingang|Drucksache(?:n-Nr\.)?|Beratungsfolge|"
                          r"Federführung|Aktenzeichen|Az\.)\s?:", re.I)
+# fixed parts of the Karlsruhe Vorlage template that run into the title sentence: the consultation table's
+# header, the printer's note (a budget request's form row, "Auszahlung (in Euro) … 350.000", is no head: it
+# holds the amount asked for)
+_TEMPLATE = re.compile(r"Gremien\s+Termin\s+TOP|Ö\s*/\s*N\s+Zuständigkeit|Gedruckt auf 100 Prozent Recyclingpapier", re.I)
 _WORDS = re.compile(r"[^\W\d_][\w\-]*", re.UNICODE)
 
 # tuning constants (measured on the even-numbered half of eval/questions.jsonl)
@@ -205,9 +209,11 @@ AGENDA_HEADING = re.compile(r"(?:Punkt\s+\d+\s+der\s+Tagesordnung|Tagesordnungsp
 
 def is_letterhead(sentence: str) -> bool:
     """A paper's head ("Vorlage Nr.: 2026/0355 Verantwortlich: Dez. 2 Dienststelle: …"): two or more of
-    its labels. Its numbers ("100 Prozent Recyclingpapier", the session date) answer nothing, unlike a
-    form row of the financial effects ("Gesamtkosten: 8.000 €")."""
-    return len(_HEAD_LABEL.findall(sentence)) >= LETTERHEAD_LABELS
+    its labels, or a fixed part of the Vorlage template (`_TEMPLATE`). Its numbers ("100 Prozent
+    Recyclingpapier", the session date) answer nothing, unlike a form row of the financial effects
+    ("Gesamtkosten: 8.000 €"); its consultation table ("Gremien Termin TOP Ö / N Zuständigkeit Gemeinderat
+    23.04.2024 34 Ö Kenntnisnahme") is told better by the decision from the paper's record."""
+    return len(_HEAD_LABEL.findall(sentence)) >= LETTERHEAD_LABELS or bool(_TEMPLATE.search(sentence))
 
 
 def is_question_like(sentence: str, section: str = "") -> bool:
@@ -407,8 +413,10 @@ def score_sentences(question: str, hits: list[Hit], idf: IdfLookup, boilerplate:
             score += boost * 0.4
             if question_like or AGENDA_HEADING.match(sentence):
                 score *= QUESTION_PENALTY  # the Anfrage's own question restates, a minutes' agenda heading names
+            elif not overview and is_letterhead(sentence):
+                score *= FORM_PENALTY  # also for outcome and amount questions: a head decides and costs nothing
             elif not overview and not wants_outcome and is_form_like(sentence) and not (
-                    wants_amount and HAS_AMOUNT.search(sentence) and not is_letterhead(sentence)):
+                    wants_amount and HAS_AMOUNT.search(sentence)):
                 score *= FORM_PENALTY
             out.append(Candidate(i, sentence, score * prior, coverage, position, terms, own + inherited,
                                  units[position] != sentence))
@@ -669,7 +677,7 @@ def with_followers(chosen: list[Candidate], candidates: list[Candidate], hits: l
             if listing:  # list items are often bare noun phrases ("Herausfordernde Topografie")
                 if not nxt.item or len(nxt.sentence) > LIST_ITEM_CHARS or len(_LABEL.findall(nxt.sentence)) >= 2:
                     break
-            elif is_form_like(nxt.sentence):
+            elif is_form_like(nxt.sentence) or is_letterhead(nxt.sentence):
                 break
             group.append(nxt)
             if not listing and nxt.sentence.rstrip().endswith(":"):

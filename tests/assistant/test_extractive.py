@@ -81,6 +81,13 @@ def test_a_letterheads_numbers_do_not_answer_a_count() -> None:
     assert is_letterhead(head) and is_letterhead(LETTERHEAD.split("\n\n")[0])
     # a form row of the financial effects still answers "Was kostet …?"
     assert not is_letterhead("Gesamtkosten: 8.000 € THH IT Jährliche/r Budgetbedarf/Folgekosten: 8.000 € Gesamteinzahlung:")
+    # q122: for an outcome question, the title run into the consultation table's header is no answer either
+    table = "Zukunftsfähiges Plätzekonzept für den Christkindlesmarkt Ergänzungsantrag: FDP/FW Gremien Termin TOP Ö / N Zuständigkeit"
+    said = "Der Gemeinderat hat das Plätzekonzept für den Christkindlesmarkt mehrheitlich abgelehnt."
+    ranked = score_sentences("Hat der Gemeinderat dem Plätzekonzept für den Christkindlesmarkt zugestimmt?",
+                             [hit(table + "\n\n" + said, file_name="Antrag")], IDF)
+    score = {c.sentence: c.score for c in ranked}
+    assert is_letterhead(table) and score[table] < 0.25 * score[said]  # below the answer's cut-off share
 
 
 def test_an_agenda_heading_of_minutes_is_no_answer() -> None:
