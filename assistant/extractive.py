@@ -414,7 +414,7 @@ def score_sentences(question: str, hits: list[Hit], idf: IdfLookup, boilerplate:
             if question_like or AGENDA_HEADING.match(sentence):
                 score *= QUESTION_PENALTY  # the Anfrage's own question restates, a minutes' agenda heading names
             elif not overview and is_letterhead(sentence):
-                score *= FORM_PENALTY  # also for outcome and amount questions: a head decides and costs nothing
+                score *= QUESTION_PENALTY  # also for outcome and amount questions: a head decides and costs nothing
             elif not overview and not wants_outcome and is_form_like(sentence) and not (
                     wants_amount and HAS_AMOUNT.search(sentence)):
                 score *= FORM_PENALTY
