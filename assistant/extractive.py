@@ -132,7 +132,8 @@ SUMMARY_FACTOR = 1.6  # a sentence of the paper's own short summary (Kurzfassung
 SUMMARY_FOLLOW = 3  # an anchor in the paper's Kurzfassung brings this many next sentences of it
 NAMED_SUMMARY_FLOOR = 0.5  # least score of the Kurzfassung sentences of a paper the question names
 SUMMARY_SECTION = re.compile(r"^\s*(Kurzfassung|Zusammenfassung)\b", re.I)
-DUPLICATE_JACCARD = 0.7  # a follower sharing this share of its terms with a shown sentence repeats it
+CHOSEN_JACCARD = 0.6  # an anchor sharing more than this share of its terms with a chosen one repeats it
+DUPLICATE_JACCARD = 0.7  # ... and a follower more than this share with a shown sentence
 LIST_ITEMS = 5  # a sentence ending in ":" brings up to this many short items of the list it announces
 LIST_ITEM_CHARS = 300
 FOCUS_FACTOR = 2.0  # a follow-up's own terms count this many times its earlier question's
@@ -424,10 +425,9 @@ def score_sentences(question: str, hits: list[Hit], idf: IdfLookup, boilerplate:
     return out
 
 
-def _compound_parts(question: str, idf: IdfLookup) -> dict[str, frozenset[str]]:
+def _compound_parts(question: str, analyzer: Any) -> dict[str, frozenset[str]]:
     """Stem of each compound word of the question -> the stems of its parts, split with the index's
-    vocabulary ("Stellenanzeigen" -> {"stell", "anzeig"}); empty without an index."""
-    analyzer = getattr(idf, "analyzer", None)
+    vocabulary ("Stellenanzeigen" -> {"stell", "anzeig"}); empty without an index analyzer."""
     if analyzer is None:
         return {}
     out: dict[str, frozenset[str]] = {}
@@ -438,12 +438,11 @@ def _compound_parts(question: str, idf: IdfLookup) -> dict[str, frozenset[str]]:
     return out
 
 
-def _covered(q_terms: set[str], text: str, terms_of: Any, idf: IdfLookup, parts: dict[str, frozenset[str]]) -> set[str]:
+def _covered(q_terms: set[str], text: str, terms_of: Any, analyzer: Any, parts: dict[str, frozenset[str]]) -> set[str]:
     """The question terms a text covers: by the same stem, or (with the index's vocabulary) as a part of
     one of its compounds ("Schaltung" in "Anzeigenschaltung") or by all parts of a compound of the question
     ("Stellenanzeigen" by "Stellenangeboten" and "Anzeigenschaltung")."""
     found = terms_of(text) & q_terms
-    analyzer = getattr(idf, "analyzer", None)
     if analyzer is None or found == q_terms:
         return found
     split = set(analyzer.terms(text))
@@ -453,16 +452,18 @@ def _covered(q_terms: set[str], text: str, terms_of: Any, idf: IdfLookup, parts:
     return found
 
 
-def topic_coverage(question: str, hits: list[Hit], idf: IdfLookup, top: int = 3) -> float:
-    """Share (idf-weighted) of the question's topic terms found in the best `top` hits together."""
+def topic_coverage(question: str, hits: list[Hit], idf: IdfLookup, top: int = 3, compounds: bool = True) -> float:
+    """Share (idf-weighted) of the question's topic terms found in the best `top` hits together; with
+    `compounds`, also as parts of compound words (`_covered`)."""
     q_terms = content_terms(question) - QUESTION_NOISE
     if not q_terms:
         return 0.0
     weights = _weights(q_terms, idf)
-    parts = _compound_parts(question, idf)
+    analyzer = idf.analyzer if compounds else None
+    parts = _compound_parts(question, analyzer)
     found: set[str] = set()
     for hit in hits[:top]:
-        found |= _covered(q_terms, hit.text + " " + str(hit.meta.get("title", "")), content_terms, idf, parts)
+        found |= _covered(q_terms, hit.text + " " + str(hit.meta.get("title", "")), content_terms, analyzer, parts)
     return sum(weights[t] for t in sorted(found)) / (sum(weights.values()) or 1.0)
 
 
@@ -494,17 +495,18 @@ def context_hits(retriever: Any, query: str, hits: list[Hit], limit: int = CONTE
             for k, (cid, text, meta) in enumerate(chunks[:limit])]
 
 
-def paper_coverage(question: str, hits: list[Hit], idf: IdfLookup) -> float:
+def paper_coverage(question: str, hits: list[Hit], idf: IdfLookup, compounds: bool = True) -> float:
     """Share (idf-weighted) of the question's topic terms found in the best paper's chunks among `hits`."""
     q_terms = question_terms(question)
     if not q_terms or not hits:
         return 0.0
     weights = _weights(q_terms, idf)
-    parts = _compound_parts(question, idf)
+    analyzer = idf.analyzer if compounds else None
+    parts = _compound_parts(question, analyzer)
     found: set[str] = set()
     for hit in hits:
         if hit.doc_id == hits[0].doc_id:
-            found |= _covered(q_terms, hit.text + " " + str(hit.meta.get("title", "")), sentence_terms, idf, parts)
+            found |= _covered(q_terms, hit.text + " " + str(hit.meta.get("title", "")), sentence_terms, analyzer, parts)
     return sum(weights[t] for t in sorted(found)) / (sum(weights.values()) or 1.0)
 
 
@@ -515,9 +517,7 @@ def answer_confidence(question: str, hits: list[Hit], pool: list[Hit], idf: IdfL
     chunks (including the context chunks in `pool`): a near miss (the topic is there, the asked
     detail is not) leaves the question's specific terms uncovered.
     """
-    if not compounds:
-        idf = idf.without_analyzer()
-    return (topic_coverage(question, hits, idf) + paper_coverage(question, pool, idf)) / 2.0
+    return (topic_coverage(question, hits, idf, compounds=compounds) + paper_coverage(question, pool, idf, compounds)) / 2.0
 
 
 def question_years(question: str) -> set[str]:
@@ -567,7 +567,7 @@ def choose(candidates: list[Candidate], max_sentences: int = 5, weights: dict[st
         cand = pool.pop(best_i)
         if chosen and cand.score < RELATIVE_CUTOFF * chosen[0].score:
             break
-        if any(len(cand.terms & c.terms) / max(1, len(cand.terms | c.terms)) > 0.6 for c in chosen):
+        if any(_near_duplicate(cand, c, CHOSEN_JACCARD) for c in chosen):
             continue  # near-duplicate (e.g. the same sentence in Anfrage and Stellungnahme)
         if per_hit.get(cand.hit_index, 0) >= PER_HIT:
             continue
@@ -687,15 +687,16 @@ def with_followers(chosen: list[Candidate], candidates: list[Candidate], hits: l
             key = (cand.hit_index, cand.position)
             if key in seen:
                 continue
-            if cand is not anchor and any(_near_duplicate(cand, c) for c in out):
+            if cand is not anchor and any(_near_duplicate(cand, c, DUPLICATE_JACCARD) for c in out):
                 continue  # the same statement again (Kurzfassung and Erläuterungen often repeat it)
             seen.add(key)
             out.append(cand)
     return out
 
 
-def _near_duplicate(a: Candidate, b: Candidate) -> bool:
-    return bool(a.terms) and len(a.terms & b.terms) / len(a.terms | b.terms) >= DUPLICATE_JACCARD
+def _near_duplicate(a: Candidate, b: Candidate, share: float) -> bool:
+    """`a` shares more than `share` of its and `b`'s terms (Jaccard): the same statement again."""
+    return bool(a.terms) and len(a.terms & b.terms) / len(a.terms | b.terms) > share
 
 
 def decision(candidates: list[Candidate], hits: list[Hit]) -> Candidate | None:
@@ -834,12 +835,6 @@ class IdfLookup:
         self.analyzer = getattr(lexical, "analyzer", None)  # splits compounds with the index's vocabulary
         self._terms: dict[str, int] = getattr(lexical, "terms", None) or {}
         self._n = max(1, self._matrix.shape[0]) if self._matrix is not None else 1
-
-    def without_analyzer(self) -> IdfLookup:
-        """The same idf values, but coverage counts whole stems only (no compound parts)."""
-        plain = IdfLookup.__new__(IdfLookup)
-        plain._matrix, plain._terms, plain._n, plain.analyzer = self._matrix, self._terms, self._n, None
-        return plain
 
     def get(self, term: str, default: float = 1.0) -> float:
         col = self._terms.get(term)

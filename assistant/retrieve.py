@@ -579,13 +579,7 @@ class Retriever:
         if window is None or not POINT_WEIGHT or not doc_scores:
             return
         start, end = window
-        early = _shift_months(start, -POINT_LEAD_MONTHS)
-        top = max(doc_scores.values())
-        for d in doc_scores:
-            meta = self.table.doc_meta[d]
-            date = str(meta.get("date") or "")[:10]
-            if (date and early <= date < end) or any(start <= m < end for m in meta.get("meetings", ())):
-                doc_scores[d] += POINT_WEIGHT * top
+        self._favour_period(doc_scores, POINT_WEIGHT, [(_shift_months(start, -POINT_LEAD_MONTHS), end)], [window])
 
     def _year_prior(self, query: str, doc_scores: dict[int, float]) -> None:
         """A question naming a year ("Wie viele Menschen haben 2023 die Einbürgerung beantragt?") favours
@@ -596,12 +590,20 @@ class Retriever:
         years = [y for y in years_named(query) if y <= self._newest_year]
         if not years or not YEAR_WEIGHT or not doc_scores:
             return
-        windows = [(f"{y - 1:04d}-07-01", f"{y + 2:04d}-01-01") for y in years]
+        self._favour_period(doc_scores, YEAR_WEIGHT, [(f"{y - 1:04d}-07-01", f"{y + 2:04d}-01-01") for y in years])
+
+    def _favour_period(self, doc_scores: dict[int, float], weight: float, written: list[tuple[str, str]],
+                       met: list[tuple[str, str]] | None = None) -> None:
+        """Papers dated within one of the `written` periods [start, end), or discussed at a meeting within one
+        of the `met` periods, gain `weight` times the top score."""
+        assert self.table is not None
         top = max(doc_scores.values())
         for d in doc_scores:
-            date = str(self.table.doc_meta[d].get("date") or "")[:10]
-            if date and any(start <= date < end for start, end in windows):
-                doc_scores[d] += YEAR_WEIGHT * top
+            meta = self.table.doc_meta[d]
+            date = str(meta.get("date") or "")[:10]
+            if (date and any(start <= date < end for start, end in written)) or \
+                    any(start <= m < end for m in meta.get("meetings", ()) for start, end in met or ()):
+                doc_scores[d] += weight * top
 
     def _context_prior(self, context: str, doc_scores: dict[int, float], by_doc: dict[int, list[tuple[float, int]]],
                        doc_mask: np.ndarray | None, keep: set[int]) -> None:

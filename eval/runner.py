@@ -107,9 +107,6 @@ def settings_json(settings: Any) -> dict[str, Any]:
 
 
 # --- evaluation ----------------------------------------------------------------------------------------
-HISTORIES = ("gold", "own")
-
-
 def conversation(assistant: Any, item: GoldItem, cfg: RunConfig, history: str = "gold") -> list[tuple[str, str]]:
     """The earlier turns of a follow-up: the gold set's answers ("gold"), or ("own") the assistant's own
     answers to the earlier questions, as a user of the chat would have seen them."""
