@@ -18,7 +18,7 @@ from typing import Any
 QUESTIONS_PATH = Path(__file__).resolve().parent / "questions.jsonl"
 
 TYPES = ("fact", "amount_date", "outcome", "reference", "list", "followup", "unanswerable")
-CITIES = ("Karlsruhe", "Braunschweig", "Nordstemmen")
+CITIES = ("Karlsruhe", "Braunschweig", "Nordstemmen", "Erlangen", "Hildesheim", "Wolfsburg", "Laatzen")
 
 
 def default_corpus_root() -> Path:

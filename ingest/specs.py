@@ -59,16 +59,14 @@ def from_manifest(path: Path, **options: Any) -> list[tuple[str, Source]]:
 def make_source(kind: str, target: Path | str, entry: dict[str, Any] | None = None, **options: Any) -> Source:
     """Build one source of a known kind."""
     entry = entry or {}
-    if kind == "oparl-mirror":
-        from ingest.sources.oparl_mirror import OParlMirrorSource
+    if kind in {"oparl-mirror", "oparl-archive"}:
+        from ingest.sources.oparl_mirror import OParlMirrorSource, mirror_root, unpack_archive
 
-        ids = set(entry["paper_ids"]) if entry.get("paper_ids") else None
-        return OParlMirrorSource(Path(target), paper_ids=ids, since=entry.get("since") or options.get("since"))
-    if kind == "oparl-archive":
-        from ingest.sources.oparl_mirror import OParlMirrorSource, unpack_archive
-
-        root = unpack_archive(Path(target), data_home() / "archives" / Path(target).name.split(".")[0])
-        return OParlMirrorSource(root, since=entry.get("since") or options.get("since"))
+        root = Path(target)
+        if kind == "oparl-archive":
+            root = unpack_archive(root, data_home() / "archives" / root.name.split(".")[0])
+        ids = _selected_ids(mirror_root(root), entry)
+        return OParlMirrorSource(root, paper_ids=ids, since=entry.get("since") or options.get("since"))
     if kind == "oparl-list":
         from ingest.sources.oparl_mirror import OParlListSource
 
@@ -91,6 +89,20 @@ def make_source(kind: str, target: Path | str, entry: dict[str, Any] | None = No
 
         return OParlApiSource(str(target), since=options.get("since"), max_papers=options.get("max_papers"))
     raise SourceSpecError(f"Unbekannte Quellenart: {kind}")
+
+
+def _selected_ids(root: Path, entry: dict[str, Any]) -> set[str] | None:
+    """Papers a manifest entry selects: `paper_ids`, or every paper whose numeric id is divisible by
+    `id_divisible_by` (the archive quarter reserved for evaluation), less those of `exclude_papers_in`."""
+    if entry.get("paper_ids"):
+        return set(entry["paper_ids"])
+    divisor = entry.get("id_divisible_by")
+    if not divisor:
+        return None
+    excluded = {p.stem for p in (corpus_root() / entry["exclude_papers_in"]).glob("*.json")} \
+        if entry.get("exclude_papers_in") else set()
+    return {p.stem for p in (root / "papers").glob("*.json")
+            if p.stem.isdigit() and int(p.stem) % int(divisor) == 0 and p.stem not in excluded}
 
 
 def detect(arg: str, **options: Any) -> list[tuple[str, Source]]:
