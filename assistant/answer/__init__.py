@@ -1,0 +1,1 @@
+"""Training data for a learned answer reader: (question, answer passage) pairs mined from council papers."""
