@@ -46,10 +46,10 @@ def _add_index(p: argparse.ArgumentParser) -> None:
 # --- ingest ------------------------------------------------------------------------------------
 def cmd_ingest(args: argparse.Namespace) -> int:
     from assistant.compose import make_pipeline
-    from ingest.specs import SourceSpecError, detect
+    from ingest.specs import SourceSpecError, detect, source_options
 
     settings = _settings(args)
-    options = {"since": args.since, "max_papers": args.max_papers, "ocr": settings.ocr}
+    options = source_options(args, ocr=settings.ocr)
     sources = []
     try:
         for arg in args.sources:
@@ -71,19 +71,9 @@ def cmd_ingest(args: argparse.Namespace) -> int:
 
 
 def _print_summary(summary: Any, counts: dict[str, int], index_dir: Path) -> None:
-    print(f"Index: {index_dir}")
-    print(f"Dokumente: {summary.documents_seen} gelesen, {summary.documents_new} neu, {summary.documents_changed} geändert, "
-          f"{summary.documents_unchanged} unverändert, {summary.documents_deleted} gelöscht")
-    print(f"Dateien: {summary.files}, Seiten: {summary.pages}, Abschnitte: +{summary.chunks_added} / -{summary.chunks_removed}, "
-          f"eingebettet: {summary.chunks_embedded}")
-    print(f"Index gesamt: {counts['documents']} Dokumente, {counts['chunks']} Abschnitte, {counts['embedded']} mit Vektor")
-    print("Zeit je Schritt: " + ", ".join(f"{k} {v:.1f} s" for k, v in summary.timings.items()))
-    if summary.problems:
-        print(f"Probleme ({len(summary.skipped)} übersprungen, {len(summary.problems) - len(summary.skipped)} Hinweise):")
-        for p in summary.problems[:50]:
-            print(f"  - {p}")
-        if len(summary.problems) > 50:
-            print(f"  … und {len(summary.problems) - 50} weitere (--json zeigt alle)")
+    from ingest.report import summary_lines
+
+    print("\n".join(summary_lines(summary, counts, index_dir)))
 
 
 # --- status ------------------------------------------------------------------------------------
@@ -142,6 +132,8 @@ def _lazy(module: str, func: str) -> Any:
 
 
 def build_parser() -> argparse.ArgumentParser:
+    from ingest.specs import add_source_arguments
+
     parser = argparse.ArgumentParser(
         prog="council",
         description="Assistent für Ratsinformationssysteme: Dokumente einlesen, Fragen mit geprüften Quellen beantworten.",
@@ -164,6 +156,7 @@ def build_parser() -> argparse.ArgumentParser:
                    "ein späterer größerer Umfang bettet nur das Fehlende ein")
     p.add_argument("--since", help="nur Vorlagen ab diesem Datum bzw. OParl modified_since (ISO)")
     p.add_argument("--max-papers", type=int, help="OParl-API: höchstens so viele Vorlagen")
+    add_source_arguments(p)
     p.add_argument("--no-ocr", action="store_true", help="keine Texterkennung für Bild-PDFs")
     p.add_argument("--json", action="store_true", help="Zusammenfassung als JSON")
     p.set_defaults(func=cmd_ingest)

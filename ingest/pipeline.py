@@ -23,6 +23,7 @@ from ingest.catalog import Catalog
 from ingest.chunk import chunk_document, index_text
 from ingest.embed import Embedder
 from ingest.lexical import LexicalIndex
+from ingest.progress import ProgressLog
 from ingest.records import Chunk, Document, Page, Problem
 from ingest.sources.base import ProblemLog, Source
 
@@ -120,6 +121,7 @@ class Pipeline:
         self._store_factory = store_factory
         self._store: Any = None
         self.workers = max(1, workers)
+        self._progress: ProgressLog | None = None
 
     @property
     def store(self) -> Any:
@@ -231,6 +233,8 @@ class Pipeline:
         if limit is not None:
             order = order[:limit]
         bar = _progress(len(order), "Einbetten", "Abschn.")
+        if self._progress is not None:
+            self._progress.embedding(len(order))
         for start in range(0, len(order), batch):
             rows = self.catalog.pending_rows(order[start:start + batch])
             if not rows:
@@ -266,23 +270,39 @@ class Pipeline:
         summary = Summary()
         problems = ProblemLog()
         start = time.perf_counter()
-        for origin, source in sources:
-            try:
-                self.ingest_source(source, origin, summary, problems)
-            except Exception as exc:  # a source that dies entirely is reported, the others go on
-                log.exception("Quelle %s abgebrochen", origin)
-                problems.report(origin, f"Quelle abgebrochen: {exc}", stage="source")
-        changed = summary.chunks_added or summary.chunks_removed
-        if changed or not LexicalIndex.exists(self.index_dir / "lexical"):
-            self.build_lexical(summary)
-        self.catalog.set_state("last_sync", time.strftime("%Y-%m-%dT%H:%M:%S%z"))
-        self.catalog.set_state("sources", sorted({o for o, _ in sources} | set(self.catalog.get_state("sources", []))))
-        if embed:
-            self.embed_pending(summary, limit=embed_limit, scope=embed_scope)
-            self.catalog.set_state("last_embed", time.strftime("%Y-%m-%dT%H:%M:%S%z"))
+        with ProgressLog(summary) as progress:
+            self._progress = progress
+            progress.expected_documents = _expected_documents(sources)
+            for origin, source in sources:
+                try:
+                    self.ingest_source(source, origin, summary, problems)
+                except Exception as exc:  # a source that dies entirely is reported, the others go on
+                    log.exception("Quelle %s abgebrochen", origin)
+                    problems.report(origin, f"Quelle abgebrochen: {exc}", stage="source")
+            changed = summary.chunks_added or summary.chunks_removed
+            if changed or not LexicalIndex.exists(self.index_dir / "lexical"):
+                progress.stage("Suchindex")
+                self.build_lexical(summary)
+            self.catalog.set_state("last_sync", time.strftime("%Y-%m-%dT%H:%M:%S%z"))
+            self.catalog.set_state("sources", sorted({o for o, _ in sources} | set(self.catalog.get_state("sources", []))))
+            if embed:
+                self.embed_pending(summary, limit=embed_limit, scope=embed_scope)
+                self.catalog.set_state("last_embed", time.strftime("%Y-%m-%dT%H:%M:%S%z"))
+        self._progress = None
         summary.problems = problems.items
         summary.timings["total"] = time.perf_counter() - start
         return summary
+
+
+def _expected_documents(sources: list[tuple[str, Source]]) -> int | None:
+    """How many documents the sources will yield, where each knows (for the time left); else None."""
+    total = 0
+    for _, source in sources:
+        expected = getattr(source, "expected_documents", None)
+        if not isinstance(expected, int):
+            return None
+        total += expected
+    return total
 
 
 def _vector_meta(meta: dict[str, Any]) -> dict[str, Any]:

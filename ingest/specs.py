@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import argparse
 import json
 import os
 from pathlib import Path
@@ -74,7 +75,8 @@ def make_source(kind: str, target: Path | str, entry: dict[str, Any] | None = No
     if kind == "nordstemmen":
         from ingest.sources.nordstemmen import NordstemmenSource
 
-        return NordstemmenSource(Path(target))
+        root = Path(target)
+        return NordstemmenSource(root / "documents" if (root / "documents" / "papers").is_dir() else root)
     if kind in {"allris", "allris-html", "allris-text"}:
         from ingest.sources.allris import AllrisSource
 
@@ -87,8 +89,41 @@ def make_source(kind: str, target: Path | str, entry: dict[str, Any] | None = No
     if kind == "oparl-api":
         from ingest.sources.oparl_api import OParlApiSource
 
-        return OParlApiSource(str(target), since=options.get("since"), max_papers=options.get("max_papers"))
+        crawler = {k: options[k] for k in CRAWLER_OPTIONS if options.get(k) is not None}
+        return OParlApiSource(str(target), since=options.get("since"), max_papers=options.get("max_papers"), **crawler)
     raise SourceSpecError(f"Unbekannte Quellenart: {kind}")
+
+
+# Options of `council ingest` handed to the OParl crawler (OParlApiSource keyword arguments).
+CRAWLER_OPTIONS = ("body", "max_file_bytes", "file_timeout", "min_interval", "download_files", "people",
+                   "max_retry_after")
+
+
+def add_source_arguments(parser: argparse.ArgumentParser) -> None:
+    """The options of `council ingest` for folders and the OParl crawler."""
+    parser.add_argument("--body", metavar="NAME", help="Stadt für Dokumente, die ihre Stadt nicht selbst nennen "
+                        "(sonst die Stadt der anderen Dokumente im Ordner)")
+    parser.add_argument("--max-file-mb", type=float, default=100.0, metavar="MB",
+                        help="OParl-API: größere Dateien nicht laden (gemeldet); Standard 100")
+    parser.add_argument("--file-timeout", type=float, default=120.0, metavar="S",
+                        help="OParl-API: höchstens so viele Sekunden je Datei-Download; Standard 120")
+    parser.add_argument("--request-interval", type=float, default=0.5, metavar="S",
+                        help="OParl-API: Mindestabstand zwischen Anfragen in Sekunden; Standard 0,5")
+    parser.add_argument("--max-retry-after", type=float, default=300.0, metavar="S",
+                        help="OParl-API: längste Pause, die ein Server per Retry-After verlangen darf; Standard 300")
+    parser.add_argument("--no-files", action="store_true", help="OParl-API: nur Metadaten, keine Dateien laden")
+    parser.add_argument("--no-people", action="store_true",
+                        help="OParl-API: keine Personen, Gremien und Mitgliedschaften einlesen")
+
+
+def source_options(args: argparse.Namespace, ocr: bool) -> dict[str, Any]:
+    """The keyword options `detect` passes on to the sources, from parsed `council ingest` arguments."""
+    return {
+        "since": args.since, "max_papers": args.max_papers, "ocr": ocr, "body": args.body,
+        "max_file_bytes": int(args.max_file_mb * 1024 * 1024), "file_timeout": args.file_timeout,
+        "min_interval": args.request_interval, "max_retry_after": args.max_retry_after,
+        "download_files": not args.no_files, "people": not args.no_people,
+    }
 
 
 def _selected_ids(root: Path, entry: dict[str, Any]) -> set[str] | None:
@@ -106,7 +141,8 @@ def _selected_ids(root: Path, entry: dict[str, Any]) -> set[str] | None:
 
 
 def detect(arg: str, **options: Any) -> list[tuple[str, Source]]:
-    """Sources for one command-line argument: URL, manifest name/file, archive, folder or file."""
+    """Sources for one command-line argument: URL, manifest name/file, archive, mirror folder, or any
+    other folder or file (FolderSource: every file by its own reader, nothing skipped silently)."""
     if arg.startswith(("http://", "https://")):
         return [(arg, make_source("oparl-api", arg, **options))]
     manifest = manifest_path(arg)
@@ -116,25 +152,24 @@ def detect(arg: str, **options: Any) -> list[tuple[str, Source]]:
     if not path.exists():
         raise SourceSpecError(f"Quelle nicht gefunden: {arg} (weder Pfad, Manifest noch http(s)-URL)")
     origin = str(path.resolve())
-    if path.is_file():
-        name = path.name.lower()
-        if name.endswith((".tar.zst", ".tar.zstd")):
-            return [(origin, make_source("oparl-archive", path, **options))]
-        if name.endswith(".json"):
-            return [(origin, make_source("oparl-list", path, **options))]
-        if name.endswith((".htm", ".html")) and _looks_like_allris(path):
-            return [(origin, make_source("allris", path, **options))]
-        return [(origin, make_source("files", path, **options))]
+    if path.is_file() and path.name.lower().endswith((".tar.zst", ".tar.zstd")):
+        return [(origin, make_source("oparl-archive", path, **options))]
+    kind = folder_kind(path) if path.is_dir() else None
+    if kind is not None:
+        return [(origin, make_source(kind, path, **options))]
+    from ingest.sources.folder import FolderSource
+
+    return [(origin, FolderSource(path, **options))]
+
+
+def folder_kind(path: Path) -> str | None:
+    """"oparl-mirror" or "nordstemmen" for a folder read as a whole, None for any other folder."""
     if (path / "papers").is_dir() and ((path / "file-contents").is_dir() or (path / "meetings").is_dir()):
-        return [(origin, make_source("oparl-mirror", path, **options))]
+        return "oparl-mirror"
     if (path / "docs" / "papers").is_dir():
-        return [(origin, make_source("oparl-mirror", path, **options))]
-    if (path / "documents" / "papers").is_dir() or ((path / "papers").is_dir() and any((path / "papers").glob("*/metadata.json"))):
-        target = path / "documents" if (path / "documents").is_dir() else path
-        return [(origin, make_source("nordstemmen", target, **options))]
-    return [(origin, make_source("files", path, **options))]
-
-
-def _looks_like_allris(path: Path) -> bool:
-    head = path.read_bytes()[:20000].lower()
-    return b"allris" in head or b"vo020" in head or b"to010" in head or b"to020" in head
+        return "oparl-mirror"
+    if (path / "documents" / "papers").is_dir() or (
+        (path / "papers").is_dir() and any((path / "papers").glob("*/metadata.json"))
+    ):
+        return "nordstemmen"
+    return None

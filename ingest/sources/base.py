@@ -20,7 +20,15 @@ class ProblemLog:
     def report(self, location: str, reason: str, stage: str = "source", fatal: bool = True) -> None:
         problem = Problem(location=location, reason=reason, stage=stage, fatal=fatal)
         self.items.append(problem)
-        log.warning("%s", problem)
+        # notes (repaired quirks, fallbacks) can be thousands in an archive: the summary groups them
+        log.log(logging.WARNING if fatal else logging.INFO, "%s", problem)
+
+    def mark(self) -> int:
+        """A position in the log; `since(mark)` lists what was reported after it."""
+        return len(self.items)
+
+    def since(self, mark: int) -> list[Problem]:
+        return self.items[mark:]
 
     @property
     def skipped(self) -> list[Problem]:

@@ -16,10 +16,23 @@ from ingest.parse.pdf import extract_pdf
 from ingest.records import Document, Page, SourceFile
 from ingest.sources.allris import detect_variant, parse_allris_html, parse_allris_text
 from ingest.sources.base import ProblemLog
+from ingest.sources.city import UNKNOWN_CITY, city_from_text
 
 log = logging.getLogger(__name__)
 
 SUFFIXES = frozenset((".pdf", ".txt", ".md", ".html", ".htm", ".docx"))
+INDEX_FILE = "index.json"
+UNKNOWN_FORMAT = "Format nicht erkannt"
+EMPTY_REASON = "leer"
+# Formats users bring that we cannot read, with what to do instead.
+_ADVICE = {
+    ".doc": "altes Word-Format: als .docx oder PDF speichern",
+    ".odt": "als .docx oder PDF speichern",
+    ".rtf": "als .docx oder PDF speichern",
+    ".xls": "Tabelle: als PDF speichern",
+    ".xlsx": "Tabelle: als PDF speichern",
+    ".zip": "Archiv: entpacken (OParl-Spiegel als .tar.zst werden gelesen)",
+}
 _MIME = {
     ".pdf": "application/pdf", ".txt": "text/plain", ".md": "text/markdown", ".html": "text/html",
     ".htm": "text/html", ".docx": "application/vnd.openxmlformats-officedocument.wordprocessingml.document",
@@ -28,9 +41,28 @@ _LEADING_DATE = re.compile(r"^(\d{4})-(\d{2})-(\d{2})")
 _HEADING = re.compile(r"^#{1,6}\s+(.+)$")
 
 
+def unsupported_reason(path: Path) -> str:
+    """"Format nicht erkannt (.xlsx: Tabelle: als PDF speichern)" for a file no reader takes."""
+    suffix = path.suffix.lower()
+    if not suffix:
+        return f"{UNKNOWN_FORMAT} (keine Dateiendung)"
+    advice = _ADVICE.get(suffix)
+    return f"{UNKNOWN_FORMAT} ({suffix}: {advice})" if advice else f"{UNKNOWN_FORMAT} ({suffix})"
+
+
+def report_read_as_nothing(location: str, problems: ProblemLog, mark: int) -> None:
+    """A file that yielded no document is skipped, and the exit code must say so: when its reader left
+    only notes (a PDF without text layer and OCR off), the last note becomes the reason."""
+    since = [p for p in problems.since(mark) if p.location == location or p.location.startswith(location + "#")]
+    if any(p.fatal for p in since):
+        return
+    reason = since[-1].reason if since else "kein Dokument erkannt"
+    problems.report(location, f"nichts eingelesen: {reason}", stage="parse")
+
+
 def _read_index(folder: Path, problems: ProblemLog) -> dict[str, dict[str, str]]:
     """index.json entries (Erlangen style: filename, title, date, category, href) by file name."""
-    path = folder / "index.json"
+    path = folder / INDEX_FILE
     if not path.is_file():
         return {}
     try:
@@ -88,7 +120,11 @@ def _first_heading(text: str) -> str | None:
 
 
 class FilesSource:
-    """Walks a folder (or one file) and yields one Document per readable file."""
+    """Walks a folder (or one file) and yields one Document per readable file.
+
+    `body` given: every document gets it (a manifest knows its city); else a document takes the city
+    its letterhead names, or "unbekannt" (FolderSource then fills it in from the folder).
+    """
 
     name = "files"
 
@@ -96,12 +132,20 @@ class FilesSource:
         self.root = Path(root)
         self.body = body
         self.ocr = ocr
+        self._indexes: dict[Path, dict[str, dict[str, str]]] = {}
+        self._seen: dict[str, str] = {}
 
-    def _paths(self) -> list[Path]:
-        """Supported files under the root, sorted for stable order."""
+    def _paths(self, problems: ProblemLog) -> list[Path]:
+        """Supported files under the root, sorted for stable order; every other file is reported."""
         if self.root.is_file():
             return [self.root]
-        return sorted(p for p in self.root.rglob("*") if p.is_file() and p.suffix.lower() in SUFFIXES)
+        paths = []
+        for path in sorted(p for p in self.root.rglob("*") if p.is_file()):
+            if path.suffix.lower() in SUFFIXES:
+                paths.append(path)
+            elif path.name != INDEX_FILE:  # index.json is read as the metadata of its folder's files
+                problems.report(str(path), unsupported_reason(path), stage="source")
+        return paths
 
     def _relative(self, path: Path) -> str:
         """Path relative to the root (the file name when the root is a file)."""
@@ -114,35 +158,41 @@ class FilesSource:
         if not self.root.exists():
             problems.report(str(self.root), "Pfad nicht gefunden", stage="source")
             return
-        indexes: dict[Path, dict[str, dict[str, str]]] = {}
-        seen: dict[str, str] = {}
-        for path in self._paths():
-            folder = path.parent
-            if folder not in indexes:
-                indexes[folder] = _read_index(folder, problems)
-            try:
-                data = path.read_bytes()
-            except OSError as exc:
-                problems.report(str(path), f"Datei nicht lesbar: {exc}", stage="source")
-                continue
-            if not data:
-                problems.report(str(path), "leere Datei (0 Byte)", stage="source")
-                continue
-            digest = hashlib.sha256(data).hexdigest()
-            relative = self._relative(path)
-            if digest in seen:
-                problems.report(str(path), f"inhaltsgleiches Duplikat von {seen[digest]}, übersprungen",
-                                stage="source", fatal=False)
-                continue
-            seen[digest] = relative
-            try:
-                doc = self._document(path, data, relative, indexes[folder].get(path.name), problems)
-            except Exception as exc:  # noqa: BLE001 - one broken file must not stop the batch
-                log.exception("file parse failed: %s", path)
-                problems.report(str(path), f"nicht auswertbar: {type(exc).__name__}: {exc}", stage="parse")
-                continue
+        for path in self._paths(problems):
+            doc = self.read_path(path, problems)
             if doc is not None:
                 yield doc
+
+    def read_path(self, path: Path, problems: ProblemLog) -> Document | None:
+        """The Document of one file under the root, or None (the reason is reported)."""
+        folder = path.parent
+        if folder not in self._indexes:
+            self._indexes[folder] = _read_index(folder, problems)
+        try:
+            data = path.read_bytes()
+        except OSError as exc:
+            problems.report(str(path), f"Datei nicht lesbar: {exc}", stage="source")
+            return None
+        if not data.strip():
+            problems.report(str(path), f"{EMPTY_REASON} ({len(data)} Byte)", stage="source")
+            return None
+        digest = hashlib.sha256(data).hexdigest()
+        relative = self._relative(path)
+        if digest in self._seen:
+            problems.report(str(path), f"inhaltsgleiches Duplikat von {self._seen[digest]}, übersprungen",
+                            stage="source", fatal=False)
+            return None
+        self._seen[digest] = relative
+        mark = problems.mark()
+        try:
+            doc = self._document(path, data, relative, self._indexes[folder].get(path.name), problems)
+        except Exception as exc:  # noqa: BLE001 - one broken file must not stop the batch
+            log.exception("file parse failed: %s", path)
+            problems.report(str(path), f"nicht auswertbar: {type(exc).__name__}: {exc}", stage="parse")
+            return None
+        if doc is None:
+            report_read_as_nothing(str(path), problems, mark)
+        return doc
 
     def _document(
         self, path: Path, data: bytes, relative: str, meta: dict[str, str] | None, problems: ProblemLog
@@ -188,8 +238,9 @@ class FilesSource:
             id=doc_id, name=path.name, url=web_url if web_url and web_url.startswith("http") else None,
             mime_type=_MIME.get(path.suffix.lower()), date=date, pages=tuple(pages), role="main",
         )
+        city = self.body or city_from_text(pages[0].text) or UNKNOWN_CITY
         return Document(
-            id=doc_id, source="files", body=self.body or "unbekannt", title=title,
+            id=doc_id, source="files", body=city, title=title,
             paper_type=meta.get("category"), date=date,
             web_url=web_url if web_url and web_url.startswith("http") else None,
             files=(source_file,), extra=extra,

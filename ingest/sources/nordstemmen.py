@@ -103,7 +103,7 @@ class NordstemmenSource:
 
     def _read(self, path: Path, problems: ProblemLog) -> dict[str, Any] | None:
         try:
-            obj = load_json_tolerant(path.read_bytes(), str(path))
+            obj = load_json_tolerant(path.read_bytes(), str(path), problems)
         except (OParlFormatError, OSError) as exc:
             problems.report(str(path), getattr(exc, "reason", str(exc)))
             return None

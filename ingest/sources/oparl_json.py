@@ -1,18 +1,18 @@
-"""Tolerant JSON reading for OParl endpoints that emit broken JSON (raw control characters, cp1252)."""
+"""Tolerant JSON reading for OParl endpoints that emit broken JSON (raw control characters, cp1252).
+
+The repairs themselves are vendor quirks in `ingest.sources.quirks`; every repair is reported as a
+note (non-fatal problem) when the caller passes its problem log, so the summary names it.
+"""
 
 from __future__ import annotations
 
 import json
-import re
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
-# Control characters other than \t \n \r; \x0b and \x0c (Word line/page breaks) become spaces.
-_BINARY = re.compile(r"[\x00-\x08\x0e-\x1f\x7f]")
-_SPACE_LIKE = re.compile(r"[\x0b\x0c]")
-_LETTERS_OF_TAIL = 0.3
-# CC e-gov ALLRIS exports text stored as cp850 through cp1252: "beschr„nkter" means "beschränkter".
-_CP850_MOJIBAKE = re.compile(r"(?<=[a-zäöüß])[\u201e\u201d\x81](?=[a-zäöüß])")
-_CP850_MAP = {"\u201e": "ä", "\u201d": "ö", "\x81": "ü"}
+from ingest.sources.quirks import Cp1252Bytes, RawControlCharacters, repair_string, repairs
+
+if TYPE_CHECKING:
+    from ingest.sources.base import ProblemLog
 
 
 class OParlFormatError(ValueError):
@@ -24,69 +24,61 @@ class OParlFormatError(ValueError):
         self.reason = reason
 
 
-def decode_bytes(data: bytes) -> str:
-    """Decode UTF-8 (with or without BOM), falling back to cp1252 and then latin-1."""
+def decode_bytes(data: bytes, found: set[str] | None = None) -> str:
+    """Decode UTF-8 (with or without BOM), falling back to cp1252 and then latin-1 (noted in `found`)."""
     try:
         return data.decode("utf-8-sig")
     except UnicodeDecodeError:
         pass
+    if found is not None:
+        found.add(Cp1252Bytes.note)
     try:
         return data.decode("cp1252")
     except UnicodeDecodeError:
         return data.decode("latin-1")
 
 
-def clean_string(value: str) -> str:
-    """Remove control characters (keeping tab and newlines) and a binary garbage tail from a string."""
-    if _BINARY.search(value):
-        value = _drop_binary_tail(value)
-        value = _BINARY.sub("", value)
-    if "\x0b" in value or "\x0c" in value:
-        value = _SPACE_LIKE.sub(" ", value)
-    if "\u201e" in value or "\u201d" in value or "\x81" in value:
-        value = _CP850_MOJIBAKE.sub(lambda m: _CP850_MAP[m.group(0)], value)
-    return value
+def clean_string(value: str, found: set[str] | None = None) -> str:
+    """Remove control characters (keeping tab and newlines), a binary garbage tail and cp850 mojibake."""
+    return repair_string(value, found)
 
 
-def _drop_binary_tail(value: str) -> str:
-    """Cut off trailing lines of binary garbage (mostly control characters and symbols)."""
-    match = _BINARY.search(value)
-    if match is None:
-        return value
-    start = value.rfind("\n", 0, match.start()) + 1
-    if start == 0:
-        return value
-    tail = value[start:]
-    letters = sum(ch.isalpha() for ch in tail)
-    if letters < len(tail) * _LETTERS_OF_TAIL:
-        return value[:start].rstrip()
-    return value
-
-
-def clean_strings(obj: Any) -> Any:
+def clean_strings(obj: Any, found: set[str] | None = None) -> Any:
     """Apply `clean_string` to every string (keys and values) of a parsed JSON structure."""
     if isinstance(obj, str):
-        return clean_string(obj)
+        return repair_string(obj, found)
     if isinstance(obj, list):
-        return [clean_strings(item) for item in obj]
+        return [clean_strings(item, found) for item in obj]
     if isinstance(obj, dict):
-        return {clean_string(k): clean_strings(v) for k, v in obj.items()}
+        return {repair_string(k, found): clean_strings(v, found) for k, v in obj.items()}
     return obj
 
 
-def load_json_tolerant(data: bytes | str, location: str) -> Any:
-    """Parse JSON, accepting raw control characters in strings and cp1252 bytes; raise OParlFormatError."""
-    text = decode_bytes(data) if isinstance(data, bytes) else data
+def load_json_repaired(data: bytes | str, location: str) -> tuple[Any, tuple[str, ...]]:
+    """Parse JSON, accepting raw control characters in strings and cp1252 bytes; returns the object
+    and the notes of the vendor quirks repaired. Raises OParlFormatError naming `location`."""
+    found: set[str] = set()
+    text = decode_bytes(data, found) if isinstance(data, bytes) else data
     if not text.strip():
         raise OParlFormatError(location, "leere Antwort statt JSON")
     try:
         obj = json.loads(text)
     except json.JSONDecodeError:
         try:
-            # strict=False accepts raw control characters inside strings (CC e-gov ALLRIS quirk).
             obj = json.loads(text, strict=False)
         except json.JSONDecodeError as exc:
             raise OParlFormatError(
                 location, f"kein gültiges JSON ({exc.msg}, Zeile {exc.lineno}, Spalte {exc.colno})"
             ) from exc
-    return clean_strings(obj)
+        found.add(RawControlCharacters.note)
+    obj = clean_strings(obj, found)
+    return obj, tuple(r.note for r in repairs(found))
+
+
+def load_json_tolerant(data: bytes | str, location: str, problems: ProblemLog | None = None) -> Any:
+    """`load_json_repaired` that reports each repair as a note into `problems` (when given)."""
+    obj, notes = load_json_repaired(data, location)
+    if problems is not None:
+        for note in notes:
+            problems.report(location, note, stage="quirk", fatal=False)
+    return obj

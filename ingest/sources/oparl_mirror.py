@@ -13,6 +13,7 @@ import zstandard
 
 from ingest.records import Document, Page
 from ingest.sources.base import ProblemLog
+from ingest.sources.oparl_file import OParlJsonSource, list_items
 from ingest.sources.oparl_json import OParlFormatError, load_json_tolerant
 from ingest.sources.oparl_model import (
     MeetingInfo,
@@ -80,17 +81,8 @@ def mirror_root(path: Path) -> Path:
     return path
 
 
-def _read_json(path: Path) -> Any:
-    return load_json_tolerant(path.read_bytes(), str(path))
-
-
-def _list_items(obj: Any) -> list[Any]:
-    """The objects of an OParl list file: a JSON list, an OParl list page ({"data": [...]}) or one object."""
-    if isinstance(obj, list):
-        return obj
-    if isinstance(obj, dict) and isinstance(obj.get("data"), list):
-        return obj["data"]
-    return [obj]
+def _read_json(path: Path, problems: ProblemLog | None = None) -> Any:
+    return load_json_tolerant(path.read_bytes(), str(path), problems)
 
 
 class OParlMirrorSource:
@@ -111,6 +103,13 @@ class OParlMirrorSource:
         self._wanted = None if paper_ids is None else set(paper_ids) | {last_segment(i) for i in paper_ids}
         self.since = parse_time(since) if since else None
         self._deleted: list[str] = []
+
+    @property
+    def expected_documents(self) -> int:
+        """Papers the mirror holds (or the selection): the progress line's total."""
+        if self._wanted is not None:
+            return len(self.paper_ids or ())
+        return sum(1 for _ in (self.root / "papers").glob("*.json"))
 
     def documents(self, problems: ProblemLog) -> Iterator[Document]:
         """Yield one Document per paper JSON; unreadable papers are reported and skipped."""
@@ -140,7 +139,7 @@ class OParlMirrorSource:
 
     def _read_paper(self, path: Path, ctx: PaperContext, problems: ProblemLog) -> Document | None:
         try:
-            paper = _read_json(path)
+            paper = _read_json(path, problems)
         except (OParlFormatError, OSError) as exc:
             problems.report(str(path), getattr(exc, "reason", str(exc)))
             return None
@@ -191,7 +190,7 @@ class OParlMirrorSource:
             if not path.is_file():
                 return None
             try:
-                return read_meeting(_read_json(path))
+                return read_meeting(_read_json(path, problems))
             except OParlFormatError as exc:
                 problems.report(str(path), exc.reason, fatal=False)
                 return None
@@ -203,45 +202,12 @@ class OParlMirrorSource:
         if not path.is_file():
             return {}
         try:
-            items = _list_items(_read_json(path))
+            items = list_items(_read_json(path, problems))
         except OParlFormatError as exc:
             problems.report(str(path), exc.reason, fatal=False)
             return {}
         return dict(reader(item) for item in items if isinstance(item, dict))
 
 
-class OParlListSource:
-    """Papers from one JSON file holding a list of OParl papers (or one paper), metadata only."""
-
-    name = "oparl-list"
-
-    def __init__(self, path: Path, body: str | None = None) -> None:
-        self.path = Path(path)
-        self.body = body
-
-    def documents(self, problems: ProblemLog) -> Iterator[Document]:
-        """Yield one Document per paper in the file; files have no text pages."""
-        try:
-            items = _list_items(_read_json(self.path))
-        except (OParlFormatError, OSError) as exc:
-            problems.report(str(self.path), getattr(exc, "reason", str(exc)))
-            return
-        for index, paper in enumerate(items):
-            location = f"{self.path}#{index}"
-            if not isinstance(paper, dict) or not isinstance(paper.get("id"), str):
-                problems.report(location, "kein OParl-Paper-Objekt (id fehlt)")
-                continue
-            if paper.get("deleted"):
-                continue
-            ctx = PaperContext(body=self.body or self._body_name(paper), source="oparl-mirror")
-            try:
-                yield paper_to_document(paper, ctx)
-            except (ValueError, TypeError, AttributeError) as exc:
-                problems.report(location, f"Vorlage nicht lesbar: {exc}")
-
-    def _body_name(self, paper: Mapping[str, Any]) -> str:
-        by_host = body_name_from_host(paper.get("id")) or body_name_from_host(paper.get("web"))
-        if by_host:
-            return by_host
-        stem = self.path.stem.split("_")[0].split("-")[0]
-        return stem[:1].upper() + stem[1:]
+# A JSON file of papers (or other OParl objects) is read by OParlJsonSource; the old name stays for callers.
+OParlListSource = OParlJsonSource

@@ -68,6 +68,7 @@ class BodyInfo:
     meeting: str | None = None
     organization: str | None = None
     person: str | None = None
+    membership: str | None = None
 
 
 MeetingLookup = Callable[[str], MeetingInfo | None]
@@ -164,6 +165,7 @@ def read_body(obj: Mapping[str, Any]) -> BodyInfo:
         meeting=_str(obj.get("meeting")),
         organization=_str(obj.get("organization")),
         person=_str(obj.get("person")),
+        membership=_str(obj.get("membership")),
     )
 
 

@@ -1,4 +1,10 @@
-"""A real OParl HTTP server over a slice of the Karlsruhe mirror, with switchable faults for crawler tests."""
+"""A real OParl HTTP server over a slice of the Karlsruhe mirror, with switchable faults for crawler tests.
+
+The shared corpus holds no OParl Person objects, so the persons served with `Faults.people` are derived:
+the councillors Sabine Zürn and Niko Fostiropoulos as the Karlsruhe papers' titles and texts name them
+(their papers get `originatorPerson`), and the OParl specification's example person (Person-01.json)
+together with a second placeholder person as members of the real Karlsruhe "Bauausschuss".
+"""
 
 from __future__ import annotations
 
@@ -6,12 +12,15 @@ import html
 import json
 import threading
 import time
+from collections.abc import Iterator
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
 from typing import Any
 from urllib.parse import parse_qs, urlencode, urlsplit
+
+from tests.ingest.oparl_people_data import derived_persons, linked_memberships
 
 ORIGIN = "https://web1.karlsruhe.de/oparl"
 BODY_PATH = "/oparl/bodies/0001"
@@ -33,6 +42,12 @@ class Faults:
     slow: set[str] = field(default_factory=set)
     slow_seconds: float = 1.0
     as_html: set[str] = field(default_factory=set)  # file paths served as an HTML page
+    # path -> (status 429/503, Retry-After header value, how many times)
+    retry_after: dict[str, tuple[int, str, int]] = field(default_factory=dict)
+    huge: set[str] = field(default_factory=set)  # file paths announcing 2 GB (Content-Length), then zeros
+    endless: set[str] = field(default_factory=set)  # file paths streaming zeros without Content-Length
+    drip: set[str] = field(default_factory=set)  # file paths sending 1 KB every 50 ms, without end
+    people: bool = False  # serve persons with memberships, and papers with originatorPerson
 
 
 @dataclass
@@ -47,6 +62,8 @@ class MirrorSlice:
     pdf_file: str  # file number served as PDF
     bad_paper: bytes
     new_ids: list[str]  # ids (with origin) whose modified is NEW_MODIFIED
+    persons: list[dict[str, Any]] = field(default_factory=list)
+    originators: dict[str, list[str]] = field(default_factory=dict)  # paper id -> person ids
 
 
 def load_slice(corpus: Path, count: int = 25) -> MirrorSlice:
@@ -80,6 +97,7 @@ def load_slice(corpus: Path, count: int = 25) -> MirrorSlice:
                 texts[number] = text_path.read_bytes()
     organizations = json.loads((root / "organizations.json").read_text(encoding="utf-8"))
     pdf_file = papers[0]["auxiliaryFile"][0]["id"].rsplit("/", 1)[-1]
+    persons, originators = derived_persons(corpus, papers)
     return MirrorSlice(
         papers=papers,
         meetings=meetings,
@@ -89,7 +107,32 @@ def load_slice(corpus: Path, count: int = 25) -> MirrorSlice:
         pdf_file=pdf_file,
         bad_paper=(corpus / "bad-input" / "braunschweig-allris-oparl-paper-control-chars.json").read_bytes(),
         new_ids=new_ids,
+        persons=persons,
+        originators=originators,
     )
+
+
+AS_JSON = "application/json; charset=utf-8"
+
+
+@dataclass(frozen=True)
+class Reply:
+    """What the server sends: bytes, or chunks streamed until the client hangs up."""
+
+    status: int
+    content_type: str
+    body: bytes | Iterator[bytes]
+    headers: dict[str, str] = field(default_factory=dict)
+
+
+def _zeros(size: int = 64 * 1024, pause: float = 0.0, limit: int = 4 * 1024**3) -> Iterator[bytes]:
+    """Zero bytes in chunks (a file far larger than any limit), optionally slowly."""
+    sent = 0
+    while sent < limit:
+        if pause:
+            time.sleep(pause)
+        sent += size
+        yield bytes(size)
 
 
 def _time(value: str) -> datetime:
@@ -104,6 +147,7 @@ class OParlTestServer:
         self.data = data
         self.faults = Faults()
         self.requests: list[str] = []
+        self.request_times: list[tuple[float, str]] = []
         self._lock = threading.Lock()
         self._httpd = ThreadingHTTPServer(("127.0.0.1", 0), self._handler_class())
         self._httpd.daemon_threads = True
@@ -169,7 +213,7 @@ class OParlTestServer:
         return head + tail + json.dumps(links).encode() + b"}"
 
     def _paper_items(self, since: str | None) -> list[bytes]:
-        items: list[tuple[str, bytes]] = [(p["modified"], self._json(p)) for p in self.data.papers]
+        items: list[tuple[str, bytes]] = [(p["modified"], self._json(self._with_people(p))) for p in self.data.papers]
         if self.faults.deleted_paper:
             deleted = {"id": self.deleted_id(), "type": "https://schema.oparl.org/1.1/Paper", "deleted": True}
             items.append((NEW_MODIFIED, self._json({**deleted, "modified": NEW_MODIFIED})))
@@ -180,55 +224,82 @@ class OParlTestServer:
             items = [(m, b) for m, b in items if _time(m) >= cutoff]
         return [b for _, b in items]
 
-    def respond(self, raw_path: str) -> tuple[int, str, bytes]:
-        """Status, content type and body for a request path."""
+    def _with_people(self, paper: dict[str, Any]) -> dict[str, Any]:
+        if self.faults.people and paper["id"] in self.data.originators:
+            return {**paper, "originatorPerson": self.data.originators[paper["id"]]}
+        return paper
+
+    def respond(self, raw_path: str) -> Reply:
+        """Status, content type, body and extra headers for a request path, faults applied."""
         split = urlsplit(raw_path)
         path = split.path.rstrip("/")
         query = {k: v[-1] for k, v in parse_qs(split.query).items()}
-        with self._lock:
-            self.requests.append(raw_path)
-            for key in (raw_path, path):
-                if key in self.faults.fail_always:
-                    return 500, "text/plain", b"Interner Fehler"
-                if self.faults.fail_times.get(key, 0) > 0:
-                    self.faults.fail_times[key] -= 1
-                    return 500, "text/plain", b"Voruebergehender Fehler"
+        fault = self._fault(raw_path, path)
+        if fault is not None:
+            return fault
         if path in self.faults.slow or raw_path in self.faults.slow:
             time.sleep(self.faults.slow_seconds)
-        as_json = "application/json; charset=utf-8"
+        if "/downloadfiles/" in path:
+            return self._file(path)
+        body = self._route(path, query)
+        return Reply(200, AS_JSON, body) if body is not None else Reply(404, "text/plain", b"nicht gefunden")
+
+    def _fault(self, raw_path: str, path: str) -> Reply | None:
+        with self._lock:
+            self.requests.append(raw_path)
+            self.request_times.append((time.monotonic(), raw_path))
+            for key in (raw_path, path):
+                if key in self.faults.fail_always:
+                    return Reply(500, "text/plain", b"Interner Fehler")
+                if self.faults.fail_times.get(key, 0) > 0:
+                    self.faults.fail_times[key] -= 1
+                    return Reply(500, "text/plain", b"Voruebergehender Fehler")
+                status, header, times = self.faults.retry_after.get(key, (0, "", 0))
+                if times > 0:
+                    self.faults.retry_after[key] = (status, header, times - 1)
+                    return Reply(status, "text/plain", b"Bitte spaeter", {"Retry-After": header})
+        return None
+
+    def _route(self, path: str, query: dict[str, str]) -> bytes | None:
         if path == "/oparl/system":
-            system = {
-                "id": self.system_url,
-                "type": "https://schema.oparl.org/1.1/System",
-                "oparlVersion": "https://schema.oparl.org/1.1/",
-                "name": "Test-OParl",
-                "body": f"{self.base}/oparl/bodies",
-            }
-            return 200, as_json, self._json(system)
-        if path == "/oparl/bodies":
-            return 200, as_json, self._page(path, query, [self._json(self._body())])
+            system = {"id": self.system_url, "type": "https://schema.oparl.org/1.1/System",
+                      "oparlVersion": "https://schema.oparl.org/1.1/", "name": "Test-OParl",
+                      "body": f"{self.base}/oparl/bodies"}
+            return self._json(system)
+        lists = {
+            "/oparl/bodies": lambda: [self._json(self._body())],
+            f"{BODY_PATH}/papers": lambda: self._paper_items(query.get("modified_since")),
+            f"{BODY_PATH}/meetings": lambda: [self._json(m) for m in self.data.meetings.values()],
+            f"{BODY_PATH}/organizations": lambda: [self._json(o) for o in self.data.organizations],
+            f"{BODY_PATH}/people": lambda: [self._json(p) for p in self.data.persons],
+            f"{BODY_PATH}/memberships": lambda: [self._json(m) for m in linked_memberships()],
+        }
+        if path in lists:
+            return self._page(path, query, lists[path]())
         if path == BODY_PATH:
-            return 200, as_json, self._json(self._body())
-        if path == f"{BODY_PATH}/papers":
-            return 200, as_json, self._page(path, query, self._paper_items(query.get("modified_since")))
-        if path == f"{BODY_PATH}/meetings":
-            return 200, as_json, self._page(path, query, [self._json(m) for m in self.data.meetings.values()])
+            return self._json(self._body())
         if path.startswith(f"{BODY_PATH}/meetings/"):
             meeting = self.data.meetings.get(path.rsplit("/", 1)[-1])
-            return (200, as_json, self._json(meeting)) if meeting else (404, "text/plain", b"nicht gefunden")
-        if path == f"{BODY_PATH}/organizations":
-            return 200, as_json, self._page(path, query, [self._json(o) for o in self.data.organizations])
-        if "/downloadfiles/" in path:
-            number = path.rsplit("/", 1)[-1].split(".")[0].lstrip("0")
-            if number == self.data.pdf_file:
-                return 200, "application/pdf", self.data.pdf
-            if number in self.data.texts and path in self.faults.as_html:
-                text = html.escape(self.data.texts[number].decode("utf-8"))
-                page = f"<html><head><style>p{{}}</style></head><body><p>{text}</p></body></html>"
-                return 200, "text/html; charset=utf-8", page.encode("utf-8")
-            if number in self.data.texts:
-                return 200, "text/plain; charset=utf-8", self.data.texts[number]
-        return 404, "text/plain", b"nicht gefunden"
+            return self._json(meeting) if meeting else None
+        return None
+
+    def _file(self, path: str) -> Reply:
+        number = path.rsplit("/", 1)[-1].split(".")[0].lstrip("0")
+        if path in self.faults.huge:
+            return Reply(200, "application/pdf", _zeros(), {"Content-Length": str(2 * 1024**3)})
+        if path in self.faults.endless:
+            return Reply(200, "application/pdf", _zeros())
+        if path in self.faults.drip:
+            return Reply(200, "text/plain; charset=utf-8", _zeros(1024, pause=0.05))
+        if number == self.data.pdf_file:
+            return Reply(200, "application/pdf", self.data.pdf)
+        if number in self.data.texts and path in self.faults.as_html:
+            text = html.escape(self.data.texts[number].decode("utf-8"))
+            page = f"<html><head><style>p{{}}</style></head><body><p>{text}</p></body></html>"
+            return Reply(200, "text/html; charset=utf-8", page.encode("utf-8"))
+        if number in self.data.texts:
+            return Reply(200, "text/plain; charset=utf-8", self.data.texts[number])
+        return Reply(404, "text/plain", b"nicht gefunden")
 
     def _body(self) -> dict[str, Any]:
         return {
@@ -239,6 +310,8 @@ class OParlTestServer:
             "paper": f"{ORIGIN}/bodies/0001/papers",
             "meeting": f"{ORIGIN}/bodies/0001/meetings",
             "organization": f"{ORIGIN}/bodies/0001/organizations",
+            **({"person": f"{ORIGIN}/bodies/0001/people", "membership": f"{ORIGIN}/bodies/0001/memberships"}
+               if self.faults.people else {}),
         }
 
     def _handler_class(self) -> type[BaseHTTPRequestHandler]:
@@ -246,13 +319,21 @@ class OParlTestServer:
 
         class Handler(BaseHTTPRequestHandler):
             def do_GET(self) -> None:  # noqa: N802 - http.server API
-                status, content_type, body = server.respond(self.path)
+                reply = server.respond(self.path)
                 try:
-                    self.send_response(status)
-                    self.send_header("Content-Type", content_type)
-                    self.send_header("Content-Length", str(len(body)))
-                    self.end_headers()
-                    self.wfile.write(body)
+                    self.send_response(reply.status)
+                    self.send_header("Content-Type", reply.content_type)
+                    for name, value in reply.headers.items():
+                        self.send_header(name, value)
+                    if isinstance(reply.body, bytes):
+                        self.send_header("Content-Length", str(len(reply.body)))
+                        self.end_headers()
+                        self.wfile.write(reply.body)
+                        return
+                    self.end_headers()  # HTTP/1.0: the body ends when the connection closes
+                    for chunk in reply.body:
+                        self.wfile.write(chunk)
+                        self.wfile.flush()
                 except (BrokenPipeError, ConnectionResetError):
                     pass
 

@@ -83,7 +83,10 @@ def test_control_char_paper_parsed(oparl_server: OParlTestServer) -> None:
     assert bad[0].title.startswith("Volkshochschule Braunschweig e. V. Umwandlung in eine Gesellschaft")
     assert not any(ord(c) < 32 for c in bad[0].title)
     assert len(docs) == len(oparl_server.paper_ids()) + 1
-    assert not problems.items
+    assert not problems.skipped
+    notes = {p.reason for p in problems.items if p.location.startswith(oparl_server.papers_url)}
+    assert any("rohe Steuerzeichen" in n and "CC e-gov ALLRIS" in n for n in notes), notes
+    assert any("CP850" in n for n in notes) and any("Binärreste" in n for n in notes)
 
 
 def test_file_500_reported_and_rest_indexed(oparl_server: OParlTestServer) -> None:
@@ -94,7 +97,9 @@ def test_file_500_reported_and_rest_indexed(oparl_server: OParlTestServer) -> No
     assert len(problems.items) == 1
     problem = problems.items[0]
     assert problem.location == oparl_server.base + broken
-    assert "HTTP 500" in problem.reason and not problem.fatal
+    reference = oparl_server.data.papers[3]["reference"]
+    assert problem.reason == f"Datei der Vorlage {reference} aufgegeben: HTTP 500 nach 3 Versuchen"
+    assert problem.fatal  # the file is missing from the index: the exit code says so
     doc = docs[3]
     assert not doc.files[0].pages
     assert all(f.pages for f in doc.files[1:])
@@ -125,7 +130,7 @@ def test_timeout_reported(oparl_server: OParlTestServer) -> None:
     _, docs, problems = crawl(oparl_server.body_url, timeout=0.3, retries=1)
     assert time.monotonic() - started < 10
     assert [d.id for d in docs] == oparl_server.paper_ids()
-    assert [(p.location, p.fatal) for p in problems.items] == [(oparl_server.base + slow, False)]
+    assert [(p.location, p.fatal) for p in problems.items] == [(oparl_server.base + slow, True)]
     assert "Zeitüberschreitung" in problems.items[0].reason
 
 
