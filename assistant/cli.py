@@ -192,7 +192,8 @@ def build_parser() -> argparse.ArgumentParser:
 
     p = sub.add_parser("eval", help="Batch-Auswertung eines Fragenkatalogs")
     _add_index(p)
-    p.add_argument("--questions", default=None, help="Fragen-Datei (JSONL, Standard: eval/questions.jsonl)")
+    p.add_argument("--questions", default=None, help="Fragen-Datei (JSONL oder CSV; Pflicht ist nur das Feld "
+                   "question, siehe README; Standard: eval/questions.jsonl)")
     p.add_argument("--out", default="reports/eval", help="Ausgabeordner")
     p.add_argument("--mode", choices=["extractive", "generative"])
     p.add_argument("--limit", type=int)

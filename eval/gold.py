@@ -11,6 +11,7 @@ import json
 import os
 import re
 import unicodedata
+from collections.abc import Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -50,6 +51,11 @@ class GoldItem:
     evidence_quote: str
     evidence_path: str | None
     history: tuple[Turn, ...] = field(default_factory=tuple)
+    # False when a question file neither says nor implies (by gold fields) whether the question is
+    # answerable (eval.questions): refusal metrics then leave it out
+    answerable_known: bool = True
+    # fields of a foreign question file that the evaluation does not know, passed through to the results
+    extra: Mapping[str, Any] = field(default_factory=dict, compare=False, hash=False)
 
 
 class GoldSetError(ValueError):

@@ -2,8 +2,11 @@
 
 Retrieval is scored over DISTINCT papers in retrieved order: `Answer.retrieved` lists chunks (up to
 `per_paper` per paper), so the first chunk of each paper fixes that paper's rank. A retrieved paper
-matches the gold if its `doc_id` is one of `gold_paper_ids` or its `reference` (Drucksachennummer,
-compared case-insensitively and without a leading "DS") is one of `gold_refs`.
+matches the gold if its `doc_id` is one of `gold_paper_ids`, its `reference` (Drucksachennummer,
+compared case-insensitively and without a leading "DS") is one of `gold_refs`, or, for papers without a
+number (minutes, loose PDFs), a gold ref that is a file name ("….pdf") names its file: the file name of
+the chunk (`chunk_names`, from the runner) or of a `file:` document id, compared without case and with or
+without the extension.
 
 The number of gold papers is `max(len(gold_paper_ids), len(gold_refs))`; recall@k counts matching
 distinct retrieved papers in the top k over that number (capped at 1, so two versions of one paper
@@ -36,6 +39,7 @@ import numpy as np
 
 from assistant.types import Answer, Citation
 from eval.gold import GoldItem, normalise_for_match
+from eval.overlap import evidence_cited, reference_overlap
 
 KS = (1, 3, 5, 10)
 NDCG_K = 10
@@ -60,12 +64,34 @@ def norm_id(value: str | None) -> str:
     return (value or "").strip().rstrip("/")
 
 
-def paper_matches(doc_id: str | None, reference: str | None, item: GoldItem) -> bool:
+_FILE_NAME = re.compile(r"\.[A-Za-z0-9]{2,5}$")
+
+
+def file_keys(name: str | None) -> set[str]:
+    """'file:sub/Protokoll 3.PDF' -> {'protokoll 3.pdf', 'protokoll 3'}: a file name with and without extension."""
+    if not name:
+        return set()
+    base = name.removeprefix("file:").replace("\\", "/").rsplit("/", 1)[-1].strip().casefold()
+    return {base, _FILE_NAME.sub("", base)} if base else set()
+
+
+def gold_file_names(item: GoldItem) -> set[str]:
+    """The gold refs that are file names (they carry an extension); a Drucksache number never does."""
+    return {key for ref in item.gold_refs if _FILE_NAME.search(ref.strip()) for key in file_keys(ref)}
+
+
+def paper_matches(doc_id: str | None, reference: str | None, item: GoldItem, file_name: str | None = None) -> bool:
     """Whether a paper (retrieved entry or citation) is one of the item's gold papers."""
     if doc_id and norm_id(doc_id) in {norm_id(g) for g in item.gold_paper_ids}:
         return True
     ref = norm_ref(reference)
-    return bool(ref) and ref in {norm_ref(g) for g in item.gold_refs}
+    if ref and ref in {norm_ref(g) for g in item.gold_refs}:
+        return True
+    names = gold_file_names(item)
+    if not names:
+        return False
+    candidates = file_keys(file_name) | (file_keys(doc_id) if doc_id and doc_id.startswith("file:") else set())
+    return bool(candidates & names)
 
 
 def gold_paper_count(item: GoldItem) -> int:
@@ -84,11 +110,13 @@ def distinct_papers(retrieved: Iterable[Mapping[str, Any]]) -> list[Mapping[str,
     return out
 
 
-def gold_ranks(item: GoldItem, retrieved: Iterable[Mapping[str, Any]]) -> list[int]:
+def gold_ranks(item: GoldItem, retrieved: Iterable[Mapping[str, Any]],
+               chunk_names: Mapping[str, str] | None = None) -> list[int]:
     """1-based ranks (among distinct papers) of the retrieved papers that match the gold."""
+    names = chunk_names or {}
     return [
         rank for rank, e in enumerate(distinct_papers(retrieved), start=1)
-        if paper_matches(e.get("doc_id"), e.get("reference"), item)
+        if paper_matches(e.get("doc_id"), e.get("reference"), item, names.get(str(e.get("chunk_id"))))
     ]
 
 
@@ -116,13 +144,14 @@ def ndcg_at(ranks: Sequence[int], k: int, n_gold: int) -> float:
     return min(1.0, dcg / ideal)
 
 
-def retrieval_metrics(item: GoldItem, retrieved: Sequence[Mapping[str, Any]]) -> dict[str, Any]:
+def retrieval_metrics(item: GoldItem, retrieved: Sequence[Mapping[str, Any]],
+                      chunk_names: Mapping[str, str] | None = None) -> dict[str, Any]:
     """hit@k, recall@k, MRR, nDCG@10 and the first gold rank; all None without gold papers."""
     n_gold = gold_paper_count(item)
     names = [f"hit@{k}" for k in KS] + [f"recall@{k}" for k in KS] + ["mrr", f"ndcg@{NDCG_K}", "gold_rank"]
     if not item.answerable or n_gold == 0:
         return {**dict.fromkeys(names), "papers_retrieved": len(distinct_papers(retrieved))}
-    ranks = gold_ranks(item, retrieved)
+    ranks = gold_ranks(item, retrieved, chunk_names)
     out: dict[str, Any] = {}
     for k in KS:
         out[f"hit@{k}"] = hit_at(ranks, k)
@@ -181,7 +210,7 @@ def citation_paper_scores(citations: Sequence[Citation], item: GoldItem) -> tupl
     n_gold = gold_paper_count(item)
     if not citations:
         return None, (0.0 if n_gold and item.answerable else None)
-    correct = [c for c in citations if paper_matches(c.doc_id, c.reference, item)]
+    correct = [c for c in citations if paper_matches(c.doc_id, c.reference, item, c.file_name)]
     precision = len(correct) / len(citations)
     if not item.answerable or n_gold == 0:
         return precision, None
@@ -235,16 +264,20 @@ def answer_metrics(item: GoldItem, answer: Answer, chunk_files: Mapping[str, str
         "citation_recall_file": f_rec,
         "cited_sentence_share": share,
         "support_mean": support,
+        "reference_overlap": reference_overlap(answer.text, item.reference_answer) if item.answerable else None,
+        "evidence_cited": evidence_cited(answer.citations, item.evidence_quote) if item.answerable else None,
         "refused": answer.refused,
         "refusal_rate": (1.0 if answer.refused else 0.0) if not item.answerable else None,
-        "false_refusal_rate": (1.0 if answer.refused else 0.0) if item.answerable else None,
+        "false_refusal_rate": ((1.0 if answer.refused else 0.0) if item.answerable and item.answerable_known
+                               else None),
         # how long the answers are that key facts are counted in (markers removed): recall is cheap in long answers
         "answer_chars": len(" ".join(strip_markers(answer.text).split())) if answered else None,
     }
 
 
-def question_metrics(item: GoldItem, answer: Answer, chunk_files: Mapping[str, str] | None = None) -> dict[str, Any]:
-    return {**retrieval_metrics(item, answer.retrieved), **answer_metrics(item, answer, chunk_files)}
+def question_metrics(item: GoldItem, answer: Answer, chunk_files: Mapping[str, str] | None = None,
+                     chunk_names: Mapping[str, str] | None = None) -> dict[str, Any]:
+    return {**retrieval_metrics(item, answer.retrieved, chunk_names), **answer_metrics(item, answer, chunk_files)}
 
 
 # --- aggregation -------------------------------------------------------------------------------------
@@ -253,6 +286,7 @@ AGGREGATED = (
     "key_fact_recall", "key_fact_recall_quotes", "citation_validity",
     "citation_precision_paper", "citation_recall_paper", "citation_precision_file", "citation_recall_file",
     "cited_sentence_share", "support_mean", "refusal_rate", "false_refusal_rate", "answer_chars",
+    "reference_overlap", "evidence_cited", "refused",
 )
 
 

@@ -11,7 +11,7 @@ from eval.gold import TYPES
 
 TYPE_NAMES = {
     "fact": "Sachfrage", "amount_date": "Betrag/Datum", "outcome": "Ergebnis/Beschluss", "reference": "Drucksache",
-    "list": "Aufzählung", "followup": "Folgefrage", "unanswerable": "unbeantwortbar",
+    "list": "Aufzählung", "followup": "Folgefrage", "unanswerable": "unbeantwortbar", "": "ohne Typ",
 }
 WORST_N = 10
 
@@ -89,16 +89,18 @@ def answer_section(configs: Mapping[str, Any]) -> list[str]:
                      fmt(o["citation_precision_paper"]), fmt(o["citation_recall_paper"]),
                      fmt(o["citation_precision_file"]), fmt(o["citation_recall_file"]),
                      fmt(o["cited_sentence_share"]), fmt(o["support_mean"]),
-                     fmt(o.get("answer_chars"), 0)])
+                     fmt(o.get("answer_chars"), 0), fmt(o.get("reference_overlap")), fmt(o.get("evidence_cited"))])
     return ["## Antworten und Quellen", "",
             "Schlüsselfakten: normalisierter Teilstring im Antworttext bzw. in den zitierten Passagen. "
             "Zitate gültig: Anteil der [n]-Marker, die auf eine Quelle aus den Suchtreffern zeigen. "
             "Präzision/Recall gegen die Gold-Vorlagen (Vorlage) und Gold-Dateien (Datei; Zitate des "
             "Übersichtsabschnitts zählen dort nicht). Sätze mit Quelle: Anteil der Sachsätze mit Beleg. "
-            "Ø Zeichen: Länge der gegebenen Antworten ohne Marker.", "",
+            "Ø Zeichen: Länge der gegebenen Antworten ohne Marker. Referenzantwort: Anteil ihrer Inhaltswörter "
+            "(Wortanfänge, Zahlen) in der Antwort, grob. Beleg zitiert: Anteil der Fragen, bei denen eine zitierte "
+            "Passage sechs Wörter in Folge mit der Belegstelle teilt.", "",
             *table(["Konfiguration", "Schlüsselfakten", "… in Zitaten", "Zitate gültig", "Präzision Vorlage",
                     "Recall Vorlage", "Präzision Datei", "Recall Datei", "Sätze mit Quelle", "Ø Stützung",
-                    "Ø Zeichen"], rows), ""]
+                    "Ø Zeichen", "Referenzantwort", "Beleg zitiert"], rows), ""]
 
 
 def type_section(configs: Mapping[str, Any]) -> list[str]:
@@ -157,6 +159,23 @@ def resources_section(doc: Mapping[str, Any]) -> list[str]:
     for key, why in (doc.get("skipped") or {}).items():
         lines.append(f"- Übersprungen: {key} – {why}")
     lines += [f"- Warnung: {w}" for w in doc.get("warnings") or []]
+    return [*lines, "", *question_file_section(doc)]
+
+
+def question_file_section(doc: Mapping[str, Any]) -> list[str]:
+    """What the question file allowed: metrics not computed and why, rows skipped, unknown fields."""
+    not_computed = doc.get("not_computed") or {}
+    skipped = doc.get("questions_file_skipped") or []
+    unknown = doc.get("questions_file_unknown_fields") or []
+    if not (not_computed or skipped or unknown):
+        return []
+    lines = ["## Fragendatei", ""]
+    if doc.get("questions_file_fields"):
+        lines.append("- Felder: " + ", ".join(doc["questions_file_fields"]))
+    lines += [f"- Nicht berechnet: {label} – {why}" for label, why in not_computed.items()]
+    lines += [f"- Zeile {p['line']} übersprungen: {p['reason']}" for p in skipped]
+    if unknown:
+        lines.append("- Unbekannte Felder, unverändert in results.jsonl unter \"extra\": " + ", ".join(unknown))
     return [*lines, ""]
 
 

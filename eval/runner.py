@@ -21,7 +21,9 @@ from tqdm import tqdm
 
 from assistant.types import Answer
 from eval import metrics as m
-from eval.gold import QUESTIONS_PATH, GoldItem, GoldSetError, load_questions
+from eval.gold import QUESTIONS_PATH, GoldItem
+from eval.needs import not_computable
+from eval.questions import QuestionFile, read_question_file
 
 log = logging.getLogger(__name__)
 
@@ -74,6 +76,12 @@ def dense_problem(assistant: Any, status: Mapping[str, Any] | None) -> str | Non
 
 def chunk_files(assistant: Any, chunk_ids: Sequence[str]) -> dict[str, str]:
     """chunk_id -> file_id from the index catalog ({} when the assistant has no catalog)."""
+    return {cid: file_id for cid, (file_id, _name) in chunk_file_info(assistant, chunk_ids).items()}
+
+
+def chunk_file_info(assistant: Any, chunk_ids: Sequence[str]) -> dict[str, tuple[str, str]]:
+    """chunk_id -> (file_id, file name) from the index catalog ({} when the assistant has no catalog);
+    the file name lets a gold reference name a paper without a Drucksache number by its file."""
     catalog = getattr(getattr(assistant, "retriever", None), "catalog", None)
     if catalog is None or not chunk_ids:
         return {}
@@ -82,7 +90,8 @@ def chunk_files(assistant: Any, chunk_ids: Sequence[str]) -> dict[str, str]:
     except Exception as exc:  # metrics must not die on a catalog hiccup
         log.warning("Katalog nicht lesbar: %s", exc)
         return {}
-    return {cid: str(meta.get("file_id") or "") for cid, (_doc, _text, meta) in rows.items()}
+    return {cid: (str(meta.get("file_id") or ""), str(meta.get("file_name") or ""))
+            for cid, (_doc, _text, meta) in rows.items()}
 
 
 def git_commit() -> dict[str, Any] | None:
@@ -133,16 +142,22 @@ def ask_one(assistant: Any, item: GoldItem, cfg: RunConfig,
 
 
 def result_row(item: GoldItem, cfg: RunConfig, answer: Answer | None, error: str | None,
-               files: Mapping[str, str]) -> dict[str, Any]:
-    return {
-        "id": item.id, "type": item.type, "answerable": item.answerable, "city": item.city,
-        "config": cfg.key, "retrieval": cfg.retrieval, "mode": cfg.mode,
+               files: Mapping[str, tuple[str, str]]) -> dict[str, Any]:
+    """One question's result; fields of the question file the evaluation does not know go to "extra"."""
+    file_ids = {cid: info[0] for cid, info in files.items()}
+    names = {cid: info[1] for cid, info in files.items()}
+    row = {
+        "id": item.id, "type": item.type, "answerable": item.answerable if item.answerable_known else None,
+        "city": item.city, "config": cfg.key, "retrieval": cfg.retrieval, "mode": cfg.mode,
         "question": item.question, "gold_refs": list(item.gold_refs), "gold_paper_ids": list(item.gold_paper_ids),
         "key_facts": list(item.key_facts),
         "error": error,
-        "metrics": m.question_metrics(item, answer, files) if answer is not None else None,
+        "metrics": m.question_metrics(item, answer, file_ids, names) if answer is not None else None,
         "answer": answer.to_json() if answer is not None else None,
     }
+    if item.extra:
+        row["extra"] = dict(item.extra)
+    return row
 
 
 def config_metrics(rows: Sequence[Mapping[str, Any]], cfg: RunConfig) -> dict[str, Any]:
@@ -192,8 +207,9 @@ def evaluate(assistant: Any, items: Sequence[GoldItem], configs: str | Sequence[
         rows: list[dict[str, Any]] = []
         for item in tqdm(items, desc=cfg.key, unit="Frage", disable=not progress):
             answer, error, _elapsed = ask_one(assistant, item, cfg, history)
-            ids = [] if answer is None else [c.chunk_id for c in answer.citations]
-            rows.append(result_row(item, cfg, answer, error, chunk_files(assistant, ids)))
+            ids = [] if answer is None else [c.chunk_id for c in answer.citations] + [
+                str(e.get("chunk_id")) for e in answer.retrieved]
+            rows.append(result_row(item, cfg, answer, error, chunk_file_info(assistant, ids)))
         per_config[cfg.key] = config_metrics(rows, cfg)
         results.extend(rows)
     index_dir = getattr(settings, "index_dir", None)
@@ -201,6 +217,7 @@ def evaluate(assistant: Any, items: Sequence[GoldItem], configs: str | Sequence[
         "created": datetime.now(UTC).isoformat(timespec="seconds"),
         "git": git_commit(),
         "questions": len(items),
+        "not_computed": not_computable(items),
         "history": history,
         "configs": per_config,
         "skipped": skipped,
@@ -260,7 +277,8 @@ def select_items(items: list[GoldItem], ids: str | None, limit: int | None, city
 
 
 def run_cli(args: Any, settings: Any) -> int:
-    """`council eval`: exit 0 on a finished run; 1 on errors (bad input, failed questions)."""
+    """`council eval`: exit 0 on a finished run; 3 when rows of the question file were skipped; 1 on errors
+    (unreadable file, no question left, failed questions)."""
     from assistant.cli import CliError
 
     out_dir = Path(getattr(args, "out", None) or "reports/eval")
@@ -271,13 +289,13 @@ def run_cli(args: Any, settings: Any) -> int:
             return run_compare(args.compare[0], args.compare[1], out_dir)
         except (OSError, ValueError) as exc:
             raise CliError(str(exc)) from exc
-    questions = Path(args.questions) if getattr(args, "questions", None) else QUESTIONS_PATH
     try:
-        items = select_items(load_questions(questions), getattr(args, "ids", None), getattr(args, "limit", None),
+        qfile = load_question_file(Path(args.questions) if getattr(args, "questions", None) else QUESTIONS_PATH)
+        items = select_items(list(qfile.items), getattr(args, "ids", None), getattr(args, "limit", None),
                              getattr(args, "city", None))
         mode = getattr(args, "mode", None) or settings.mode
         cfgs = parse_configs(getattr(args, "configs", None) or "hybrid", mode)
-    except (OSError, GoldSetError, ValueError) as exc:
+    except ValueError as exc:
         raise CliError(str(exc)) from exc
     if not items:
         raise CliError("keine Fragen ausgewählt")
@@ -288,7 +306,7 @@ def run_cli(args: Any, settings: Any) -> int:
     assistant = make_assistant(settings)
     result = evaluate(assistant, items, [f"{c.retrieval}:{c.mode}" for c in cfgs], mode, settings=settings,
                       history=getattr(args, "history", None) or "gold")
-    result["questions_file"] = str(questions)
+    result.update(question_file_info(qfile))
     paths = write_outputs(result, out_dir)
     print(summary_text(result))
     print("Ergebnisse: " + ", ".join(str(p) for p in paths.values()))
@@ -296,18 +314,59 @@ def run_cli(args: Any, settings: Any) -> int:
     if errors:
         print(f"Fehler: {errors} Frage(n) konnten nicht beantwortet werden (siehe results.jsonl).")
         return 1
+    if qfile.problems:
+        print(f"Exit-Code 3: {len(qfile.problems)} Zeile(n) der Fragendatei übersprungen (siehe oben).")
+        return 3
     return 0
+
+
+def load_question_file(path: Path) -> QuestionFile:
+    """The tolerant reader; a file without a single usable question is an error naming the file."""
+    try:
+        qfile = read_question_file(path)
+    except OSError as exc:
+        raise ValueError(f"Fragendatei {path} nicht lesbar: {exc.strerror or exc}") from exc
+    if not qfile.items:
+        first = "; ".join(str(p) for p in qfile.problems[:3])
+        raise ValueError(f"{path}: keine lesbare Frage" + (f" ({first})" if first else " (Datei leer)"))
+    return qfile
+
+
+def question_file_info(qfile: QuestionFile) -> dict[str, Any]:
+    """What metrics.json records about the question file: skipped rows, fields, reading notes."""
+    return {
+        "questions_file": str(qfile.path),
+        "questions_file_skipped": [{"line": p.line, "reason": p.reason} for p in qfile.problems],
+        "questions_file_fields": sorted(qfile.fields),
+        "questions_file_unknown_fields": list(qfile.unknown_fields),
+        "questions_file_notes": list(qfile.notes),
+    }
 
 
 def summary_text(result: Mapping[str, Any]) -> str:
     lines = [f"{result['questions']} Fragen, {len(result['configs'])} Konfiguration(en), {result['wall_seconds']} s"]
     for key, c in result["configs"].items():
         o = c["overall"]
-        lines.append(f"  {key}: " + ", ".join(f"{name} {_fmt(o.get(name))}" for name in m.HEADLINE))
+        shown = [name for name in m.HEADLINE if o.get(f"n_{name}")] + ["refused"]
+        lines.append(f"  {key}: " + ", ".join(f"{_label(name)} {_fmt(o.get(name))} (n={o.get(f'n_{name}', 0)})"
+                                             for name in shown))
     for key, why in result.get("skipped", {}).items():
         lines.append(f"  {key}: übersprungen ({why})")
     lines += [f"  Warnung: {w}" for w in result.get("warnings", [])]
+    lines += [f"Nicht berechnet: {label} – {why}" for label, why in (result.get("not_computed") or {}).items()]
+    skipped = result.get("questions_file_skipped") or []
+    if skipped:
+        lines.append(f"Fragendatei {result.get('questions_file')}: {len(skipped)} Zeile(n) übersprungen")
+        lines += [f"  - Zeile {p['line']}: {p['reason']}" for p in skipped[:50]]
+    unknown = result.get("questions_file_unknown_fields") or []
+    if unknown:
+        lines.append("Unbekannte Felder, unverändert in results.jsonl (\"extra\"): " + ", ".join(unknown))
+    lines += [f"Hinweis: {n}" for n in result.get("questions_file_notes") or []]
     return "\n".join(lines)
+
+
+def _label(name: str) -> str:
+    return {"refused": "abgelehnt (alle)", "key_fact_recall": "Schlüsselfakten"}.get(name, name)
 
 
 def _fmt(x: Any) -> str:
