@@ -366,7 +366,8 @@ def summary_text(result: Mapping[str, Any]) -> str:
 
 
 def _label(name: str) -> str:
-    return {"refused": "abgelehnt (alle)", "key_fact_recall": "Schlüsselfakten"}.get(name, name)
+    return {"refused": "abgelehnt (alle)", "key_fact_recall": "Schlüsselfakten",
+            "refusal_rate": "Ablehnung unbeantwortbarer", "false_refusal_rate": "Fehlablehnung"}.get(name, name)
 
 
 def _fmt(x: Any) -> str:

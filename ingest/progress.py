@@ -38,6 +38,11 @@ def number(n: float) -> str:
     return f"{n:,.0f}".replace(",", ".")
 
 
+def rate_text(rate: float) -> str:
+    """German decimal comma: "5,6" (the thousands point of `number` would make "5.6" read as 56)."""
+    return f"{rate:.1f}".replace(".", ",")
+
+
 class ProgressLog:
     """Prints progress lines from a daemon thread while a run is inside `with`; reads the run's Summary."""
 
@@ -93,12 +98,12 @@ class ProgressLog:
             done = self.summary.chunks_embedded - self._embedded_before
             rate = done / in_stage
             parts.append(f"{number(done)} von {number(self.embed_total)} Abschnitten eingebettet")
-            parts.append(f"{rate:.1f} Abschnitte/s")
+            parts.append(f"{rate_text(rate)} Abschnitte/s")
             left = (self.embed_total - done) / rate if rate > 0 else None
         elif self._stage == "Einlesen":
             rate = seen / in_stage
             parts.append(f"{number(self.summary.chunks_embedded)} Abschnitte eingebettet")
-            parts.append(f"{rate:.1f} Dokumente/s")
+            parts.append(f"{rate_text(rate)} Dokumente/s")
             if self.expected_documents and rate > 0:
                 left = max(0, self.expected_documents - seen) / rate
         else:

@@ -57,7 +57,7 @@ def test_progress_lines_without_a_terminal(corpus: Path, tmp_path: Path) -> None
     assert run.returncode in (0, 3), run.stdout + run.stderr
     lines = [line for line in run.stderr.splitlines() if line.startswith("Fortschritt nach ")]
     assert lines, run.stderr
-    assert re.search(r"\(Einlesen\): \d+ von 6 Dokumenten gelesen, 0 Abschnitte eingebettet, [\d.]+ Dokumente/s",
+    assert re.search(r"\(Einlesen\): \d+ von 6 Dokumenten gelesen, 0 Abschnitte eingebettet, [\d,]+ Dokumente/s",
                      lines[0])
 
 
@@ -72,7 +72,7 @@ def test_progress_line_while_embedding_names_rate_and_time_left() -> None:
         time.sleep(0.2)
     last = stream.getvalue().strip().splitlines()[-1]
     assert re.fullmatch(r"Fortschritt nach \d+ s \(Einbetten\): 566 Dokumente gelesen, 1\.200 von 15\.453 "
-                        r"Abschnitten eingebettet, [\d.]+ Abschnitte/s, noch etwa (\d+ min )?\d+ s", last), last
+                        r"Abschnitten eingebettet, [\d,]+ Abschnitte/s, noch etwa (\d+ min )?\d+ s", last), last
 
 
 def test_no_progress_lines_on_a_terminal_or_when_switched_off() -> None:
