@@ -157,7 +157,7 @@ def _period(m: MembershipInfo) -> str:
 
 
 def _membership_details(m: MembershipInfo, names: Mapping[str, str]) -> str:
-    details = [m.role or "Mitglied"]
+    details = [m.role] if m.role and m.role != "Mitglied" else []
     if m.voting_right is not None:
         details.append("stimmberechtigt" if m.voting_right else "nicht stimmberechtigt")
     if m.on_behalf_of and m.on_behalf_of in names:
@@ -167,8 +167,19 @@ def _membership_details(m: MembershipInfo, names: Mapping[str, str]) -> str:
     return ", ".join(details)
 
 
-def _text_document(doc_id: str, body: str, title: str, kind: str, text: str, web: str | None,
+def _member_line(person: str, verb: str, organization: str, m: MembershipInfo, names: Mapping[str, str]) -> str:
+    details = _membership_details(m, names)
+    return f"{person} {verb} Mitglied des Gremiums {organization}" + (f": {details}" if details else "")
+
+
+def _sentence(text: str) -> str:
+    """Each line is one sentence an extractive answer can quote on its own (hence the full stop)."""
+    return text if text.endswith((".", "!", "?", "“", '"')) else f"{text}."
+
+
+def _text_document(doc_id: str, body: str, title: str, kind: str, lines: Sequence[str], web: str | None,
                    source: str, extra: tuple[tuple[str, str], ...] = ()) -> Document:
+    text = "\n".join([lines[0], *(_sentence(line) for line in lines[1:])])
     main = SourceFile(id=f"{doc_id}#text", name=title, url=web, mime_type="text/plain",
                       pages=(Page(None, text),), role="main")
     return Document(id=doc_id, source=source, body=body, title=title, paper_type=kind, web_url=web,
@@ -178,22 +189,26 @@ def _text_document(doc_id: str, body: str, title: str, kind: str, text: str, web
 def organization_document(org: OrganizationInfo, memberships: Sequence[MembershipInfo],
                           persons: Mapping[str, PersonInfo], names: Mapping[str, str], body: str,
                           today: str | None = None, source: str = "oparl-api") -> Document:
-    """One document per organization listing its current and former members."""
+    """One document per organization: a sentence naming all current members (the answer to "who sits
+    on it?"), then one sentence per member with role, voting right, faction and period."""
     today = today or date.today().isoformat()
     kind = f" ({org.kind})" if org.kind else ""
-    lines = [f"{org.name}{kind}", f"Gremium der Stadt {body}: {org.name}" if body else f"Gremium: {org.name}"]
+    head = f"Gremium der Stadt {body}: {org.name}" if body else f"Gremium: {org.name}"
     if org.short_name and org.short_name != org.name:
-        lines.append(f"Kurzname: {org.short_name}")
+        head += f", Kurzname {org.short_name}"
+    lines = [f"{org.name}{kind}", head]
     current = [m for m in memberships if m.current(today)]
     former = [m for m in memberships if not m.current(today)]
     if current:
-        lines.append(f"Mitglieder des Gremiums {org.name} (derzeit {len(current)}):")
-        lines += [f"- {_person_name(m, persons)}: {_membership_details(m, names)}" for m in current]
+        roster = ", ".join(_person_name(m, persons) + (f" ({m.role})" if m.role and m.role != "Mitglied" else "")
+                           for m in current)
+        lines.append(f"Im Gremium {org.name} sitzen derzeit {len(current)} Mitglieder: {roster}")
+        lines += [_member_line(_person_name(m, persons), "ist", org.name, m, names) for m in current]
     if former:
-        lines.append(f"Frühere Mitglieder des Gremiums {org.name}:")
-        lines += [f"- {_person_name(m, persons)}: {_membership_details(m, names)}" for m in former]
+        lines.append(f"Früher im Gremium {org.name}: " + ", ".join(_person_name(m, persons) for m in former))
+        lines += [_member_line(_person_name(m, persons), "war", org.name, m, names) for m in former]
     extra = (("members", "; ".join(_person_name(m, persons) for m in current)),) if current else ()
-    return _text_document(org.id, body, org.name, ORGANIZATION_TYPE, "\n".join(lines), org.web, source, extra)
+    return _text_document(org.id, body, org.name, ORGANIZATION_TYPE, lines, org.web, source, extra)
 
 
 def _person_name(m: MembershipInfo, persons: Mapping[str, PersonInfo]) -> str:
@@ -203,24 +218,26 @@ def _person_name(m: MembershipInfo, persons: Mapping[str, PersonInfo]) -> str:
 
 def person_document(person: PersonInfo, names: Mapping[str, str], papers: Iterable[PaperRef], body: str,
                     memberships: Sequence[MembershipInfo] = (), source: str = "oparl-api") -> Document:
-    """One document per person: status, memberships and the papers the person originated."""
+    """One document per person: status, memberships, and the papers the person originated (a sentence
+    listing their numbers answers "which motions did she file?", then one sentence per paper)."""
+    name = plain_name(person.name)
     lines = [person.name]
     if person.status:
-        lines.append("Status: " + ", ".join(person.status))
+        lines.append(f"{name}: " + ", ".join(person.status))
     all_memberships = list(person.memberships) + [m for m in memberships if m not in person.memberships]
-    if all_memberships:
-        lines.append(f"Mitgliedschaften von {plain_name(person.name)}:")
-        for m in all_memberships:
-            where = names.get(m.organization or "", m.organization or "Gremium unbekannt")
-            lines.append(f"- {where}: {_membership_details(m, names)}")
+    for m in all_memberships:
+        where = names.get(m.organization or "", m.organization or "unbekannt")
+        verb = "ist" if m.current(date.today().isoformat()) else "war"
+        lines.append(_member_line(name, verb, where, m, names))
     listed = sorted(papers, key=lambda p: p.date or "", reverse=True)
     if listed:
-        lines.append(f"Anträge und Vorlagen, die {plain_name(person.name)} gestellt oder eingereicht hat ({len(listed)}):")
+        numbers = ", ".join(p.reference or p.title for p in listed)
+        lines.append(f"Anträge und Vorlagen von {name} ({len(listed)}): {numbers}")
         for p in listed:
-            head = " ".join(x for x in (p.paper_type, p.reference) if x)
+            head = " ".join(x for x in (p.paper_type, p.reference) if x) or "Vorlage"
             when = f" vom {p.date}" if p.date else ""
-            lines.append(f"- {head}{when}: {p.title}" if head else f"- {p.title}{when}")
-    return _text_document(person.id, body, person.name, PERSON_TYPE, "\n".join(lines), person.web, source)
+            lines.append(f"{head}{when} von {name}: {p.title}")
+    return _text_document(person.id, body, person.name, PERSON_TYPE, lines, person.web, source)
 
 
 def group_by_organization(memberships: Iterable[MembershipInfo]) -> dict[str, list[MembershipInfo]]:
