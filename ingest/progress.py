@@ -91,8 +91,10 @@ class ProgressLog:
         now = time.monotonic()
         elapsed, in_stage = now - self._started, max(1e-6, now - self._stage_started)
         seen = self.summary.documents_seen
-        parts = [f"{number(seen)} von {number(self.expected_documents)} Dokumenten gelesen"
-                 if self._stage == "Einlesen" and self.expected_documents else f"{number(seen)} Dokumente gelesen"]
+        # a paper list counts as one file in the estimate: past it, the total is unknown
+        expected = self.expected_documents if self.expected_documents and seen <= self.expected_documents else None
+        parts = [f"{number(seen)} von {number(expected)} Dokumenten gelesen"
+                 if self._stage == "Einlesen" and expected else f"{number(seen)} Dokumente gelesen"]
         left: float | None = None
         if self._stage == "Einbetten" and self.embed_total is not None:
             done = self.summary.chunks_embedded - self._embedded_before
@@ -104,8 +106,8 @@ class ProgressLog:
             rate = seen / in_stage
             parts.append(f"{number(self.summary.chunks_embedded)} Abschnitte eingebettet")
             parts.append(f"{rate_text(rate)} Dokumente/s")
-            if self.expected_documents and rate > 0:
-                left = max(0, self.expected_documents - seen) / rate
+            if expected and rate > 0:
+                left = max(0, expected - seen) / rate
         else:
             parts.append(f"{number(self.summary.chunks_added)} Abschnitte neu")
         parts.append(f"noch etwa {duration(left)}" if left is not None else "Restzeit unbekannt")

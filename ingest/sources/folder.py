@@ -47,7 +47,7 @@ class FolderSource:
         self._deleting: list[Any] = []
 
     @property
-    def expected_documents(self) -> int:
+    def expected_documents(self) -> int | None:
         """The progress line's rough total: one per file, a mirror's papers (a paper list counts 1)."""
         return _expected(self.root)
 
@@ -70,7 +70,8 @@ class FolderSource:
                 yield doc
             for name in getattr(unit.source, "body_names", ()):  # an OParl Body names the folder's city
                 cities.vote(unit.path, name)
-            if unit.single and not produced:
+            # loose files are checked by FilesSource, where a content-identical duplicate stays a note
+            if unit.single and unit.source is not None and not produced:
                 report_read_as_nothing(str(unit.path), problems, mark)
         yield from self._settle(pending, cities, problems)
 
@@ -164,18 +165,20 @@ class FolderSource:
         return f"{self.root}/{{{shown}{more}}}" if len(set(names)) > 1 else f"{self.root}/{names[0]}"
 
 
-def _expected(path: Path) -> int:
+def _expected(path: Path) -> int | None:
+    """Documents a path will give, roughly; None when unknown (an archive is not unpacked to count)."""
     from ingest.specs import folder_kind
 
     if path.is_file():
-        return 1
+        return None if path.name.lower().endswith(ARCHIVE_SUFFIXES) else 1
     kind = folder_kind(path)
     if kind == "oparl-mirror":
         papers = path / "papers" if (path / "papers").is_dir() else path / "docs" / "papers"
         return sum(1 for _ in papers.glob("*.json"))
     if kind == "nordstemmen":
         return sum(1 for _ in path.rglob("metadata.json"))
-    return sum(_expected(entry) for entry in path.iterdir() if not entry.name.startswith(".") and entry.name != "index.json")
+    counts = [_expected(entry) for entry in path.iterdir() if not entry.name.startswith(".") and entry.name != "index.json"]
+    return None if None in counts else sum(c for c in counts if c is not None)
 
 
 def _city_note(city: str, origin: str, candidates: tuple[str, ...], count: int) -> str:

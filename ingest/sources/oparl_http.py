@@ -10,17 +10,18 @@ from __future__ import annotations
 
 import email.utils
 import time
-from collections.abc import Iterator, Mapping
+from collections.abc import Callable, Iterator, Mapping
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from pathlib import Path
-from typing import Any
+from typing import Any, TypeVar
 
 import httpx
 
 from ingest.sources.base import ProblemLog
 from ingest.sources.oparl_json import OParlFormatError, load_json_tolerant
 
+T = TypeVar("T")
 USER_AGENT = "council-assistant/0.1 (OParl-Crawler)"
 MAX_LIST_PAGES = 10_000
 LOOP_REASON = "Endlosschleife beim Blättern: links.next führt auf eine bereits gelesene Seite"
@@ -122,7 +123,8 @@ class OParlHttp:
         """Stream a file to `folder` within the size and time limits; None (reported) when given up."""
         return self._attempts(url, problems, True, lambda u: self._download_once(u, folder), what)
 
-    def _attempts(self, url: str, problems: ProblemLog, fatal: bool, once: Any, what: str = "") -> Any:
+    def _attempts(self, url: str, problems: ProblemLog, fatal: bool, once: Callable[[str], T],
+                  what: str = "") -> T | None:
         reason = ""
         wait: float | None = None
         prefix = f"{what} aufgegeben: " if what else ""

@@ -153,6 +153,17 @@ def test_single_file_with_and_without_body(corpus: Path) -> None:
     assert doc.id == "allris:Braunschweig:25-25182-01" and doc.files[0].id.startswith("allris:Braunschweig:")
 
 
+def test_a_content_identical_copy_is_a_note_not_a_skip(tmp_path: Path, corpus: Path) -> None:
+    """The Erlangen folder holds one set of minutes under two names: its text is indexed once."""
+    twins = sorted((corpus / "pdf/erlangen").glob("2020-10-20_Niederschrift_*.pdf"))
+    assert len(twins) == 2
+    for pdf in twins:
+        shutil.copy(pdf, tmp_path)
+    docs, problems = read(tmp_path)
+    assert len(docs) == 1 and not problems.skipped
+    assert [p.reason.startswith("inhaltsgleiches Duplikat von ") for p in problems.items] == [True]
+
+
 def test_pdf_without_text_is_skipped_not_dropped(tmp_path: Path) -> None:
     """A PDF page without any text and OCR off: read as nothing, so it is listed and the exit code says so."""
     from pypdf import PdfWriter

@@ -75,6 +75,16 @@ def test_progress_line_while_embedding_names_rate_and_time_left() -> None:
                         r"Abschnitten eingebettet, [\d,]+ Abschnitte/s, noch etwa (\d+ min )?\d+ s", last), last
 
 
+def test_progress_line_drops_a_total_that_was_passed() -> None:
+    """A paper list counts as one file in the estimate; past the estimate no total and no time left."""
+    summary = Summary(documents_seen=120)
+    progress = ProgressLog(summary, stream=io.StringIO(), interval=30, enabled=False)
+    progress.expected_documents = 200
+    assert " 120 von 200 Dokumenten gelesen" in progress.line() and "noch etwa" in progress.line()
+    summary.documents_seen = 250
+    assert "250 Dokumente gelesen" in progress.line() and progress.line().endswith("Restzeit unbekannt")
+
+
 def test_no_progress_lines_on_a_terminal_or_when_switched_off() -> None:
     class Terminal(io.StringIO):
         def isatty(self) -> bool:
