@@ -11,8 +11,11 @@ import sys
 import time
 from pathlib import Path
 
+import pytest
+
 from ingest.pipeline import Summary
 from ingest.progress import ProgressLog
+from tests.ingest.oparl_server import OParlTestServer
 
 COUNCIL = [sys.executable, "-m", "assistant.cli", "ingest"]
 
@@ -45,6 +48,22 @@ def test_mixed_folder_lists_what_was_not_read_and_exits_3(corpus: Path, tmp_path
     assert re.search(r"leer\.txt: leer \(0 Byte\)", out)
     assert re.search(r"notizen\.odt: Format nicht erkannt \(\.odt: als \.docx oder PDF speichern\)", out)
     assert re.search(r"control-chars\.json: Herstellerfehler repariert: rohe Steuerzeichen", out)
+
+
+@pytest.mark.server
+def test_crawler_options_on_the_command_line(oparl_server: OParlTestServer, tmp_path: Path) -> None:
+    oparl_server.faults.people = True
+    oparl_server.faults.huge.add(oparl_server.file_path(2))
+    oparl_server.faults.retry_after[oparl_server.file_path(1)] = (503, "1", 1)
+    run = council(oparl_server.system_url, "--index", str(tmp_path / "index"), "--no-embed", "--max-file-mb", "5",
+                  "--request-interval", "0", "--file-timeout", "30", "--max-retry-after", "10")
+    assert run.returncode == 3, run.stdout + run.stderr
+    papers = len(oparl_server.paper_ids())
+    assert f"Dokumente: {papers + 2 + 4} gelesen" in run.stdout  # papers, two committees, four persons
+    assert "Nicht eingelesen (1):" in run.stdout
+    reference = oparl_server.data.papers[2]["reference"]
+    assert (f"{oparl_server.base}{oparl_server.file_path(2)}: Datei der Vorlage {reference} aufgegeben: "
+            "zu groß (2.048 MB angekündigt, Grenze 5 MB)") in run.stdout
 
 
 def test_progress_lines_without_a_terminal(corpus: Path, tmp_path: Path) -> None:
