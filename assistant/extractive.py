@@ -10,7 +10,6 @@ of its score. Letterhead and table headers are damped, papers further down the r
 
 from __future__ import annotations
 
-import math
 import re
 from collections.abc import Iterable
 from dataclasses import dataclass, field
@@ -18,9 +17,19 @@ from typing import Any, NamedTuple
 
 import Stemmer
 
-from assistant.citations import citation_from_hit, content_terms, normalise, split_sentences
+from assistant.answer.query import IdfLookup
+from assistant.citations import citation_from_hit
 from assistant.types import Citation, Hit, Sentence
 from ingest.boilerplate import Boilerplate
+from ingest.language import (
+    REFERENCE,
+    base_reference,
+    content_terms,
+    find_references,
+    normalise,
+    split_sentences,
+    version_base,
+)
 
 # words that make a question a question but say nothing about its topic
 QUESTION_NOISE = frozenset(
@@ -117,7 +126,6 @@ LETTERHEAD_LABELS = 2
 FORM_PENALTY = 0.3  # letterhead, table header, title line: few lowercase words
 RELATIVE_CUTOFF = 0.2  # stop when a candidate scores below this share of the best one (0.2: paper citation precision +0.01, key facts unchanged; 0.3 costs one even key fact)
 PER_HIT = 4  # at most this many sentences from one chunk
-CONTEXT_CHUNKS = 8  # further chunks of the best paper searched for the answer
 AMOUNT_BONUS = 1.0
 NUMBER_BONUS = 0.5
 DATE_BONUS = 0.5
@@ -141,8 +149,6 @@ FOLLOW_SENTENCES = 2  # each anchor brings the next sentences of its passage: th
 
 
 def _reference_terms(text: str) -> set[str]:
-    from assistant.retrieve import find_references
-
     refs = find_references(text)
     return content_terms(" ".join(refs)) if refs else set()
 
@@ -345,8 +351,6 @@ def score_sentences(question: str, hits: list[Hit], idf: IdfLookup, boilerplate:
         weights = {t: w * (FOCUS_FACTOR if t in focus else 1.0) for t, w in weights.items()}
     total = sum(weights.values()) or 1.0
     summary_mode = not q_terms  # "Was steht in 2024/0015?": summarise the named paper
-    from assistant.retrieve import find_references
-
     named = {r.lower() for r in find_references(question)}
     kind = asked or question
     wants_amount, wants_date, wants_outcome = AMOUNT_Q.search(kind), DATE_Q.search(kind), OUTCOME_Q.search(kind)
@@ -467,34 +471,6 @@ def topic_coverage(question: str, hits: list[Hit], idf: IdfLookup, top: int = 3,
     return sum(weights[t] for t in sorted(found)) / (sum(weights.values()) or 1.0)
 
 
-def context_hits(retriever: Any, query: str, hits: list[Hit], limit: int = CONTEXT_CHUNKS) -> list[Hit]:
-    """Further chunks of the best paper, most query-like first: its answer often sits outside the two retrieved.
-
-    Appended after `hits`, they add sentences to choose from without changing the paper ranking.
-    """
-    if not hits or limit <= 0:
-        return []
-    lexical, table, catalog = getattr(retriever, "lexical", None), getattr(retriever, "table", None), getattr(retriever, "catalog", None)
-    if lexical is None or table is None or catalog is None:
-        return []
-    have = {h.chunk_id for h in hits}
-    doc_id = hits[0].doc_id
-    chunks = [(cid, text, meta) for cid, text, meta in catalog.doc_chunks(doc_id) if cid not in have]
-    if not chunks:
-        return []
-    scores = lexical.scores(query)
-    row_of = table.row_of
-
-    def lexical_score(cid: str) -> float:
-        row = row_of.get(cid)
-        return float(scores[row]) if row is not None else 0.0
-
-    chunks.sort(key=lambda c: (c[2].get("file_id") != "overview", -lexical_score(c[0])))
-    base = hits[0].score
-    return [Hit(chunk_id=cid, doc_id=doc_id, text=text, score=base - 1e-3 * (k + 1), meta={**meta, "context": True})
-            for k, (cid, text, meta) in enumerate(chunks[:limit])]
-
-
 def paper_coverage(question: str, hits: list[Hit], idf: IdfLookup, compounds: bool = True) -> float:
     """Share (idf-weighted) of the question's topic terms found in the best paper's chunks among `hits`."""
     q_terms = question_terms(question)
@@ -523,8 +499,6 @@ def answer_confidence(question: str, hits: list[Hit], pool: list[Hit], idf: IdfL
 def question_years(question: str) -> set[str]:
     """Years the question names outside Drucksache numbers ("2024/0015" names no year) and year pairs (a
     "Doppelhaushalt 2024/2025" is deliberated in 2023: its papers need not show either year)."""
-    from assistant.retrieve import REFERENCE
-
     return set(YEAR.findall(REFERENCE.sub(" ", question)))
 
 
@@ -732,8 +706,6 @@ def decision_text(line: str, reference: str = "") -> str:
 def named_paper_candidates(question: str, candidates: list[Candidate], hits: list[Hit]) -> list[Candidate]:
     """A question about a named paper ("Was sagt die Verwaltung in 2023/0325?") is answered from that
     Drucksache and its versions and partners ("25-25182" and its Stellungnahme "25-25182-01") alone."""
-    from assistant.retrieve import base_reference, find_references, version_base
-
     named = {version_base(base_reference(r)) for r in find_references(question)}
     if not named:
         return candidates
@@ -825,20 +797,3 @@ def _paper_list(candidates: list[Candidate], hits: list[Hit], max_papers: int) -
     text = "\n".join(f"- {s.text} [{s.citations[0]}]" for s in sentences)
     best = max((c.coverage for c in chosen), default=0.0)
     return Extract(text, sentences, citations, best, core=text)
-
-
-class IdfLookup:
-    """term -> idf from the BM25 matrix's document frequencies, computed on demand."""
-
-    def __init__(self, lexical: object) -> None:
-        self._matrix = getattr(lexical, "matrix", None)
-        self.analyzer = getattr(lexical, "analyzer", None)  # splits compounds with the index's vocabulary
-        self._terms: dict[str, int] = getattr(lexical, "terms", None) or {}
-        self._n = max(1, self._matrix.shape[0]) if self._matrix is not None else 1
-
-    def get(self, term: str, default: float = 1.0) -> float:
-        col = self._terms.get(term)
-        if col is None or self._matrix is None:
-            return math.log(1.0 + self._n)  # unseen term: as rare as it gets
-        df = float(self._matrix.indptr[col + 1] - self._matrix.indptr[col])
-        return math.log(1.0 + self._n / (1.0 + df))

@@ -45,7 +45,7 @@ KS = (1, 3, 5, 10)
 NDCG_K = 10
 BOOTSTRAP_RESAMPLES = 1000
 BOOTSTRAP_SEED = 20240917
-HEADLINE = ("hit@1", "hit@5", "mrr", "key_fact_recall", "refusal_rate", "false_refusal_rate")
+HEADLINE = ("hit@1", "hit@5", "mrr", "key_fact_recall", "all_key_facts", "gold_cited", "refusal_rate", "false_refusal_rate")
 STAGES = ("lexical", "embed_query", "dense", "fuse", "retrieve", "answer", "generate", "first_token", "total")
 
 _MARKER = re.compile(r"\[(\d+(?:\s*,\s*\d+)*)\]")
@@ -253,8 +253,15 @@ def answer_metrics(item: GoldItem, answer: Answer, chunk_files: Mapping[str, str
     f_prec, f_rec = citation_file_scores(answer.citations, item, chunk_files) if answered else (None, None)
     share, support = sentence_metrics(answer)
     missing = [f for f, ok in zip(item.key_facts, found_facts(answer.text, item.key_facts), strict=True) if not ok]
+    n_gold = gold_paper_count(item)
+    gold_cited = (float(answered and any(paper_matches(c.doc_id, c.reference, item, c.file_name) for c in answer.citations))
+                  if item.answerable and n_gold else None)
     return {
         "key_fact_recall": kf,
+        # the answer holds every key fact (a refusal holds none)
+        "all_key_facts": (float(kf == 1.0) if kf is not None else None),
+        # a gold paper is among the citations (a refusal cites none)
+        "gold_cited": gold_cited,
         "key_fact_recall_quotes": kf_quotes,
         "missing_key_facts": missing if item.answerable else [],
         "citation_validity": citation_validity(answer),
@@ -283,7 +290,7 @@ def question_metrics(item: GoldItem, answer: Answer, chunk_files: Mapping[str, s
 # --- aggregation -------------------------------------------------------------------------------------
 AGGREGATED = (
     *(f"hit@{k}" for k in KS), *(f"recall@{k}" for k in KS), "mrr", f"ndcg@{NDCG_K}",
-    "key_fact_recall", "key_fact_recall_quotes", "citation_validity",
+    "key_fact_recall", "all_key_facts", "gold_cited", "key_fact_recall_quotes", "citation_validity",
     "citation_precision_paper", "citation_recall_paper", "citation_precision_file", "citation_recall_file",
     "cited_sentence_share", "support_mean", "refusal_rate", "false_refusal_rate", "answer_chars",
     "reference_overlap", "evidence_cited", "refused",
