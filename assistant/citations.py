@@ -1,74 +1,16 @@
-"""Citations: German sentence splitting, support checks of cited sentences, Citation records."""
+"""Citations: support checks of cited sentences, Citation records."""
 
 from __future__ import annotations
 
 import re
-import unicodedata
 from dataclasses import replace
 
 from assistant.types import Citation, Hit, Sentence
-from ingest.lexical import Analyzer
+from ingest.language import content_terms, normalise, numbers_in, split_sentences
 
-_ABBREVIATIONS = frozenset(
-    "nr ca bzw vgl gem abs art dr prof st str tel mio mrd tsd usw etc inkl zzgl ggf evtl bzgl lt sog ziff anl "
-    "s top ds b a h r ä u jan feb febr aug sept okt nov dez v i d o z hr fr fa inh bspw insb abt stv co".split()
-)
-# a sentence ends at . ! ? before a capital; after ? or ! also before a number ("… Anträge? 1.727 offene …")
-_CANDIDATE = re.compile(r"(?<=[.!?])\s+(?=[A-ZÄÖÜ„\"(\[])|(?<=[?!])\s+(?=\d)")
 _MARKER = re.compile(r"\s*\[(\d+(?:\s*,\s*\d+)*)\]")
-_NUMBER = re.compile(r"\d+(?:[.,]\d+)*")
 _QUOTE = re.compile(r"[„\"»]([^“\"«]{8,})[“\"«]")
-_ANALYZER = Analyzer()
 NOT_SUPPORTED = "(nicht belegt)"
-
-
-def normalise(text: str) -> str:
-    text = unicodedata.normalize("NFC", text)
-    text = re.sub(r"(\w)-\n(?=[a-zäöüß])", r"\1", text)
-    return re.sub(r"\s+", " ", text).strip()
-
-
-# blank lines and list items start a new block; a line starting with a date ("… ist am\n17. Juli 2023.")
-# is no numbered item but the wrapped end of a sentence
-_BLOCK = re.compile(r"\n\s*\n|\n(?=\s*[-•▪●–]\s)|\n(?=\s*\d{1,2}[.)]\s(?!\s*(?:Januar|Februar|März|April|Mai|Juni|Juli|"
-                    r"August|September|Oktober|November|Dezember)\b))")
-
-
-def split_sentences(text: str) -> list[str]:
-    """Sentences of a passage; blank lines and list items are hard boundaries, line wraps are not."""
-    out: list[str] = []
-    for block in _BLOCK.split(text):
-        block = normalise(block)
-        if not block:
-            continue
-        start = 0
-        for m in _CANDIDATE.finditer(block):
-            before = block[start:m.start()]
-            last = re.search(r"(\S+)[.!?]$", before)
-            word = last.group(1).lower().lstrip("([„\"'") if last else ""
-            if before.endswith(".") and (word in _ABBREVIATIONS or word.isdigit() or len(word) == 1
-                                         or re.fullmatch(r"\w\.\w", word)):
-                continue  # "Nr. 5", "am 1. Januar", "z. B." do not end a sentence
-            if before.strip():
-                out.append(before.strip())
-            start = m.end()
-        if block[start:].strip():
-            out.append(block[start:].strip())
-    return out
-
-
-def content_terms(text: str) -> set[str]:
-    return set(_ANALYZER.terms(text))
-
-
-def numbers_in(text: str) -> set[str]:
-    """Numbers as digit strings without thousands separators ("1.200" -> "1200"; "2,5" stays)."""
-    out = set()
-    for n in _NUMBER.findall(text):
-        if re.fullmatch(r"\d{1,3}(?:\.\d{3})+", n):
-            n = n.replace(".", "")
-        out.add(n)
-    return out
 
 
 def support(sentence: str, source: str) -> float:

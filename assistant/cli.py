@@ -212,6 +212,19 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--mode", choices=["extractive", "generative"])
     p.add_argument("--exclude", action="append", help="Drucksache beim Entwurf nicht verwenden (Test/Auswertung)")
     p.set_defaults(func=_lazy("assistant.draft_cli", "run"))
+
+    p = sub.add_parser("train-reader", help="das Lesemodell aus einem Archiv trainieren (Fragen und Antworten der Vorlagen)",
+                       description="Gewinnt Frage-Antwort-Paare aus den Anfragen und Stellungnahmen eines archivierten "
+                       "OParl-Spiegels (ohne die für die Evaluation reservierten Vorlagen), trainiert das Lesemodell und "
+                       "wählt seine Schwellen auf dem Validierungsteil; schreibt assistant/answer/reader.json.")
+    p.add_argument("--archive", default=None, help="Archiv (.tar.zst) oder entpackter Spiegel "
+                   "(Standard: ../shared/corpus/archive/karlsruhe-oparl-full.tar.zst)")
+    p.add_argument("--eval-sample", default=None, help="papers/-Ordner der Evaluationsstichprobe (ausgeschlossen)")
+    p.add_argument("--work", default=None, help="Arbeitsordner für Paare und Trainingsindex")
+    p.add_argument("--out", default=None, help="Ausgabedatei der Gewichte")
+    p.add_argument("--limit", type=int, help="höchstens so viele Paare (schneller Probelauf)")
+    p.add_argument("--seed", type=int, default=0)
+    p.set_defaults(func=_lazy("assistant.answer.train", "run_cli"))
     return parser
 
 

@@ -18,10 +18,10 @@ from pathlib import Path
 from typing import Any
 
 from assistant.anfrage import ParsedAnfrage, german_date, parse_anfrage
-from assistant.citations import check_answer, content_terms, split_sentences
+from assistant.citations import check_answer
 from assistant.extractive import QUESTION_NOISE, extractive_answer, topic_coverage
-from assistant.retrieve import base_reference, find_references
 from assistant.types import Citation, Filters, Hit, Sentence
+from ingest.language import base_reference, content_terms, find_references, split_sentences
 
 log = logging.getLogger(__name__)
 

@@ -14,10 +14,18 @@ from typing import Any
 
 import numpy as np
 
-from assistant.extractive import OUTCOME_Q
 from assistant.types import Filters, Hit
 from ingest.boilerplate import Boilerplate
 from ingest.catalog import Catalog
+from ingest.language import (
+    QUESTION_KINDS,
+    base_reference,
+    find_references,
+    point_in_time,
+    shift_months,
+    version_base,
+    years_named,
+)
 from ingest.lexical import LexicalIndex
 from ingest.pipeline import LEAD_CHUNKS
 
@@ -56,6 +64,7 @@ CONTEXT_NEW = 3  # best context papers that join the ranking even without eviden
 EXACT_MAX = 2_000_000
 RERANK_K = 10  # sparse dense: the best papers whose order the overview similarity may change
 RERANK_W = 0.05  # ... by up to this share of the best paper's score
+CONTEXT_CHUNKS = 8  # further chunks of the best paper that the reader may quote from
 # a paper type named in the question ("der Änderungsantrag zu ...", "welche Anfragen ...")
 TYPE_WORDS = [
     (re.compile(r"(änderungs|ergänzungs)(-|\s*/\s*)?(und\s+)?(ergänzungs)?antr(ag|äge)", re.IGNORECASE),
@@ -68,85 +77,7 @@ TYPE_WORDS = [
 # a consultation result that decides (not "Kenntnisnahme", "verwiesen", "Beratung im Fachgremium")
 DECIDED = re.compile(r"beschlossen|zugestimm|abgelehnt|einverstanden|angenommen|einstimmig|mehrheitlich|"
                      r"zurückgezogen|erledigt|genehmigt", re.I)
-REFERENCE = re.compile(
-    r"(?<![\w/])(?:DS\s*)?(\d{4}/\d{3,5}(?:/\d+)?|\d{2}-\d{5}(?:-\d{2})?|\d{1,4}/\d{4}|\d{1,4}/\d{2})(?![\w/])",
-    re.IGNORECASE,
-)
 
-
-_MONTH_NUMBER = {m: i + 1 for i, m in enumerate(
-    "januar februar märz april mai juni juli august september oktober november dezember".split())}
-_SEASON = {"frühjahr": (3, 5), "frühling": (3, 5), "sommer": (6, 8), "herbst": (9, 11), "winter": (12, 14),
-           "anfang": (1, 3), "mitte": (5, 8), "ende": (10, 12)}
-# "seit Ende 2023" / "ab März 2025" start a period that reaches to now: no point in time to favour
-POINT_IN_TIME_Q = re.compile(r"(?<!seit )(?<!ab )(?<!nach )\b(frühjahr|frühling|sommer|herbst|winter|anfang|mitte|ende|"
-                             + "|".join(_MONTH_NUMBER) + r")\s+((?:19|20)\d\d)\b", re.I)
-
-
-# a bare year ("Wie viele Menschen haben 2023 ...", "im Jahr 2025"): not a range ("2024/2025", "2022 bis 2024"),
-# not the start or end of a period ("seit 2019", "bis 2040")
-YEAR_Q = re.compile(r"(?<![\d/.-])(?<!seit )(?<!ab )(?<!bis )(?<!nach )(?<!vor )(?<!zum )((?:19|20)\d\d)(?![\d/-])(?!\s+bis\b)", re.I)
-
-
-def years_named(text: str) -> list[int]:
-    """Bare years a question names (see YEAR_Q); years inside a point in time ("im Herbst 2023") excluded."""
-    masked = POINT_IN_TIME_Q.sub(" ", text)
-    return sorted({int(m.group(1)) for m in YEAR_Q.finditer(masked)})
-
-
-def _month_start(year: int, month: int) -> str:
-    year, month = year + (month - 1) // 12, (month - 1) % 12 + 1
-    return f"{year:04d}-{month:02d}-01"
-
-
-def _shift_months(date: str, months: int) -> str:
-    year, month = int(date[:4]), int(date[5:7])
-    return _month_start(year, month + months)
-
-
-def point_in_time(text: str) -> tuple[str, str] | None:
-    """The period [start, end) a question names: ("2024-12-01", "2025-01-01") for "im Dezember 2024", the
-    months of a season ("im Herbst 2023": September to November) or of "Anfang/Mitte/Ende 2025"; None
-    without such a phrase."""
-    m = POINT_IN_TIME_Q.search(text)
-    if not m:
-        return None
-    word, year = m.group(1).lower(), int(m.group(2))
-    first, last = (_MONTH_NUMBER[word],) * 2 if word in _MONTH_NUMBER else _SEASON[word]
-    return _month_start(year, first), _month_start(year, last + 1)
-
-
-# a Drucksache number announced as one ("Vorlage 2022/2023", "DS 100/2022")
-_REFERENCE_CUE = re.compile(r"(?:drucksache|vorlage|ds|nr\.?|antrag|anfrage|stellungnahme)\W{0,3}$", re.I)
-
-
-def _year_pair(ref: str) -> bool:
-    """"2026/2027", "2024/25": two consecutive years (a budget or school year), not a Drucksache."""
-    m = re.fullmatch(r"((?:19|20)\d\d)/(\d{2}|\d{4})", ref)
-    if m is None:
-        return False
-    first, second = int(m.group(1)), int(m.group(2))
-    return second in (first + 1, (first + 1) % 100)
-
-
-def find_references(text: str) -> list[str]:
-    """Drucksache numbers named in a question ("2024/0015", "25-25182-01", "DS 100/2022"); a year pair
-    ("Haushaltsberatungen 2026/2027") only when announced as a Drucksache ("Vorlage 2022/2023") or alone."""
-    alone = len(text.strip()) <= 16  # "2022/2023" typed on its own (the drafting input) is a Drucksache
-    refs = [m.group(1) for m in REFERENCE.finditer(text)
-            if alone or not _year_pair(m.group(1)) or _REFERENCE_CUE.search(text[:m.start(1)])]
-    return list(dict.fromkeys(refs))
-
-
-def base_reference(ref: str) -> str:
-    """"25-25182-01" -> "25-25182" (the Anfrage of a Stellungnahme)."""
-    m = re.match(r"^(\d{2}-\d{5})-\d{2}$", ref)
-    return m.group(1) if m else ref
-
-
-def version_base(ref: str) -> str:
-    """"2025/0891/1" -> "2025/0891", "25-25182-01" -> "25-25182": the Drucksache all versions share."""
-    return re.sub(r"^((?:DS\s*)?\d{4}/\d{3,5})/\d+$", r"\1", base_reference(ref), flags=re.IGNORECASE).lower()
 
 
 @dataclass
@@ -387,6 +318,28 @@ class Retriever:
         timings["fuse"] = time.perf_counter() - t0
         return hits[:k]
 
+    def context_hits(self, query: str, hits: list[Hit], limit: int = CONTEXT_CHUNKS) -> list[Hit]:
+        """Further chunks of the best paper, its overview first, then the most query-like: its answer often sits
+        outside the two retrieved. Appended after `hits`, they add sentences without changing the paper ranking."""
+        if not hits or limit <= 0 or self.lexical is None or self.table is None:
+            return []
+        have = {h.chunk_id for h in hits}
+        doc_id = hits[0].doc_id
+        chunks = [(cid, text, meta) for cid, text, meta in self.catalog.doc_chunks(doc_id) if cid not in have]
+        if not chunks:
+            return []
+        scores = self.lexical.scores(query)
+        row_of = self.table.row_of
+
+        def lexical_score(cid: str) -> float:
+            row = row_of.get(cid)
+            return float(scores[row]) if row is not None else 0.0
+
+        chunks.sort(key=lambda c: (c[2].get("file_id") != "overview", -lexical_score(c[0])))
+        base = hits[0].score
+        return [Hit(chunk_id=cid, doc_id=doc_id, text=text, score=base - 1e-3 * (k + 1), meta={**meta, "context": True})
+                for k, (cid, text, meta) in enumerate(chunks[:limit])]
+
     def warm(self) -> None:
         """Read the vectors for exact search now (a server calls this at start, so that the first
         question does not wait for them: the archive's 70k vectors take 3 s)."""
@@ -579,7 +532,7 @@ class Retriever:
         if window is None or not POINT_WEIGHT or not doc_scores:
             return
         start, end = window
-        self._favour_period(doc_scores, POINT_WEIGHT, [(_shift_months(start, -POINT_LEAD_MONTHS), end)], [window])
+        self._favour_period(doc_scores, POINT_WEIGHT, [(shift_months(start, -POINT_LEAD_MONTHS), end)], [window])
 
     def _year_prior(self, query: str, doc_scores: dict[int, float]) -> None:
         """A question naming a year ("Wie viele Menschen haben 2023 die Einbürgerung beantragt?") favours
@@ -645,7 +598,7 @@ class Retriever:
     def _prefer_decided(self, query: str, doc_scores: dict[int, float], keep: set[int]) -> None:
         """A question about the outcome: among versions of one Drucksache, those with a deciding consultation
         result lead (an Antrag referred on to its /1 version, which the council then decided)."""
-        if OUTCOME_Q.search(query):
+        if QUESTION_KINDS["outcome"].search(query):
             self._prefer_within_versions(doc_scores, keep, lambda m: bool(m.get("decided")))
 
     def _prefer_within_versions(self, doc_scores: dict[int, float], keep: set[int], prefer: Any) -> None:

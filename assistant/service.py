@@ -9,7 +9,11 @@ import time
 from collections.abc import Iterator
 from typing import Any
 
-from assistant.citations import check_answer, citation_from_hit, content_terms
+from assistant.answer.compose import compose
+from assistant.answer.features import units_of
+from assistant.answer.query import Query, read_query
+from assistant.answer.reader import WEIGHTS_PATH, Reader, Reading
+from assistant.citations import check_answer, citation_from_hit
 from assistant.extractive import (
     ABOUT_PAPER_Q,
     DATE_Q,
@@ -17,14 +21,14 @@ from assistant.extractive import (
     QUESTION_NOISE,
     IdfLookup,
     answer_confidence,
-    context_hits,
     extractive_answer,
     missing_years,
     topic_coverage,
 )
-from assistant.retrieve import Retriever, find_references
+from assistant.retrieve import Retriever
 from assistant.settings import Settings
 from assistant.types import Answer, Citation, Filters, Hit
+from ingest.language import content_terms, find_references
 
 log = logging.getLogger(__name__)
 FOLLOWUP_MIN_TERMS = 2  # a follow-up with this many own topic terms, none of them found, is refused
@@ -97,7 +101,8 @@ def _retrieved_entry(h: Hit) -> dict[str, Any]:
 class Assistant:
     """Hybrid retrieval + extractive or generative answers with checked citations."""
 
-    def __init__(self, settings: Settings, embedder: Any = None, store: Any = None, chat_model: Any = None) -> None:
+    def __init__(self, settings: Settings, embedder: Any = None, store: Any = None, chat_model: Any = None,
+                 reader: Reader | None = None) -> None:
         self.settings = settings
         self._lock = threading.Lock()
         if embedder is None and settings.embedder:
@@ -105,6 +110,7 @@ class Assistant:
         self.retriever = Retriever(settings.index_dir, embedder, store)
         self.idf = IdfLookup(self.retriever.lexical)
         self._chat_model = chat_model
+        self._reader = reader
         self.backend_error: str | None = None
 
     @staticmethod
@@ -160,8 +166,11 @@ class Assistant:
         if mode == "generative":
             yield from self._generative(question, query, hits, timings, t_start, common, history, filters, retrieval)
             return
+        if self.settings.answerer == "reader":
+            yield from self._reader_answer(question, query, hits, timings, t_start, common)
+            return
         t0 = time.perf_counter()
-        context = context_hits(self.retriever, query, hits)
+        context = self.retriever.context_hits(query, hits)
         pool = hits + context
         extract = extractive_answer(query, pool, self.idf, boilerplate=self.retriever.boilerplate,
                                     asked=question if query != question else None)
@@ -199,6 +208,49 @@ class Assistant:
         timings["total"] = time.perf_counter() - t_start
         yield text
         yield Answer(text=text, citations=tuple(citations), sentences=tuple(sentences), timings=timings, **common)
+
+    # --- the learned reader (COUNCIL_ANSWERER=reader) ------------------------------------------------
+    @property
+    def reader(self) -> Reader:
+        """The reader's weights, loaded on first use (settings.reader_path or the shipped reader.json)."""
+        if self._reader is None:
+            path = self.settings.reader_path
+            self._reader = Reader.load(path if str(path) not in {"", "."} else WEIGHTS_PATH)
+        return self._reader
+
+    def read(self, question: str, query: str, pool: list[Hit]) -> tuple[Reading, Query]:
+        """The question read once (`read_query`) and the reader's view of the retrieved chunks."""
+        parsed = read_query(question, query if query != question else None, self.idf, tuple(find_references(query)))
+        return self.reader.read(parsed, pool, units_of(pool, self.retriever.boilerplate)), parsed
+
+    def _reader_answer(self, question: str, query: str, hits: list[Hit], timings: dict[str, float], t_start: float,
+                       common: dict[str, Any]) -> Iterator[str | Answer]:
+        """The extractive answer of the reader: refused when its answerability is below its threshold (unless the
+        question names a Drucksache among the best hits) or when the lead paper has no text."""
+        t0 = time.perf_counter()
+        pool = hits + self.retriever.context_hits(query, hits)
+        reading, parsed = self.read(question, query, pool)
+        extract = compose(parsed, pool, reading, self.reader.passage_threshold)
+        cited = {c.chunk_id for c in extract.citations}
+        common["retrieved"] = common["retrieved"] + tuple(_retrieved_entry(h) for h in pool[len(hits):]
+                                                          if h.chunk_id in cited)
+        common["answerability"] = round(reading.answerable, 4)
+        timings["answer"] = time.perf_counter() - t0
+        reason = None
+        if not extract.citations:
+            reason = "no_sources"
+        elif not (parsed.references and self._pinned(query, hits)):
+            if reading.answerable < self.reader.answer_threshold:
+                reason = "unanswered"
+            elif self._textless_lead(query, pool):
+                reason = "no_text"
+        if reason is not None:
+            yield from self._refuse(hits, timings, t_start, common, reason)
+            return
+        timings["total"] = time.perf_counter() - t_start
+        yield extract.text
+        yield Answer(text=extract.text, citations=tuple(extract.citations), sentences=tuple(extract.sentences),
+                     timings=timings, **common)
 
     @staticmethod
     def _textless_lead(question: str, pool: list[Hit]) -> bool:

@@ -53,6 +53,12 @@ class Settings:
     llm_max_tokens: int = _field("COUNCIL_LLM_MAX_TOKENS", 400, "Maximale Länge einer generierten Antwort in Tokens")
     top_k: int = _field("COUNCIL_TOP_K", 10, "Anzahl Quellen-Abschnitte, aus denen eine Antwort entsteht")
     per_paper: int = _field("COUNCIL_PER_PAPER", 2, "Höchstens so viele Abschnitte pro Vorlage in den Treffern")
+    answerer: str = _field(
+        "COUNCIL_ANSWERER", "rules",
+        "Wie die extraktive Antwort entsteht: rules (Standard: Satzbewertung und Ablehnungsregeln) oder reader "
+        "(das aus Frage-Antwort-Paaren der Vorlagen gelernte Lesemodell; noch nicht so gut wie rules, siehe README)")
+    reader_path: Path = _field("COUNCIL_READER", Path(""),
+                               "Gewichte des Lesemodells (leer: das mitgelieferte assistant/answer/reader.json)")
     refusal_threshold: float = _field("COUNCIL_REFUSAL_THRESHOLD", 0.35, "Unter dieser Abdeckung der Frage durch die Treffer wird die Antwort verweigert (0-1)")
     min_dense_similarity: float = _field(
         "COUNCIL_MIN_DENSE_SIMILARITY", 0.87,

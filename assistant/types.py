@@ -83,9 +83,10 @@ class Answer:
     standalone_query: str | None = None  # rewritten follow-up question
     usage: dict[str, int] = field(default_factory=dict)  # tokens in/out for generative mode
     # why the assistant refused: "no_sources", "low_coverage", "far_from_question" (dense), "value_missing"
-    # (the asked amount/date/company is not in the best sentences), "year_missing", "followup_uncovered",
-    # "model_refused", "empty_index"
+    # (the asked amount/date/company is not in the best sentences), "year_missing", "followup_uncovered", "no_text",
+    # "empty_index"; with the learned reader (settings.answerer "reader"): "unanswered", "no_text", "no_sources"
     refusal_reason: str | None = None
+    answerability: float | None = None  # the reader's probability that the retrieved documents answer the question
 
     def to_json(self) -> dict[str, Any]:
         data = asdict(self)

@@ -128,15 +128,12 @@ class PairResult:
 
 def stellungnahme_facts(stn: str, anfrage: str, idf: Any) -> tuple[set[str], set[str]]:
     """(numbers, salient terms) of the real Stellungnahme that the Anfrage does not already contain."""
-    from assistant.citations import content_terms, numbers_in
-    from assistant.extractive import QUESTION_NOISE
-
-    numbers = {n for n in numbers_in(stn) - numbers_in(anfrage) if len(n.replace(",", "")) >= 2}
     from collections import Counter
 
-    from assistant.citations import _ANALYZER
+    from ingest.language import QUESTION_NOISE, content_terms, numbers_in, stems
 
-    counts = Counter(_ANALYZER.terms(stn))
+    numbers = {n for n in numbers_in(stn) - numbers_in(anfrage) if len(n.replace(",", "")) >= 2}
+    counts = Counter(stems(stn))
     terms = content_terms(stn) - content_terms(anfrage) - QUESTION_NOISE
     terms = {t for t in terms if len(t) >= 4 and not t.isdigit() and counts[t] >= 2}
     ranked = sorted(terms, key=lambda t: (-idf.get(t, 1.0), t))[:SALIENT_TERMS]
@@ -144,8 +141,8 @@ def stellungnahme_facts(stn: str, anfrage: str, idf: Any) -> tuple[set[str], set
 
 
 def evaluate_pair(assistant: Any, pair: dict[str, Any], text_of: dict[str, str]) -> tuple[PairResult, Any]:
-    from assistant.citations import content_terms, numbers_in
     from assistant.draft import draft_stellungnahme, make_exclusion
+    from ingest.language import content_terms, numbers_in
 
     t0 = time.perf_counter()
     exclude = make_exclusion(file_ids=[pair["stellungnahme_file"]])

@@ -9,9 +9,10 @@ from typing import Any
 
 import pytest
 
-from assistant.retrieve import ChunkTable, Retriever, base_reference, find_references, version_base
+from assistant.retrieve import ChunkTable, Retriever
 from assistant.types import Filters
 from ingest.catalog import Catalog
+from ingest.language import base_reference, find_references, version_base
 from ingest.pipeline import Pipeline
 from ingest.sources.allris import AllrisSource
 from ingest.sources.memory import ListSource
@@ -328,7 +329,7 @@ def test_dense_search_is_exact_and_reads_new_vectors(tmp_path: Path, corpus: Pat
 
 
 def test_point_in_time_periods() -> None:
-    from assistant.retrieve import point_in_time
+    from ingest.language import point_in_time
 
     assert point_in_time("Wie hat der Gemeinderat im Dezember 2024 entschieden?") == ("2024-12-01", "2025-01-01")
     assert point_in_time("Welchen Stand hatte das Konzept im Herbst 2023?") == ("2023-09-01", "2023-12-01")
@@ -341,7 +342,7 @@ def test_point_in_time_periods() -> None:
 
 
 def test_bare_years_a_question_names() -> None:
-    from assistant.retrieve import years_named
+    from ingest.language import years_named
 
     assert years_named("Wie viele Menschen haben 2023 in Karlsruhe die Einbürgerung beantragt?") == [2023]
     assert years_named("Wie viele Einbürgerungsanträge gingen 2022 und 2023 ein?") == [2022, 2023]

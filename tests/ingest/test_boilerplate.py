@@ -13,7 +13,9 @@ from pathlib import Path
 import numpy as np
 import pytest
 
-from assistant.extractive import IdfLookup, extractive_answer, score_sentences
+from assistant.answer.features import units_of
+from assistant.answer.query import IdfLookup
+from assistant.extractive import extractive_answer, score_sentences
 from assistant.types import Hit
 from ingest.boilerplate import (
     FILE_NAME,
@@ -127,6 +129,17 @@ def test_save_load_round_trip(boilerplate: Boilerplate, tmp_path: Path) -> None:
     assert loaded.is_boilerplate(PRINTER) and len(loaded) == len(boilerplate)
     missing = Boilerplate.load(tmp_path / "nothing")
     assert len(missing) == 0 and not missing.is_boilerplate(PRINTER)
+
+
+def test_candidate_sentences_skip_boilerplate(boilerplate: Boilerplate) -> None:
+    meta = {"title": "Zustand der Brücken in Karlsruhe", "reference": "2024/1079", "paper_type": "Anfrage",
+            "file_name": "Stellungnahme Anfrage", "date": "2024-09-24", "file_id": "f1"}
+    hits = [Hit(chunk_id="c1", doc_id="d1", text=BRIDGES, score=1.0, meta=meta)]
+    plain = [u.text for u in units_of(hits)]
+    assert PRINTER in plain  # without the corpus' boilerplate the printer's note is a candidate answer
+    skipped = [u.text for u in units_of(hits, boilerplate)]
+    assert PRINTER not in skipped and set(skipped) == set(plain) - {PRINTER}
+    assert any("317 Brücken" in text for text in skipped)
 
 
 def test_extractive_answer_skips_boilerplate(boilerplate: Boilerplate) -> None:

@@ -103,10 +103,7 @@ def test_the_assistant_answers_them_with_sources(people_index: Path) -> None:
     from assistant.service import Assistant
     from assistant.settings import Settings
 
-    try:
-        assistant = Assistant(Settings().with_(index_dir=people_index, embedder=""), embedder=None, store=None)
-    except Exception as exc:  # noqa: BLE001 - the answer layer may need its trained model, not built here
-        pytest.skip(f"Assistent nicht startbar: {exc}")
+    assistant = Assistant(Settings().with_(index_dir=people_index, embedder=""), embedder=None, store=None)
     answer = assistant.ask("Wer sitzt im Bauausschuss?")
     assert not answer.refused, answer.text
     assert "Mustermann" in answer.text

@@ -1,0 +1,254 @@
+"""The extractive answer from the reader's scores: the one sentence that answers first, then at most a few
+supporting passages, each from a paper whose evidence clears the reader's passage threshold.
+
+The answer is verbatim source sentences, each with its marker [n]; consecutive sentences of one passage share a
+line. A sentence ending in ":" brings the items of the list it announces (a list stays whole).
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass, replace
+
+import numpy as np
+
+from assistant.answer.features import Unit
+from assistant.answer.query import Query
+from assistant.answer.reader import Reading
+from assistant.citations import citation_from_hit
+from assistant.types import Citation, Hit, Sentence
+from ingest.language import (
+    DECISIVE_S,
+    SUMMARY_SECTION,
+    is_letterhead,
+    is_question_like,
+    label_count,
+    normalise,
+    prose_share,
+    version_base,
+)
+
+MAX_ANCHORS = 4  # the best sentence and at most three supporting ones
+FOLLOW = 2  # an anchor brings up to this many next sentences of its passage when the reader holds them relevant
+FOLLOW_SHARE = 0.5  # ... a next sentence joins at this share of the passage threshold
+LIST_ITEMS = 6  # a sentence ending in ":" brings up to this many items of its list
+LIST_ITEM_CHARS = 300
+MAX_PAPERS = 5  # a list question ("Welche Anträge gab es zu …?"): one line for each of at most this many papers
+DUPLICATE_JACCARD = 0.7  # a sentence sharing this share of its terms with a shown one repeats it
+QUOTE_CHARS = 900  # the quoted passage on a source card
+
+
+@dataclass(frozen=True)
+class Extract:
+    """An extractive answer: text with [n] markers, its sentences and citations."""
+
+    text: str
+    sentences: list[Sentence]
+    citations: list[Citation]
+    best: float  # probability of the best sentence
+
+
+def _near_duplicate(a: Unit, b: Unit, share: float = DUPLICATE_JACCARD) -> bool:
+    return bool(a.terms) and len(a.terms & b.terms) / len(a.terms | b.terms) > share
+
+
+def _ends_passage(unit: Unit) -> bool:
+    """A restated question, a letterhead or a table row ends the passage an anchor reads on into."""
+    return is_question_like(unit.text) or is_letterhead(unit.text) or prose_share(unit.text) < 0.2 \
+        or label_count(unit.text) >= 2
+
+
+def anchors(reading: Reading, passage: float, max_anchors: int = MAX_ANCHORS, allowed: set[int] | None = None) -> list[int]:
+    """Unit indices: the best one, then the next best that clear `passage` and repeat none chosen (only among
+    `allowed` units when given)."""
+    if not len(reading.units):
+        return []
+    order = [int(i) for i in np.argsort(-reading.probs, kind="stable") if allowed is None or int(i) in allowed]
+    if not order:
+        return []
+    chosen = [order[0]]
+    for i in order[1:]:
+        if len(chosen) >= max_anchors or reading.probs[i] < passage:
+            break
+        if not any(_near_duplicate(reading.units[i], reading.units[c]) for c in chosen):
+            chosen.append(i)
+    return chosen
+
+
+def with_followers(reading: Reading, hits: list[Hit], chosen: list[int], passage: float) -> list[int]:
+    """Each anchor followed by the next sentences of its passage that the reader holds relevant (a list that an
+    anchor announces with ":" comes whole)."""
+    at = {(u.hit_index, u.position): k for k, u in enumerate(reading.units)}
+    out: list[int] = []
+    for a in chosen:
+        anchor = reading.units[a]
+        group = [a]
+        overview = hits[anchor.hit_index].meta.get("file_id") == "overview"  # its lines are fields, not a passage
+        listing = not overview and anchor.text.rstrip().endswith(":")
+        in_summary = bool(SUMMARY_SECTION.match(str(hits[anchor.hit_index].meta.get("section") or "")))
+        limit = 0 if overview else (LIST_ITEMS if listing else FOLLOW + int(in_summary))
+        for step in range(1, limit + 1):
+            k = at.get((anchor.hit_index, anchor.position + step))
+            if k is None:
+                break
+            unit = reading.units[k]
+            if listing:
+                if not unit.item or len(unit.text) > LIST_ITEM_CHARS:
+                    break
+            elif _ends_passage(unit) or reading.probs[k] < FOLLOW_SHARE * passage:
+                break
+            group.append(k)
+        for k in group:
+            if k in out or (k != a and any(_near_duplicate(reading.units[k], reading.units[o]) for o in out)):
+                continue
+            out.append(k)
+    return out
+
+
+def decision_line(reading: Reading, hits: list[Hit], doc_id: str) -> int | None:
+    """The deciding consultation line of a paper's overview (the deciding body's line wins; among several the last)."""
+    lines = [k for k, u in enumerate(reading.units) if u.overview and hits[u.hit_index].doc_id == doc_id
+             and DECISIVE_S.search(u.text)]
+    final = [k for k in lines if "Rolle: Entscheidung" in reading.units[k].text]
+    return max(final or lines, key=lambda k: reading.units[k].position) if lines else None
+
+
+def decision_text(line: str, reference: str = "") -> str:
+    """ "Beratung: Gemeinderat, Gemeinderat (öffentlich), am 2026-07-28, TOP 12, Rolle: Entscheidung, Ergebnis:
+    mehrheitlich beschlossen" -> "Beratungsergebnis (2026/0158): Gemeinderat, am 2026-07-28, TOP 12: mehrheitlich
+    beschlossen"."""
+    body = re.sub(r"^Beratung:\s*", "", line)
+    body = re.sub(r"\s*\((?:nicht)?öffentlich[^)]*\)", "", body)
+    body = re.sub(r",\s*Rolle:[^,]*", "", body)
+    parts = [p.strip() for p in body.split(",")]
+    if len(parts) > 1 and parts[0] == parts[1]:
+        del parts[1]  # "Gemeinderat, Gemeinderat": body and meeting of the same name
+    label = f"Beratungsergebnis ({reference})" if reference else "Beratungsergebnis"
+    return label + ": " + re.sub(r",\s*Ergebnis:\s*", ": ", ", ".join(parts))
+
+
+def compose(query: Query, hits: list[Hit], reading: Reading, passage: float, decisions: bool = True) -> Extract:
+    """The answer text with its sentences and citations (see module docstring); with `decisions`, the lead paper's
+    recorded decision too."""
+    if not len(reading.units):
+        return Extract("", [], [], 0.0)
+    if "list" in query.kinds and not query.references:
+        return paper_list(hits, reading, passage)
+    named = named_units(query, hits, reading)
+    if named and not query.weights:
+        chosen = _summary(reading, hits, named)  # "Was steht in 2024/0015?": the paper's own opening
+    else:
+        chosen = anchors(reading, passage, allowed=named or None)
+    if not chosen:
+        return Extract("", [], [], 0.0)
+    identity = _identity_line(query, hits, reading)
+    if identity is not None and identity not in chosen:
+        chosen = [identity, *chosen[: MAX_ANCHORS - 1]]
+    picked = with_followers(reading, hits, chosen, passage)
+    lead_doc = hits[reading.units[chosen[0]].hit_index].doc_id
+    decided = decision_line(reading, hits, lead_doc) if decisions else None
+    picked = [k for k in picked if k != decided]
+    first_seen: dict[int, int] = {}
+    for order, k in enumerate(picked):
+        first_seen.setdefault(reading.units[k].hit_index, order)
+    ordered = sorted(picked, key=lambda k: (first_seen[reading.units[k].hit_index], reading.units[k].position))
+    if decided is not None:
+        # the question asks what became of it: the decision answers first; else it closes the answer as its status
+        ordered.insert(0 if "outcome" in query.kinds else len(ordered), decided)
+    return _render(hits, reading, ordered, decided)
+
+
+def named_units(query: Query, hits: list[Hit], reading: Reading) -> set[int]:
+    """Units of the papers a question names ("Was sagt die Verwaltung in 2023/0325 …?"), all versions and the
+    Anfrage/Stellungnahme partners of the Drucksache included; empty when none of them was retrieved."""
+    if not query.references:
+        return set()
+    named = {version_base(r) for r in query.references}
+    return {k for k, u in enumerate(reading.units)
+            if version_base(str(hits[u.hit_index].meta.get("reference") or "")) in named}
+
+
+def _summary(reading: Reading, hits: list[Hit], named: set[int], n: int = 3) -> list[int]:
+    """The first sentences of a named paper's text (its Kurzfassung first, where it has one)."""
+    body = [k for k in named if not reading.units[k].overview]
+    summary = [k for k in body if SUMMARY_SECTION.match(str(hits[reading.units[k].hit_index].meta.get("section") or ""))]
+    return sorted(summary or body, key=lambda k: (reading.units[k].hit_index, reading.units[k].position))[:n]
+
+
+def _identity_line(query: Query, hits: list[Hit], reading: Reading) -> int | None:
+    """For a question about a named paper ("Von wann ist 26-29470, und worum geht es?"): its title, type and date."""
+    if not query.references or not ({"about_paper", "date"} & query.kinds):
+        return None
+    named = {r.lower() for r in query.references}
+    for k, u in enumerate(reading.units):
+        if u.overview and u.position == 0 and str(hits[u.hit_index].meta.get("reference") or "").lower() in named:
+            return k
+    return None
+
+
+def _render(hits: list[Hit], reading: Reading, ordered: list[int], decided: int | None) -> Extract:
+    numbering: dict[int, int] = {}
+    sentences: list[Sentence] = []
+    quotes: dict[int, list[str]] = {}
+    lines: list[str] = []
+    previous: Unit | None = None
+    for k in ordered:
+        unit = reading.units[k]
+        hit = hits[unit.hit_index]
+        n = numbering.setdefault(unit.hit_index, len(numbering) + 1)
+        shown = decision_text(unit.text, str(hit.meta.get("reference") or "")) if k == decided else unit.shown
+        sentence = Sentence(normalise(shown), (n,), True, 1.0)
+        sentences.append(sentence)
+        marked = f"{sentence.text} [{n}]"
+        passages = quotes.setdefault(unit.hit_index, [])
+        if previous is not None and previous.hit_index == unit.hit_index and previous.position + 1 == unit.position \
+                and not unit.overview:
+            lines[-1] += " " + marked
+            passages[-1] += " " + unit.text
+        else:
+            lines.append("- " + marked)
+            passages.append(unit.text)
+        previous = unit
+    citations = [citation_from_hit(n, hits[i], " … ".join(quotes[i])[:QUOTE_CHARS]) for i, n in numbering.items()]
+    return Extract("\n".join(lines), sentences, citations, float(reading.probs.max()))
+
+
+def paper_label(hit: Hit) -> str:
+    """ "2024/0919 (Beschlussvorlage, 2024-10-01) „Titel“" from a hit's metadata."""
+    m = hit.meta
+    details = ", ".join(str(x) for x in (m.get("paper_type"), m.get("date")) if x)
+    ref = str(m.get("reference") or "").strip()
+    title = str(m.get("title") or "").strip()
+    head = " ".join(x for x in (ref, f"({details})" if details else "") if x)
+    return f"{head} „{title}“".strip() if title else head
+
+
+def paper_list(hits: list[Hit], reading: Reading, passage: float) -> Extract:
+    """One line per paper whose best sentence clears `passage` (the best paper always), best papers first."""
+    best_of: dict[str, int] = {}
+    for k in np.argsort(-reading.probs, kind="stable"):
+        doc = hits[reading.units[int(k)].hit_index].doc_id
+        if doc not in best_of and len(best_of) < MAX_PAPERS and (not best_of or reading.probs[int(k)] >= passage):
+            best_of[doc] = int(k)
+    chosen = sorted(best_of.values(), key=lambda k: reading.units[k].hit_index)
+    sentences: list[Sentence] = []
+    citations: list[Citation] = []
+    for n, k in enumerate(chosen, start=1):
+        hit = hits[reading.units[k].hit_index]
+        sentences.append(Sentence(f"{paper_label(hit)}: {normalise(reading.units[k].shown)}", (n,), True, 1.0))
+        citations.append(citation_from_hit(n, hit, reading.units[k].text[:600]))
+    text = "\n".join(f"- {s.text} [{s.citations[0]}]" for s in sentences)
+    return Extract(text, sentences, citations, float(reading.probs.max()))
+
+
+def selected_passages(query: Query, hits: list[Hit], reading: Reading, passage: float) -> list[Hit]:
+    """The chunks the extractive answer would quote, each cut down to the sentences it would quote: the sources a
+    language model gets (a short prompt; its citations are checked against exactly these passages)."""
+    if not len(reading.units):
+        return []
+    picked = with_followers(reading, hits, anchors(reading, passage), passage)
+    by_hit: dict[int, list[Unit]] = {}
+    for k in picked:
+        by_hit.setdefault(reading.units[k].hit_index, []).append(reading.units[k])
+    return [replace(hits[i], text=" ".join(u.text for u in sorted(units, key=lambda u: u.position)))
+            for i, units in sorted(by_hit.items())]

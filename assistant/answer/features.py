@@ -1,0 +1,203 @@
+"""Candidate answers (the sentences of the retrieved chunks, each in its place) and what the reader sees of them.
+
+A feature describes the candidate and its neighbourhood as facts — how much of the question it covers, whether
+the sentence before it restates the question, what kind of value it carries and what the question asks for,
+where it stands in which file of which paper. How much each counts is learned (`assistant.answer.train`).
+"""
+
+from __future__ import annotations
+
+import math
+import re
+from dataclasses import dataclass
+
+import numpy as np
+
+from assistant.answer.query import Query
+from assistant.types import Hit
+from ingest.boilerplate import Boilerplate
+from ingest.language import (
+    AGENDA_HEADING,
+    DECISIVE_S,
+    HEADING_LEAD,
+    LIST_MARK,
+    SUMMARY_SECTION,
+    YEAR,
+    is_letterhead,
+    is_question_like,
+    label_count,
+    overview_units,
+    prose_share,
+    sentence_terms,
+    sentence_values,
+    split_sentences,
+)
+
+KINDS = ("money", "count", "amount", "date", "company", "person", "outcome", "reason", "place")
+_ANSWER_FILE = re.compile(r"stellungnahme|antwort", re.I)
+_REQUEST_FILE = re.compile(r"^\s*(?!.*stellungnahme)(?:top\s*\S+\s+)?(anfrage|antrag|änderungs|ergänzungs|interfraktionell)",
+                           re.I)
+_MINUTES_FILE = re.compile(r"protokoll|niederschrift|beschluss", re.I)
+MAX_CHARS = 600  # longer "sentences" are tables or text without stops: not quotable as an answer
+MIN_CHARS = 20  # shorter ones are headings or fragments (a list item may be shorter: see `Unit.item`)
+
+
+@dataclass(frozen=True)
+class Unit:
+    """One candidate answer: a sentence (or an overview line) of a retrieved chunk, in its place."""
+
+    hit_index: int
+    position: int
+    text: str  # as in the chunk (list mark removed)
+    terms: frozenset[str]
+    item: bool  # a list item ("- Altlastenverdacht")
+    question_like: bool
+    overview: bool  # a line of the paper's overview (title, type, date, consultations)
+
+    @property
+    def shown(self) -> str:
+        """The text as the answer shows it (a section heading glued to the sentence removed)."""
+        return HEADING_LEAD.sub("", self.text)
+
+
+def units_of(hits: list[Hit], boilerplate: Boilerplate | None = None) -> list[Unit]:
+    """All candidate sentences of `hits`, in hit and reading order (positions count every sentence)."""
+    out: list[Unit] = []
+    for i, hit in enumerate(hits):
+        overview = hit.meta.get("file_id") == "overview"
+        raw = overview_units(hit.text) if overview else split_sentences(hit.text)
+        section = str(hit.meta.get("section") or "")
+        for position, sentence in enumerate(raw):
+            text = LIST_MARK.sub("", sentence)
+            item = text != sentence
+            if len(text) > MAX_CHARS or len(text) < (4 if item or overview else MIN_CHARS):
+                continue
+            if boilerplate is not None and boilerplate.is_boilerplate(text):
+                continue  # printer's note, letterhead, form label: in many papers, about none
+            out.append(Unit(i, position, text, frozenset(sentence_terms(text)), item,
+                            is_question_like(text, section), overview))
+    return out
+
+
+FEATURES = (
+    "cov", "cov_focus", "cov_nontitle", "cov_prev", "cov_next", "prev_question", "prev_question_cov", "cov_chunk",
+    "cov_paper", "missing_paper", "jaccard_question", "question_like", "ends_question", "letterhead", "prose",
+    "form_row", "agenda_heading", "length", "short", "first", "position", "summary", "answer_file", "request_file",
+    "minutes_file", "overview", "identity", "decision", "rank0", "rank1", "rank_inv", "score_rel", "context_chunk",
+    "item", "announces_list", "n_terms", "year_match", "year_other", "paper_year", "cov_rel",
+    "after_question", "after_question_cov", "best_paper", "answer_paper",
+    *(f"asks_{k}" for k in KINDS), *(f"has_{k}" for k in KINDS), *(f"fills_{k}" for k in KINDS),
+)
+
+
+def _paper_ranks(hits: list[Hit]) -> list[int]:
+    order: dict[str, int] = {}
+    return [order.setdefault(h.doc_id, len(order)) for h in hits]
+
+
+def _paper_terms(hits: list[Hit]) -> dict[str, set[str]]:
+    out: dict[str, set[str]] = {}
+    for h in hits:
+        out.setdefault(h.doc_id, set()).update(sentence_terms(h.text + " " + str(h.meta.get("title", ""))))
+    return out
+
+
+def _preceding_questions(units: list[Unit]) -> list[tuple[int, Unit] | None]:
+    """Per unit: the nearest restated question before it in the same chunk (sentences between, the question) — in
+    a Stellungnahme the answer runs from the restated question to the next one."""
+    out: list[tuple[int, Unit] | None] = []
+    last: Unit | None = None
+    for u in units:
+        if last is not None and last.hit_index != u.hit_index:
+            last = None
+        out.append((u.position - last.position - 1, last) if last is not None and not u.question_like else None)
+        if u.question_like and not u.overview:
+            last = u
+    return out
+
+
+def feature_matrix(query: Query, hits: list[Hit], units: list[Unit]) -> np.ndarray:
+    """One row of FEATURES per unit."""
+    x = np.zeros((len(units), len(FEATURES)), dtype=np.float32)
+    if not units:
+        return x
+    ranks = _paper_ranks(hits)
+    top_score = max(hits[0].score, 1e-9)
+    paper_terms = _paper_terms(hits)
+    chunk_terms = [sentence_terms(h.text + " " + str(h.meta.get("title", ""))) for h in hits]
+    title_terms = [sentence_terms(str(h.meta.get("title", ""))) for h in hits]
+    weights = dict(query.weights)
+    max_w = max(weights.values(), default=1.0)
+    focus_total = sum(w for t, w in weights.items() if t in query.focus) or 1.0
+    at = {(u.hit_index, u.position): u for u in units}
+    found = [query.matched(u.terms) for u in units]
+    covs = [query.covered(f) for f in found]
+    max_cov = max(covs) or 1.0
+    best_paper = max(paper_terms, key=lambda d: query.covered(paper_terms[d]))
+    asked_before = _preceding_questions(units)
+    for row, u in enumerate(units):
+        hit = hits[u.hit_index]
+        meta = hit.meta
+        above = asked_before[row]
+        cov = covs[row]
+        prev, nxt = at.get((u.hit_index, u.position - 1)), at.get((u.hit_index, u.position + 1))
+        cov_prev = query.covered(prev.terms) if prev else 0.0
+        in_title = query.matched(title_terms[u.hit_index])
+        nontitle = {t: w for t, w in weights.items() if t not in in_title}
+        in_paper = query.matched(paper_terms[hit.doc_id])
+        missing = [w for t, w in weights.items() if t not in in_paper]
+        values = sentence_values(u.text)
+        file_name = str(meta.get("file_name") or "")
+        date_year = str(meta.get("date") or "")[:4]
+        s_years = set(YEAR.findall(u.text))
+        f = {
+            "cov": cov,
+            "cov_focus": sum(w for t, w in weights.items() if t in query.focus and t in found[row]) / focus_total,
+            "cov_nontitle": sum(w for t, w in nontitle.items() if t in found[row]) / (sum(nontitle.values()) or 1.0),
+            "cov_prev": cov_prev,
+            "cov_next": query.covered(nxt.terms) if nxt else 0.0,
+            "prev_question": float(bool(prev and prev.question_like)),
+            "prev_question_cov": cov_prev if prev and prev.question_like else 0.0,
+            "cov_chunk": query.covered(chunk_terms[u.hit_index]),
+            "cov_paper": query.covered(paper_terms[hit.doc_id]),
+            "missing_paper": max(missing, default=0.0) / max_w,
+            "jaccard_question": len(found[row]) / (len(u.terms | query.terms) or 1),
+            "question_like": float(u.question_like),
+            "ends_question": float(u.text.rstrip().endswith("?")),
+            "letterhead": float(is_letterhead(u.text)),
+            "prose": prose_share(u.text),
+            "form_row": float(label_count(u.text) >= 2),
+            "agenda_heading": float(bool(AGENDA_HEADING.match(u.text))),
+            "length": math.log(len(u.text)) / 6.0,
+            "short": float(len(u.text) < 40),
+            "first": float(prev is None),
+            "position": 1.0 / (1.0 + u.position),
+            "summary": float(bool(SUMMARY_SECTION.match(str(meta.get("section") or "")))),
+            "answer_file": float(bool(_ANSWER_FILE.search(file_name))),
+            "request_file": float(bool(_REQUEST_FILE.match(file_name))),
+            "minutes_file": float(bool(_MINUTES_FILE.search(file_name))),
+            "overview": float(u.overview),
+            "identity": float(u.overview and u.position == 0),
+            "decision": float(u.overview and bool(DECISIVE_S.search(u.text))),
+            "rank0": float(ranks[u.hit_index] == 0),
+            "rank1": float(ranks[u.hit_index] == 1),
+            "rank_inv": 1.0 / (1.0 + ranks[u.hit_index]),
+            "score_rel": max(0.0, hit.score / top_score),
+            "context_chunk": float(bool(meta.get("context"))),
+            "item": float(u.item),
+            "announces_list": float(u.text.rstrip().endswith(":")),
+            "n_terms": math.log1p(len(weights)) / 3.0,
+            "year_match": float(bool(query.years & s_years)),
+            "year_other": float(bool(query.years) and bool(s_years) and not (query.years & s_years)),
+            "paper_year": float(any(abs(int(y) - int(date_year)) <= 1 for y in query.years) if date_year.isdigit() else 0.0),
+            "cov_rel": cov / max_cov,
+            "after_question": 1.0 / (1.0 + above[0]) if above else 0.0,
+            "after_question_cov": query.covered(above[1].terms) / (1.0 + above[0]) if above else 0.0,
+            "best_paper": float(hit.doc_id == best_paper),
+            "answer_paper": float(bool(_ANSWER_FILE.search(str(meta.get("paper_type") or "")))),
+        }
+        for k in KINDS:
+            asks, has = k in query.kinds, k in values
+            f[f"asks_{k}"], f[f"has_{k}"], f[f"fills_{k}"] = float(asks), float(has), float(asks and has)
+        x[row] = [f[name] for name in FEATURES]
+    return x

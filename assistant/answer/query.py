@@ -1,0 +1,98 @@
+"""The question, read once: its topic terms with their weights, what it asks for, the years and papers it names."""
+
+from __future__ import annotations
+
+import math
+from dataclasses import dataclass, field
+from typing import Any
+
+from ingest.language import QUESTION_NOISE, YEAR, content_terms, question_kinds, sentence_terms
+
+
+@dataclass(frozen=True)
+class Query:
+    """A question as the answer layer reads it."""
+
+    text: str  # the standalone question (a follow-up rewritten with its earlier question)
+    asked: str  # what the user typed
+    weights: tuple[tuple[str, float], ...]  # topic stem -> idf, sorted by stem
+    focus: frozenset[str]  # the follow-up's own topic stems (all of them for a standalone question)
+    kinds: frozenset[str]  # what the user's own words ask for (`language.question_kinds`)
+    years: frozenset[str]
+    references: tuple[str, ...]  # Drucksache numbers named
+    _matches: dict[str, frozenset[str]] = field(default_factory=dict, compare=False, repr=False)
+
+    @property
+    def terms(self) -> frozenset[str]:
+        return frozenset(t for t, _w in self.weights)
+
+    def matched(self, stems: set[str] | frozenset[str]) -> frozenset[str]:
+        """The question's topic terms that `stems` hold: the same stem, or a compound that ends with it (German
+        compounds end in their head: "Bücherkoffer" in "RegenbogenKinderBücherKoffer") or begins with it
+        ("Kinderbüro" in "Kinderbüros", which the stemmer keeps apart)."""
+        out: set[str] = set()
+        for stem in stems:
+            hit = self._matches.get(stem)
+            if hit is None:
+                hit = frozenset(t for t, _w in self.weights if _stem_matches(stem, t))
+                self._matches[stem] = hit
+            out |= hit
+        return frozenset(out)
+
+    @property
+    def total(self) -> float:
+        return sum(w for _t, w in self.weights) or 1.0
+
+    def covered(self, stems: set[str] | frozenset[str]) -> float:
+        """Idf-weighted share of the question's topic terms that `stems` hold (`matched`)."""
+        found = self.matched(stems)
+        return sum(w for t, w in self.weights if t in found) / self.total
+
+
+class IdfLookup:
+    """term -> idf from the BM25 matrix's document frequencies, computed on demand."""
+
+    def __init__(self, lexical: object) -> None:
+        self._matrix = getattr(lexical, "matrix", None)
+        self.analyzer = getattr(lexical, "analyzer", None)  # splits compounds with the index's vocabulary
+        self._terms: dict[str, int] = getattr(lexical, "terms", None) or {}
+        self._n = max(1, self._matrix.shape[0]) if self._matrix is not None else 1
+
+    def get(self, term: str, default: float = 1.0) -> float:
+        col = self._terms.get(term)
+        if col is None or self._matrix is None:
+            return math.log(1.0 + self._n)  # unseen term: as rare as it gets
+        df = float(self._matrix.indptr[col + 1] - self._matrix.indptr[col])
+        return math.log(1.0 + self._n / (1.0 + df))
+
+
+MIN_PART = 4  # a question stem this long is found inside a compound ("buro" in "kinderburo")
+
+
+def _stem_matches(stem: str, term: str) -> bool:
+    if stem == term:
+        return True
+    return len(term) >= MIN_PART and len(stem) > len(term) and (stem.endswith(term) or stem.startswith(term))
+
+
+def topic_terms(text: str, references: tuple[str, ...] = ()) -> set[str]:
+    """A question's topic stems: question words, generic words and Drucksache numbers removed."""
+    named = content_terms(" ".join(references)) if references else set()
+    return sentence_terms(text) - QUESTION_NOISE - named
+
+
+def read_query(question: str, standalone: str | None, idf: Any, references: tuple[str, ...] = ()) -> Query:
+    """`question` as typed, `standalone` its rewrite for retrieval (None: it stands alone)."""
+    text = standalone or question
+    terms = topic_terms(text, references)
+    own = topic_terms(question, references)
+    weights = tuple((t, float(idf.get(t, 1.0))) for t in sorted(terms))
+    return Query(text=text, asked=question, weights=weights, focus=frozenset(own or terms),
+                 kinds=question_kinds(question), years=frozenset(YEAR.findall(_without_refs(text, references))),
+                 references=references)
+
+
+def _without_refs(text: str, references: tuple[str, ...]) -> str:
+    for ref in references:
+        text = text.replace(ref, " ")
+    return text

@@ -1,0 +1,170 @@
+"""The reader: how likely each candidate sentence answers the question, and whether the question is answered.
+
+Both models are small networks over `features.FEATURES`, trained by `council train-reader` on question/answer
+pairs mined from the councils' own papers (`assistant.answer.mine`); their weights and the thresholds chosen
+on the mined validation split ship as `reader.json` beside this module.
+"""
+
+from __future__ import annotations
+
+import json
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+
+from assistant.answer.features import FEATURES, KINDS, Unit, feature_matrix
+from assistant.answer.query import Query
+from assistant.types import Hit
+from ingest.language import sentence_terms
+
+WEIGHTS_PATH = Path(__file__).resolve().parent / "reader.json"
+ANSWER_FEATURES = (
+    "p1", "p2", "p3_mean", "p_top_paper", "logit_p1", "cov_best", "cov_any", "cov_top3", "missing_top3",
+    "missing_best_paper", "n_terms", "fills_best", "asks_value", *(f"asks_{k}" for k in KINDS),
+)
+
+
+class ReaderMissingError(RuntimeError):
+    """No trained reader weights: run `council train-reader`."""
+
+
+@dataclass(frozen=True)
+class Network:
+    """Standardised inputs, then ReLU layers, then one logistic output (a plain logistic model has no layers)."""
+
+    mean: np.ndarray
+    scale: np.ndarray
+    layers: tuple[tuple[np.ndarray, np.ndarray], ...]
+
+    def __call__(self, x: np.ndarray) -> np.ndarray:
+        h = (x - self.mean) / self.scale
+        for k, (w, b) in enumerate(self.layers):
+            h = h @ w + b
+            if k < len(self.layers) - 1:
+                h = np.maximum(h, 0.0)
+        return 1.0 / (1.0 + np.exp(-np.clip(h[:, 0], -30, 30)))
+
+    def to_json(self) -> dict[str, Any]:
+        return {"mean": self.mean.tolist(), "scale": self.scale.tolist(),
+                "layers": [{"w": w.tolist(), "b": b.tolist()} for w, b in self.layers]}
+
+    @staticmethod
+    def from_json(data: dict[str, Any]) -> Network:
+        layers = tuple((np.asarray(layer["w"], dtype=np.float32), np.asarray(layer["b"], dtype=np.float32))
+                       for layer in data["layers"])
+        return Network(np.asarray(data["mean"], dtype=np.float32), np.asarray(data["scale"], dtype=np.float32), layers)
+
+
+@dataclass(frozen=True)
+class Reading:
+    """The reader's view of one retrieval result."""
+
+    units: list[Unit]
+    probs: np.ndarray  # per unit: probability that it answers (part of) the question
+    answerable: float  # probability that the question is answered by these units at all
+
+
+class Reader:
+    """Scores candidate sentences and the answerability of a question, with the shipped thresholds."""
+
+    def __init__(self, sentence: Network, answer: Network, thresholds: dict[str, float], info: dict[str, Any]) -> None:
+        self.sentence = sentence
+        self.answer = answer
+        self.thresholds = thresholds
+        self.info = info
+
+    @staticmethod
+    def load(path: Path = WEIGHTS_PATH) -> Reader:
+        if not path.is_file():
+            raise ReaderMissingError(f"Keine Gewichte des Lesemodells unter {path}: bitte `council train-reader` ausführen")
+        data = json.loads(path.read_text(encoding="utf-8"))
+        if list(data["features"]) != list(FEATURES) or list(data["answer_features"]) != list(ANSWER_FEATURES):
+            raise ReaderMissingError(f"{path} passt nicht zu diesen Merkmalen: bitte `council train-reader` neu ausführen")
+        return Reader(Network.from_json(data["sentence"]), Network.from_json(data["answer"]), data["thresholds"],
+                      data.get("info", {}))
+
+    @property
+    def answer_threshold(self) -> float:
+        """Below this answerability the assistant says that the documents do not answer."""
+        return float(self.thresholds["answer"])
+
+    @property
+    def passage_threshold(self) -> float:
+        """A sentence below this probability does not join an answer as a supporting passage."""
+        return float(self.thresholds["passage"])
+
+    def read(self, query: Query, hits: list[Hit], units: list[Unit]) -> Reading:
+        x = feature_matrix(query, hits, units)
+        probs = self.sentence(x) if len(units) else np.zeros(0, dtype=np.float32)
+        a = answer_features(evidence_of(query, hits, units, x), probs)
+        return Reading(units, probs, float(self.answer(a[None, :])[0]))
+
+
+@dataclass(frozen=True)
+class Evidence:
+    """What the answerability model needs of one retrieval result besides the sentence probabilities."""
+
+    x: np.ndarray  # the units' FEATURES
+    unit_paper: np.ndarray  # unit -> paper number in retrieval order (0: the lead paper)
+    paper_missing: np.ndarray  # paper number -> `_missing` of its retrieved text
+    missing_top3: float
+    cov_top3: float
+    n_terms: float
+    kinds: frozenset[str]
+
+
+def evidence_of(query: Query, hits: list[Hit], units: list[Unit], x: np.ndarray) -> Evidence:
+    papers: dict[str, int] = {}
+    for h in hits:
+        papers.setdefault(h.doc_id, len(papers))
+    texts: list[list[str]] = [[] for _ in papers]
+    for h in hits:
+        texts[papers[h.doc_id]].append(h.text + " " + str(h.meta.get("title", "")))
+    top3 = [h.text + " " + str(h.meta.get("title", "")) for h in hits[:3]]
+    return Evidence(x, np.asarray([papers[hits[u.hit_index].doc_id] for u in units], dtype=np.int32),
+                    np.asarray([_missing(query, t) for t in texts], dtype=np.float32),
+                    _missing(query, top3), 1.0 - _missing(query, top3, share=True),
+                    float(np.log1p(len(query.weights)) / 3.0), query.kinds)
+
+
+def answer_features(ev: Evidence, probs: np.ndarray) -> np.ndarray:
+    """ANSWER_FEATURES of one question from its evidence and its units' probabilities."""
+    col = {name: j for j, name in enumerate(FEATURES)}
+    f = dict.fromkeys(ANSWER_FEATURES, 0.0)
+    f["n_terms"] = ev.n_terms
+    for k in KINDS:
+        f[f"asks_{k}"] = float(k in ev.kinds)
+    f["asks_value"] = float(any(k in ev.kinds for k in ("money", "count", "amount", "date", "company")))
+    f["missing_top3"], f["cov_top3"] = ev.missing_top3, ev.cov_top3
+    if len(probs):
+        order = np.argsort(-probs, kind="stable")
+        best = int(order[0])
+        f["p1"] = float(probs[best])
+        f["p2"] = float(probs[order[1]]) if len(order) > 1 else 0.0
+        f["p3_mean"] = float(probs[order[:3]].mean())
+        lead = ev.unit_paper == 0
+        f["p_top_paper"] = float(probs[lead].max()) if lead.any() else 0.0
+        f["logit_p1"] = float(np.log(max(f["p1"], 1e-6) / max(1.0 - f["p1"], 1e-6)) / 10.0)
+        f["cov_best"] = float(ev.x[best, col["cov"]])
+        f["cov_any"] = float(ev.x[:, col["cov"]].max())
+        f["fills_best"] = float(any(ev.x[best, col[f"fills_{k}"]] for k in KINDS))
+        f["missing_best_paper"] = float(ev.paper_missing[ev.unit_paper[best]])
+    return np.asarray([f[name] for name in ANSWER_FEATURES], dtype=np.float32)
+
+
+def _missing(query: Query, texts: list[str], share: bool = False) -> float:
+    """The largest idf of a question term none of `texts` holds (relative to the largest idf of the question);
+    with `share`, the idf-weighted share of such terms."""
+    stems: set[str] = set()
+    for text in texts:
+        stems |= sentence_terms(text)
+    found = query.matched(stems)
+    weights = dict(query.weights)
+    if not weights:
+        return 0.0
+    absent = [w for t, w in weights.items() if t not in found]
+    if share:
+        return sum(absent) / (sum(weights.values()) or 1.0)
+    return max(absent, default=0.0) / max(weights.values())

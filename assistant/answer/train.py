@@ -1,0 +1,292 @@
+"""`council train-reader`: mine question/answer pairs from an archive, ask them of a lexical index of the training
+papers, fit the reader and choose its thresholds on the mined validation split; write `reader.json`.
+
+Seeded and CPU-only. The papers reserved for evaluation (and their families) are neither mined nor indexed.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import logging
+import pickle
+import re
+import time
+from collections.abc import Callable
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+from sklearn.linear_model import LogisticRegression
+from sklearn.neural_network import MLPClassifier
+
+from assistant.answer.cloze import cloze_pairs
+from assistant.answer.examples import Example, Pair, answer_rows, collect, sentence_rows
+from assistant.answer.features import FEATURES
+from assistant.answer.query import IdfLookup
+from assistant.answer.reader import ANSWER_FEATURES, WEIGHTS_PATH, Network
+
+log = logging.getLogger(__name__)
+FALSE_REFUSALS = 0.05  # share of answerable validation questions the answer threshold may refuse
+PASSAGE_PRECISION = 0.5  # a supporting passage must be an answer sentence at least this often (validation)
+HIDDEN = 32
+CLOZE_PAIRS = 3000  # questions made from Vorlagen's own sentences (`assistant.answer.cloze`)
+MLP_ROWS = 400_000  # a seeded sample of the sentence examples is enough for 71 x 32 weights (and 10x faster)
+
+
+def network_of(model: Any, mean: np.ndarray, scale: np.ndarray) -> Network:
+    """The numpy network of a fitted sklearn MLPClassifier or LogisticRegression."""
+    layers: tuple[tuple[np.ndarray, np.ndarray], ...]
+    if isinstance(model, LogisticRegression):
+        layers = ((model.coef_.T.astype(np.float32), model.intercept_.astype(np.float32)),)
+    else:
+        layers = tuple((w.astype(np.float32), b.astype(np.float32)) for w, b in zip(model.coefs_, model.intercepts_,
+                                                                                     strict=True))
+    return Network(mean.astype(np.float32), scale.astype(np.float32), layers)
+
+
+def _standardise(x: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    mean = x.mean(axis=0)
+    scale = x.std(axis=0)
+    return mean, np.where(scale > 1e-6, scale, 1.0)
+
+
+def fit(kind: str, x: np.ndarray, y: np.ndarray, w: np.ndarray | None, seed: int) -> Network:
+    """A logistic model or a one-hidden-layer network on standardised features."""
+    mean, scale = _standardise(x)
+    z = (x - mean) / scale
+    if kind == "logistic":
+        model: Any = LogisticRegression(C=1.0, max_iter=2000, random_state=seed)
+        model.fit(z, y, sample_weight=w)
+    else:
+        model = MLPClassifier(hidden_layer_sizes=(HIDDEN,), alpha=1e-3, batch_size=512, learning_rate_init=1e-3,
+                              max_iter=30, early_stopping=True, n_iter_no_change=4, random_state=seed)
+        rows = np.random.default_rng(seed).permutation(len(y))[:MLP_ROWS]  # MLPClassifier takes no sample weights
+        model.fit(z[rows], y[rows])
+    return network_of(model, mean, scale)
+
+
+def top1_accuracy(net: Network, examples: list[Example], split: str) -> float:
+    """Share of answerable questions whose best-scored sentence is an answer sentence."""
+    hits = [float(ex.y[int(np.argmax(net(ex.x)))] > 0) for ex in examples if ex.split == split and ex.answerable]
+    return float(np.mean(hits)) if hits else 0.0
+
+
+def answer_threshold(probs: np.ndarray, y: np.ndarray, false_refusals: float = FALSE_REFUSALS) -> float:
+    """The highest threshold that refuses at most `false_refusals` of the answerable questions."""
+    pos = np.sort(probs[y > 0])
+    return float(pos[int(np.floor(false_refusals * len(pos)))]) if len(pos) else 0.5
+
+
+def passage_threshold(net: Network, examples: list[Example], split: str, precision: float = PASSAGE_PRECISION) -> float:
+    """The lowest probability at which sentences beyond each question's best one are answer sentences at least
+    `precision` of the time."""
+    scores, labels = [], []
+    for ex in examples:
+        if ex.split == split and ex.answerable:
+            p = net(ex.x)
+            rest = np.argsort(-p)[1:]
+            scores.extend(p[rest].tolist())
+            labels.extend(ex.y[rest].tolist())
+    order = np.argsort(-np.asarray(scores))
+    s, lab = np.asarray(scores)[order], np.asarray(labels)[order]
+    prec = np.cumsum(lab) / np.arange(1, len(lab) + 1)
+    ok = np.flatnonzero(prec >= precision)
+    return float(s[ok[-1]]) if len(ok) else 0.5
+
+
+def train(examples: list[Example], seed: int, report: Callable[[str], None] = print) -> dict[str, Any]:
+    """Fit both models, compare the sentence model's kinds on validation, choose thresholds; the weights file."""
+    x, y, w = sentence_rows(examples, "train", seed)
+    report(f"Satz-Beispiele (Training): {len(y)} ({int(y.sum())} Antwortsätze)")
+    candidates = {kind: fit(kind, x, y, w, seed) for kind in ("logistic", "mlp")}
+    scores = {kind: top1_accuracy(net, examples, "validation") for kind, net in candidates.items()}
+    for kind, score in scores.items():
+        report(f"  {kind}: bester Satz ist Antwortsatz (Validierung) {score:.3f}")
+    best = max(scores, key=lambda k: scores[k])
+    sentence = candidates[best]
+    ax, ay = answer_rows(examples, "train", sentence)
+    vx, vy = answer_rows(examples, "validation", sentence)
+    answer = fit("logistic", ax, ay, None, seed)
+    v_probs = answer(vx)
+    threshold = answer_threshold(v_probs, vy)
+    refused_neg = float((v_probs[vy == 0] < threshold).mean()) if (vy == 0).any() else 0.0
+    passage = passage_threshold(sentence, examples, "validation")
+    report(f"Beantwortbarkeit: Schwelle {threshold:.3f} (Validierung: {FALSE_REFUSALS:.0%} der beantwortbaren "
+           f"abgelehnt, {refused_neg:.1%} der unbeantwortbaren abgelehnt); Passagen-Schwelle {passage:.3f}")
+    return {
+        "features": list(FEATURES), "answer_features": list(ANSWER_FEATURES),
+        "sentence": sentence.to_json(), "answer": answer.to_json(),
+        "thresholds": {"answer": threshold, "passage": passage},
+        "info": {"sentence_model": best, "validation_top1": scores, "seed": seed,
+                 "validation_unanswerable_refused": refused_neg, "validation_false_refusals": FALSE_REFUSALS,
+                 "train_sentences": int(len(y)), "train_questions": int(sum(e.split == "train" for e in examples)),
+                 "validation_questions": int(sum(e.split == "validation" for e in examples))},
+    }
+
+
+def build_index(mirror: Path, paper_ids: set[str], index_dir: Path) -> None:
+    """A lexical (BM25) index of the training papers only."""
+    from ingest.pipeline import Pipeline
+    from ingest.sources.oparl_mirror import OParlMirrorSource
+
+    pipeline = Pipeline(index_dir)
+    try:
+        pipeline.run([(f"oparl-mirror:{mirror}", OParlMirrorSource(mirror, paper_ids=paper_ids))], embed=False)
+    finally:
+        pipeline.close()
+
+
+# how people ask what became of a paper; the mined outcome pairs hold the paper's title and its result
+OUTCOME_TEMPLATES = (
+    "Was wurde zu {title} beschlossen?",
+    "Wie hat der {body} über {title} entschieden?",
+    "Wie ist die Abstimmung über {title} ausgegangen?",
+    "Was ist aus {title} geworden?",
+    "Welches Ergebnis hatte die Beratung zu {title}?",
+)
+
+
+SHORT_SHARE = 0.7  # share of Anfrage questions asked by their first sentence only, as people ask
+# share of Anfrage questions asked with words left out: people do not repeat the wording of the Anfrage that the
+# Stellungnahme restates, so its restated question matches theirs only in part
+DROP_SHARE = 0.7
+DROP_WORD = 0.4
+
+
+# ... and words of their own, which the Stellungnahme does not repeat: a few words of another question
+OWN_SHARE = 0.7
+OWN_WORDS = (1, 3)
+
+
+def _own_words(question: str, other: str, rng: np.random.Generator) -> str:
+    """`question` with one to three longer words of `other` inserted after its question word."""
+    pool = [w.strip("?,.;:()„“\"") for w in other.split()[1:] if len(w.strip("?,.;:()„“\"")) >= 5]
+    if not pool:
+        return question
+    n = int(rng.integers(OWN_WORDS[0], OWN_WORDS[1] + 1))
+    extra = [pool[int(i)] for i in rng.choice(len(pool), size=min(n, len(pool)), replace=False)]
+    head, _, rest = question.partition(" ")
+    return " ".join([head, *extra, rest]).strip()
+
+
+def _drop_words(question: str, rng: np.random.Generator) -> str:
+    """The question word stays; each further word goes with DROP_WORD probability (at least two stay)."""
+    words = question.split()
+    kept = [w for i, w in enumerate(words) if i == 0 or rng.random() >= DROP_WORD]
+    return " ".join(kept if len(kept) >= 3 else words[:3])
+
+
+def _first_question(question: str) -> str:
+    """ "Wie viele …? Sind der Verwaltung … bekannt?" -> "Wie viele …?" (an Anfrage often asks several things)."""
+    head = re.split(r"(?<=\?)\s+", question.strip(), maxsplit=1)[0]
+    return re.sub(r"^\s*(?:\d{1,2}[.)]|[a-z]\))\s*", "", head)
+
+
+def load_pairs(path: Path, seed: int = 0) -> list[Pair]:
+    """The mined pairs usable for training (no "siehe Frage 2" answers); an outcome pair's question from a
+    seeded choice of OUTCOME_TEMPLATES, its answer the result alone."""
+    rng = np.random.default_rng(seed)
+    records = [json.loads(line) for line in path.read_text(encoding="utf-8").splitlines()]
+    pairs = []
+    for rec in records:
+        if rec.get("is_reference"):
+            continue
+        family = frozenset([rec["paper_id"], *rec.get("family", [])])
+        question, answer, outcome = rec["question"], rec["answer"], rec["source"] == "agenda-outcome"
+        if outcome:
+            body = answer.split(" (", 1)[0].split(" am ", 1)[0]
+            template = OUTCOME_TEMPLATES[int(rng.integers(len(OUTCOME_TEMPLATES)))]
+            question = template.format(title=f"„{rec.get('title') or question}“", body=body)
+            answer = answer.rsplit(": ", 1)[-1]
+        else:
+            # the validation split is asked the way people ask (its thresholds are for them); training sees both
+            user_like = rec["split"] == "validation"
+            if user_like or rng.random() < SHORT_SHARE:
+                question = _first_question(question)
+            if user_like or rng.random() < DROP_SHARE:
+                question = _drop_words(question, rng)
+            if user_like or rng.random() < OWN_SHARE:
+                question = _own_words(question, records[int(rng.integers(len(records)))]["question"], rng)
+        pairs.append(Pair(rec["pair_id"], question, answer, rec["paper_id"], family, rec["split"],
+                          str(rec.get("reference") or ""), outcome))
+    return pairs
+
+
+def run_cli(args: argparse.Namespace, _settings: object) -> int:
+    """`council train-reader` (see `assistant.cli`); paths default to the shared corpus and the shipped weights."""
+    from ingest.specs import corpus_root, data_home
+
+    root = corpus_root()
+    archive = Path(args.archive) if args.archive else root / "archive" / "karlsruhe-oparl-full.tar.zst"
+    sample = Path(args.eval_sample) if args.eval_sample else root / "karlsruhe" / "papers"
+    work = Path(args.work) if args.work else data_home() / "reader-training"
+    out = Path(args.out) if args.out else WEIGHTS_PATH
+    return run(archive, sample, work, out, args.limit, args.seed)
+
+
+def run(archive: Path, eval_sample: Path, work: Path, out: Path, limit: int | None, seed: int) -> int:
+    from assistant.answer.mine import _resolve, mine, write_jsonl
+    from assistant.answer.split import allowed_papers
+    from assistant.retrieve import Retriever
+
+    t0 = time.perf_counter()
+    work.mkdir(parents=True, exist_ok=True)
+    mirror = _resolve(archive, work / "archive")
+    mined, summary = mine(mirror, eval_sample)
+    print("\n".join(summary.lines()))
+    write_jsonl(mined, work / "pairs.jsonl")
+    splits = allowed_papers(mirror / "papers", eval_sample)
+    paper_ids = set(splits)
+    pairs = load_pairs(work / "pairs.jsonl", seed)
+    if limit:
+        rng = np.random.default_rng(seed)
+        pairs = [pairs[i] for i in sorted(rng.choice(len(pairs), size=min(limit, len(pairs)), replace=False))]
+        paper_ids = {p.paper_id.rsplit("/", 1)[-1] for p in pairs} | _neighbours(paper_ids, seed, limit * 4)
+    print(f"Paare: {len(pairs)} (Training {sum(p.split == 'train' for p in pairs)}, "
+          f"Validierung {sum(p.split == 'validation' for p in pairs)}); Vorlagen im Trainingsindex: {len(paper_ids)}")
+    index_dir = work / ("index" if not limit else f"index-{limit}-{seed}")
+    build_index(mirror, paper_ids, index_dir)
+    retriever = Retriever(index_dir)
+    idf = IdfLookup(retriever.lexical)
+    cloze = cloze_pairs(retriever.catalog, splits, limit=(limit or CLOZE_PAIRS * 3) // 3, seed=seed)
+    pairs += cloze
+    print(f"Index: {time.perf_counter() - t0:.0f} s; Lückentext-Paare aus Vorlagen: {len(cloze)}")
+
+    def progress(n: int) -> None:
+        if n % 500 == 0:
+            print(f"  {n}/{len(pairs)} Fragen, {time.perf_counter() - t0:.0f} s", flush=True)
+
+    cache = index_dir / f"examples-{len(pairs)}-{seed}-{_code_version()}.pickle"
+    if cache.is_file() and cache.stat().st_mtime > (work / "pairs.jsonl").stat().st_mtime:
+        examples = pickle.loads(cache.read_bytes())  # our own file, written below from this very run's inputs
+    else:
+        examples = collect(pairs, retriever, idf, seed, progress)
+        cache.write_bytes(pickle.dumps(examples))
+    print(f"Beispiele: {len(examples)}, {time.perf_counter() - t0:.0f} s", flush=True)
+    weights = train(examples, seed)
+    weights["info"]["pairs"] = len(pairs)
+    out.write_text(json.dumps(weights, ensure_ascii=False, indent=1) + "\n", encoding="utf-8")
+    print(f"Gewichte: {out} ({out.stat().st_size // 1024} KB), {time.perf_counter() - t0:.0f} s")
+    return 0
+
+
+def _code_version() -> str:
+    """A hash of the code that turns pairs into examples: a cache of examples is only valid for it."""
+    import hashlib
+
+    from assistant.answer import cloze, examples, features, query
+    from ingest import language
+
+    digest = hashlib.sha256()
+    for module in (cloze, examples, features, query, language):
+        digest.update(Path(str(module.__file__)).read_bytes())
+    return digest.hexdigest()[:12]
+
+
+def _neighbours(paper_ids: set[str], seed: int, n: int) -> set[str]:
+    """A seeded sample of further training papers for a small index (so retrieval has competitors)."""
+    rng = np.random.default_rng(seed + 1)
+    ordered = sorted(paper_ids)
+    return {ordered[i] for i in rng.choice(len(ordered), size=min(n, len(ordered)), replace=False)}
+

@@ -1,0 +1,65 @@
+"""Composing an answer from given sentence probabilities: the best sentence first, supporting passages only above
+the passage threshold, a passage ends at a restated question, an announced list comes whole."""
+
+from __future__ import annotations
+
+import numpy as np
+
+from assistant.answer.compose import compose, paper_list
+from assistant.answer.features import units_of
+from assistant.answer.query import IdfLookup, read_query
+from assistant.answer.reader import Reading
+from assistant.types import Hit
+
+KOFFER = (
+    "1. Wie oft wurde der Koffer seit seiner Einführung ausgeliehen?\n\n"
+    "Seitens des Kinderbüros wurde der Koffer seit seiner Einführung 15-mal verliehen. "
+    "Die Nachfrage ist eher als rückläufig zu betrachten.\n"
+    "2. Welche Arten von Einrichtungen leihen den Koffer hauptsächlich aus?\n\n"
+    "Zu den ausleihenden Einrichtungen zählen beispielsweise Grundschulen und Kindertagesstätten."
+)
+BAD = "Die Sanierung der Turnhalle in Grötzingen kostet nach aktueller Schätzung rund 2,4 Millionen Euro."
+LISTING = (
+    "Folgende Schritte sind vorgesehen:\n- Bestandsaufnahme der Standorte\n- Befragung der Eltern\n"
+    "- Auswertung im Ausschuss\n\nDer Zeitplan wird im Herbst vorgelegt."
+)
+
+
+def _hit(chunk: str, doc: str, text: str, ref: str) -> Hit:
+    return Hit(chunk_id=chunk, doc_id=doc, text=text, score=1.0,
+               meta={"reference": ref, "title": f"Vorlage {ref}", "file_name": "Stellungnahme", "file_id": f"f-{chunk}"})
+
+
+def _reading(hits: list[Hit], probs: dict[str, float]) -> Reading:
+    units = units_of(hits)
+    return Reading(units, np.array([probs.get(u.text[:20], 0.01) for u in units], dtype=np.float32), 0.9)
+
+
+def test_best_sentence_first_and_no_unrelated_paper_below_the_threshold() -> None:
+    hits = [_hit("c1", "d1", KOFFER, "2026/0503"), _hit("c2", "d2", BAD, "2024/0001")]
+    reading = _reading(hits, {"Seitens des Kinderbü": 0.9, "Die Nachfrage ist eh": 0.3, "Die Sanierung der Tu": 0.2})
+    query = read_query("Wie oft wurde der Koffer verliehen?", None, IdfLookup(None))
+    extract = compose(query, hits, reading, passage=0.4)
+    first = extract.text.splitlines()[0]
+    assert first.startswith("- Seitens des Kinderbüros") and "rückläufig" in first  # its passage reads on
+    assert "Turnhalle" not in extract.text and [c.reference for c in extract.citations] == ["2026/0503"]
+    assert "Welche Arten" not in extract.text  # the next restated question ends the passage
+    wider = compose(query, hits, reading, passage=0.1)
+    assert "Turnhalle" in wider.text and len(wider.citations) == 2
+
+
+def test_an_announced_list_comes_whole() -> None:
+    hits = [_hit("c1", "d1", LISTING, "2025/0100")]
+    reading = _reading(hits, {"Folgende Schritte si": 0.9})
+    query = read_query("Welche Schritte sind vorgesehen?", None, IdfLookup(None))
+    text = compose(query, hits, reading, passage=0.5).text
+    for item in ("Bestandsaufnahme", "Befragung der Eltern", "Auswertung im Ausschuss"):
+        assert item in text
+    assert "Zeitplan" not in text  # the list ended; the next sentence is held irrelevant
+
+
+def test_paper_list_has_one_line_per_paper_above_the_threshold() -> None:
+    hits = [_hit("c1", "d1", KOFFER, "2026/0503"), _hit("c2", "d2", BAD, "2024/0001")]
+    reading = _reading(hits, {"Seitens des Kinderbü": 0.9, "Die Sanierung der Tu": 0.6})
+    assert len(paper_list(hits, reading, passage=0.5).citations) == 2
+    assert len(paper_list(hits, reading, passage=0.7).citations) == 1

@@ -1,0 +1,99 @@
+"""The shipped reader on real council text: real answers above real non-answers, an unrelated question refused,
+and the whole path from index to cited answer."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import numpy as np
+import pytest
+
+from assistant.answer.compose import compose, selected_passages
+from assistant.answer.features import FEATURES, feature_matrix, units_of
+from assistant.answer.query import IdfLookup, read_query
+from assistant.answer.reader import Reader, ReaderMissingError
+from assistant.retrieve import Retriever
+from ingest.pipeline import Pipeline
+from ingest.sources.memory import ListSource
+from tests.assistant.conftest import document_from_json
+
+# the Stellungnahme to the Anfrage on the RegenbogenKinderBücherKoffer (2026/0503), and four papers on other topics
+PAPERS = ("54676", "19165", "17504", "27243", "21229")
+LOAN_QUESTION = "Wie oft hat das Kinderbüro den RegenbogenKinderBücherKoffer verliehen?"
+LOAN_ANSWER = "Seitens des Kinderbüros wurde der Koffer seit seiner Einführung 15-mal verliehen."
+
+
+@pytest.fixture(scope="module")
+def koffer_index(tmp_path_factory: pytest.TempPathFactory, corpus: Path) -> Path:
+    folder = tmp_path_factory.mktemp("koffer")
+    pipe = Pipeline(folder, workers=1)
+    pipe.run([("karlsruhe", ListSource([document_from_json(corpus, n) for n in PAPERS]))], embed=False)
+    pipe.close()
+    return folder
+
+
+@pytest.fixture(scope="module")
+def reader() -> Reader:
+    return Reader.load()
+
+
+def _read(reader: Reader, retriever: Retriever, question: str):  # type: ignore[no-untyped-def]
+    hits = retriever.search(question, k=10, per_paper=2, mode="bm25")
+    pool = hits + retriever.context_hits(question, hits)
+    query = read_query(question, None, IdfLookup(retriever.lexical))
+    return query, pool, reader.read(query, pool, units_of(pool, retriever.boilerplate))
+
+
+def test_shipped_weights_match_the_features(reader: Reader) -> None:
+    assert reader.sentence.mean.shape == (len(FEATURES),)
+    assert 0.0 < reader.answer_threshold < 1.0 and 0.0 < reader.passage_threshold < 1.0
+    assert reader.info["validation_questions"] > 100  # trained on mined pairs, thresholds from their validation split
+
+
+def test_missing_weights_name_the_command(tmp_path: Path) -> None:
+    with pytest.raises(ReaderMissingError, match="train-reader"):
+        Reader.load(tmp_path / "reader.json")
+
+
+def test_real_answer_ranks_above_the_restated_question_and_other_answers(reader: Reader, koffer_index: Path) -> None:
+    query, pool, reading = _read(reader, Retriever(koffer_index), LOAN_QUESTION)
+    texts = [u.text for u in reading.units]
+    answer = texts.index(LOAN_ANSWER)
+    restated = next(i for i, t in enumerate(texts) if t.startswith("1. Wie oft wurde der RegenbogenKinderBücherKoffer"))
+    other_answer = next(i for i, t in enumerate(texts) if t.startswith("Die Veranstaltung wurde im Betrachtungszeitraum"))
+    assert reading.probs[answer] > reading.probs[restated]
+    assert reading.probs[answer] > reading.probs[other_answer]
+    assert reading.answerable >= reader.answer_threshold
+    extract = compose(query, pool, reading, reader.passage_threshold)
+    assert "15-mal verliehen" in extract.text and extract.citations[0].reference == "2026/0503"
+
+
+def test_unrelated_question_is_not_answerable(reader: Reader, koffer_index: Path) -> None:
+    _query, _pool, reading = _read(reader, Retriever(koffer_index), "Wie hoch ist der Grundsteuer-Hebesatz der Stadt Mannheim?")
+    assert reading.answerable < reader.answer_threshold
+
+
+def test_features_are_finite_and_bounded(reader: Reader, koffer_index: Path) -> None:
+    query, pool, reading = _read(reader, Retriever(koffer_index), LOAN_QUESTION)
+    x = feature_matrix(query, pool, reading.units)
+    assert np.isfinite(x).all() and x.min() >= 0.0 and x.max() <= 2.0
+
+
+def test_generative_sources_are_the_selected_passages(reader: Reader, koffer_index: Path) -> None:
+    query, pool, reading = _read(reader, Retriever(koffer_index), LOAN_QUESTION)
+    sources = selected_passages(query, pool, reading, reader.passage_threshold)
+    assert sources and any(LOAN_ANSWER in s.text for s in sources)
+    assert sum(len(s.text) for s in sources) < sum(len(h.text) for h in pool) / 4  # a short prompt
+
+
+def test_the_assistant_answers_through_the_reader_when_asked_to(koffer_index: Path) -> None:
+    from assistant.service import Assistant
+    from assistant.settings import Settings
+
+    assistant = Assistant(Settings().with_(index_dir=koffer_index, embedder="", answerer="reader"))
+    answer = assistant.ask(LOAN_QUESTION, retrieval="bm25")
+    assert not answer.refused and answer.answerability is not None
+    assert "15-mal verliehen" in answer.text and answer.citations[0].reference == "2026/0503"
+    assert {c.chunk_id for c in answer.citations} <= {r["chunk_id"] for r in answer.retrieved}
+    refused = assistant.ask("Wie hoch ist der Grundsteuer-Hebesatz der Stadt Mannheim?", retrieval="bm25")
+    assert refused.refused and refused.refusal_reason == "unanswered" and not refused.citations
