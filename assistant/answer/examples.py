@@ -23,6 +23,9 @@ from ingest.language import version_base
 TOP_K, PER_PAPER = 10, 2  # as the assistant retrieves (settings.top_k, settings.per_paper)
 NEGATIVES_KEPT = 60  # per question and situation: the hardest negatives (most question terms) ...
 RANDOM_NEGATIVES = 20  # ... and a few random ones, so that easy sentences keep low probabilities
+# share of questions whose paper is shown without its restated questions: people's questions are worded otherwise,
+# and answers in a Vorlage's own text have none before them, so the reader must find answers without that cue
+MASK_RESTATED = 0.5
 _NORM = re.compile(r"[\W_]+", re.UNICODE)
 
 
@@ -103,6 +106,8 @@ def pair_examples(pair: Pair, retriever: Any, idf: IdfLookup, rng: np.random.Gen
             continue
         pool = kept + retriever.context_hits(pair.question, kept)
         units = units_of(pool, retriever.boilerplate)
+        if rng.random() < MASK_RESTATED:
+            units = [u for u in units if not (u.question_like and pool[u.hit_index].doc_id == pair.paper_id)]
         if not units:
             continue
         x = feature_matrix(query, pool, units)
