@@ -17,6 +17,7 @@ from typing import Any, NamedTuple
 
 import Stemmer
 
+from assistant.answer.compose import decision_text, paper_label
 from assistant.answer.query import IdfLookup
 from assistant.citations import citation_from_hit
 from assistant.types import Citation, Hit, Sentence
@@ -27,6 +28,8 @@ from ingest.language import (
     content_terms,
     find_references,
     normalise,
+    overview_units,
+    sentence_terms,
     split_sentences,
     version_base,
 )
@@ -170,27 +173,6 @@ def _weights(terms: set[str], idf: IdfLookup) -> dict[str, float]:
     return {t: idf.get(t, 1.0) for t in sorted(terms)}
 
 
-# stems of strong verbs that the stemmer keeps apart from their infinitive ("empfiehlt" / "empfehlen")
-_VERB_FORMS = {
-    "empfiehlt": "empfehl", "empfohl": "empfehl", "nimmt": "nehm", "genomm": "nehm", "tragt": "trag",
-    "getrag": "trag", "schlagt": "schlag", "vorgeschlag": "vorschlag", "spricht": "sprech", "gesproch": "sprech",
-    "sieht": "seh", "geseh": "seh", "liegt": "lieg", "steigt": "steig", "gestieg": "steig", "lauft": "lauf",
-    "gelauf": "lauf", "entschied": "entscheid",
-    "bekommt": "bekomm", "gegeb": "geb", "bleibt": "bleib", "geblieb": "bleib",
-    "betragt": "betrag", "betrug": "betrag", "gefund": "find", "fand": "find", "stieg": "steig",
-    "beginnt": "beginn", "begonn": "beginn", "begann": "beginn", "gilt": "gelt", "galt": "gelt", "gegolt": "gelt",
-    "schreibt": "schreib", "geschrieb": "schreib", "schrieb": "schreib", "schliesst": "schliess",
-    "geschloss": "schliess", "trifft": "treff", "getroff": "treff", "traf": "treff", "gegang": "geh", "ging": "geh",
-    "kommt": "komm", "gekomm": "komm", "kam": "komm", "erhielt": "erhalt", "zieht": "zieh", "gezog": "zieh",
-    "zog": "zieh", "hilft": "helf", "geholf": "helf", "wirft": "werf", "geworf": "werf",
-}
-
-
-def sentence_terms(text: str) -> set[str]:
-    """`content_terms` with the forms of common strong verbs joined (`_VERB_FORMS`)."""
-    return {_VERB_FORMS.get(t, t) for t in content_terms(text)}
-
-
 def question_terms(question: str) -> set[str]:
     """The question's topic terms (question words, generic words and Drucksache numbers removed)."""
     terms = sentence_terms(question)
@@ -315,19 +297,6 @@ def counts_other_nouns(sentence: str, noun: str) -> bool:
     nouns = [t for t in counted if t[0].isupper()]
     return bool(counted) and len(nouns) == len(counted) and not any(
         _same_noun(_STEMMER.stemWord(t.split("*")[0].lower()), noun) for t in nouns)
-
-
-def overview_units(text: str) -> list[str]:
-    """Lines of the overview chunk: title, type and date as one identity line (joined by spaces, so it
-    is still verbatim in the normalised chunk), then the other fields; a Beratung line that names its
-    committee only by an unresolved URL and records no result says nothing a reader could use."""
-    lines = [ln.strip() for ln in text.splitlines() if ln.strip()]
-    head = 1
-    while head < min(3, len(lines)) and (re.search(r"\bDrucksache\b", lines[head]) or lines[head].startswith("Datum:")):
-        head += 1
-    rest = [ln for ln in lines[head:] if not ln.startswith("Dokumente:")
-            and not (ln.startswith("Beratung:") and "http" in ln and "Ergebnis" not in ln)]
-    return ([" ".join(lines[:head])] if lines else []) + rest
 
 
 def _paper_ranks(hits: list[Hit]) -> list[int]:
@@ -689,20 +658,6 @@ def decision(candidates: list[Candidate], hits: list[Hit]) -> Candidate | None:
     return max(final or lines, key=lambda c: c.position)
 
 
-def decision_text(line: str, reference: str = "") -> str:
-    """ "Beratung: Gemeinderat, Gemeinderat (öffentlich/nicht öffentlich), am 2026-07-28, TOP 12, Rolle: Entscheidung,
-    Ergebnis: mehrheitlich beschlossen" -> "Beratungsergebnis (2026/0158): Gemeinderat, am 2026-07-28, TOP 12:
-    mehrheitlich beschlossen"."""
-    body = re.sub(r"^Beratung:\s*", "", line)
-    body = re.sub(r"\s*\((?:nicht)?öffentlich[^)]*\)", "", body)
-    body = re.sub(r",\s*Rolle:[^,]*", "", body)
-    parts = [p.strip() for p in body.split(",")]
-    if len(parts) > 1 and parts[0] == parts[1]:
-        del parts[1]  # "Gemeinderat, Gemeinderat": body and meeting of the same name
-    label = f"Beratungsergebnis ({reference})" if reference else "Beratungsergebnis"
-    return label + ": " + re.sub(r",\s*Ergebnis:\s*", ": ", ", ".join(parts))
-
-
 def named_paper_candidates(question: str, candidates: list[Candidate], hits: list[Hit]) -> list[Candidate]:
     """A question about a named paper ("Was sagt die Verwaltung in 2023/0325?") is answered from that
     Drucksache and its versions and partners ("25-25182" and its Stellungnahme "25-25182-01") alone."""
@@ -768,16 +723,6 @@ def extractive_answer(question: str, hits: list[Hit], idf: IdfLookup, max_senten
         previous = cand
     citations = [citation_from_hit(n, hits[i], " … ".join(quotes[i])[:QUOTE_CHARS]) for i, n in numbering.items()]
     return Extract("\n".join(lines), sentences, citations, best, slot_filled, core)
-
-
-def paper_label(hit: Hit) -> str:
-    """ "2024/0919 (Beschlussvorlage, 2024-10-01) „Titel“" from a hit's metadata."""
-    m = hit.meta
-    details = ", ".join(str(x) for x in (m.get("paper_type"), m.get("date")) if x)
-    ref = str(m.get("reference") or "").strip()
-    title = str(m.get("title") or "").strip()
-    head = " ".join(x for x in (ref, f"({details})" if details else "") if x)
-    return f"{head} „{title}“".strip() if title else head
 
 
 def _paper_list(candidates: list[Candidate], hits: list[Hit], max_papers: int) -> Extract:
