@@ -23,6 +23,10 @@ from assistant.citations import citation_from_hit
 from assistant.types import Citation, Hit, Sentence
 from ingest.boilerplate import Boilerplate
 from ingest.language import (
+    AGENDA_HEADING,
+    DECISIVE_S,
+    QUESTION_LIKE,
+    QUESTION_NOISE,
     REFERENCE,
     base_reference,
     content_terms,
@@ -34,26 +38,12 @@ from ingest.language import (
     version_base,
 )
 
-# words that make a question a question but say nothing about its topic
-QUESTION_NOISE = frozenset(
-    content_terms(
-        "wie viel viele hoch hohe welche welcher welches was wann wo warum wieso weshalb wer wem wen gibt es "
-        "verwaltung stadt antwortet antwort sagt sagte frage fragen bitte information informationen genau "
-        "derzeit aktuell eigentlich insgesamt gemeinderat geplant plant gemeinde stand "
-        "steht stehen drin inhalt worum geht"
-    )
-)
 AMOUNT_Q = re.compile(r"\b(wie\s+(viel|viele|hoch|teuer|lang|groß|gross|oft|häufig|stark)|kostet|kosten|betrag|summe|anzahl|höhe|euro|prozent|mio|anteil|zahl|preis)\b", re.I)
 DATE_Q = re.compile(r"\b(wann|bis wann|ab wann|zeitpunkt|datum|termin|frist|seit wann|jahr)\b", re.I)
 OUTCOME_Q = re.compile(
     r"\b(beschlossen|beschluss|entschieden|abgestimmt|ergebnis|zugestimmt|abgelehnt|gremium|ausschuss|beraten|ausgegangen|"
     r"einverstanden|angenommen|behandelt|geworden)\b|\bwas (ist|wurde) (aus|mit)\b", re.I)
 OUTCOME_S = re.compile(r"Ergebnis:|beschlossen|zugestimmt|abgelehnt|Kenntnis|einverstanden|Dafür:\s*\d")
-# a Beratung line of the overview chunk whose result decides something (not "Kenntnisnahme", not a step)
-DECISIVE_S = re.compile(
-    r"^Beratung:.*Ergebnis:\s*(?!.*(?:Kenntnis|Beratung im|vorberaten|keine Abstimmung|siehe oben))"
-    r".*\b(beschlossen|zugestimmt|abgelehnt|erledigt|vertagt|zurückgezogen|einverstanden|zustimmung|gewählt|"
-    r"einstimmig|mehrheitlich|verwiesen)", re.I)
 # "Welche Vorlagen gab es zu …?": the answer is a list of papers, one line each
 LIST_Q = re.compile(
     r"\bwelche\s+(\w+\s+)?(vorlagen|anträge|anfragen|drucksachen|dokumente|beschlussvorlagen|informationsvorlagen|papiere|stellungnahmen)\b"
@@ -70,12 +60,6 @@ POINT_IN_TIME = re.compile(rf"\b(?:Frühjahr|Frühling|Sommer|Herbst|Winter|Anfa
 HAS_AMOUNT = re.compile(r"\d[\d.,]*\s*(?:€|euro|eur\b|prozent|%|mio|millionen|mrd|tsd|plätze|stellen|mal\b|-mal\b)|\d\s*-mal", re.I)
 HAS_DATE = re.compile(r"\b\d{1,2}\.\s?(\d{1,2}\.|Januar|Februar|März|April|Mai|Juni|Juli|August|September|Oktober|November|Dezember)|\b(19|20)\d\d\b"
                       r"|\b(Januar|Februar|März|April|Mai|Juni|Juli|August|September|Oktober|November|Dezember|Frühjahr|Sommer|Herbst|Winter|Ende|Anfang|Mitte)\s+(19|20)\d\d\b")
-# an Anfrage's question repeated as a heading ("1. Wie oft wurde …", "2. welche Schritte die Stadt …")
-QUESTION_LIKE = re.compile(
-    r"^(?:\d{1,2}[.)]\s*|[a-z][.)]\s+)?(?:\w+\s+){0,2}?(?:wie|wieviel|welche[rsmn]?|was|wann|wo|wer|warum|weshalb|wieso|"
-    r"inwiefern|inwieweit|ob|bis wann|seit wann|aus welchen)\b",
-    re.I,
-)
 
 # what kind of value the question asks for (the "slot" an answer sentence must fill)
 MONEY_Q = re.compile(
@@ -192,8 +176,6 @@ def is_form_like(sentence: str) -> bool:
     return prose_share(sentence) < 0.2 or len(_LABEL.findall(sentence)) >= 2
 
 
-# a minutes' agenda heading ("Punkt 2 der Tagesordnung: Oberwaldbad"): the item's title, not a statement about it
-AGENDA_HEADING = re.compile(r"(?:Punkt\s+\d+\s+der\s+Tagesordnung|Tagesordnungspunkt\s+\d+|TOP\s+\d+(?:\.\d+)*)\s*:", re.I)
 
 
 def is_letterhead(sentence: str) -> bool:

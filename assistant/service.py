@@ -27,7 +27,7 @@ from assistant.extractive import (
 )
 from assistant.retrieve import Retriever
 from assistant.settings import Settings
-from assistant.types import Answer, Citation, Filters, Hit
+from assistant.types import Answer, Citation, Filters, Hit, Sentence
 from ingest.language import content_terms, find_references
 
 log = logging.getLogger(__name__)
@@ -202,12 +202,7 @@ class Assistant:
                 reason = "followup_uncovered"
             elif self._textless_lead(query, pool):
                 reason = "no_text"
-        if reason is not None:
-            yield from self._refuse(hits, timings, t_start, common, reason)
-            return
-        timings["total"] = time.perf_counter() - t_start
-        yield text
-        yield Answer(text=text, citations=tuple(citations), sentences=tuple(sentences), timings=timings, **common)
+        yield from self._conclude(reason, hits, timings, t_start, common, text, sentences, citations)
 
     # --- the learned reader (COUNCIL_ANSWERER=reader) ------------------------------------------------
     @property
@@ -244,13 +239,19 @@ class Assistant:
                 reason = "unanswered"
             elif self._textless_lead(query, pool):
                 reason = "no_text"
+        yield from self._conclude(reason, hits, timings, t_start, common, extract.text, extract.sentences,
+                                  extract.citations)
+
+    def _conclude(self, reason: str | None, hits: list[Hit], timings: dict[str, float], t_start: float,
+                  common: dict[str, Any], text: str, sentences: list[Sentence], citations: list[Citation]
+                  ) -> Iterator[str | Answer]:
+        """The refusal for `reason`, or else the answer."""
         if reason is not None:
             yield from self._refuse(hits, timings, t_start, common, reason)
             return
         timings["total"] = time.perf_counter() - t_start
-        yield extract.text
-        yield Answer(text=extract.text, citations=tuple(extract.citations), sentences=tuple(extract.sentences),
-                     timings=timings, **common)
+        yield text
+        yield Answer(text=text, citations=tuple(citations), sentences=tuple(sentences), timings=timings, **common)
 
     @staticmethod
     def _textless_lead(question: str, pool: list[Hit]) -> bool:
