@@ -441,10 +441,29 @@ def _extractive(assistant: Any, query: str, hits: list[Hit]) -> tuple[list[Sente
     return keep, citations, coverage
 
 
+def _read(assistant: Any, query: str, hits: list[Hit]) -> tuple[list[Sentence], list[Citation], float]:
+    """The learned reader's answer (settings.answerer "reader"): its sentences and its answerability, which decides
+    whether the question stays open (`answer_question`)."""
+    from assistant.answer.compose import compose
+
+    reading, parsed = assistant.read(query, query, hits)
+    extract = compose(parsed, hits, reading, assistant.reader.passage_threshold, decisions=False)
+    keep = [s for s in extract.sentences if not s.text.rstrip().endswith("?")]
+    used = {n for s in keep for n in s.citations}
+    return keep, [c for c in extract.citations if c.n in used], reading.answerable
+
+
 def _generative(assistant: Any, query: str, hits: list[Hit]) -> tuple[list[Sentence], list[Citation], float]:
     from assistant.prompts import build_messages
 
     sources = hits[:6]
+    if assistant.settings.answerer == "reader":  # only the passages the reader selected, when it holds one answers
+        from assistant.answer.compose import selected_passages
+
+        reading, parsed = assistant.read(query, query, hits)
+        if reading.answerable < assistant.reader.answer_threshold:
+            return [], [], 0.0
+        sources = selected_passages(parsed, hits, reading, assistant.reader.passage_threshold) or sources
     reply = assistant.chat_model().invoke(build_messages(query, sources))
     raw = reply.content if isinstance(reply.content, str) else str(reply.content)
     _text, sentences, citations = check_answer(raw, sources)
@@ -467,21 +486,31 @@ def answer_question(assistant: Any, number: int, question: str, title: str, excl
     hits = _answer_hits(assistant, query, title, excluded, as_of=as_of)
     if not hits:
         return DraftAnswer(number, question, OPEN, open=True)
+    by_reader = assistant.settings.answerer == "reader"
+    extractive = _read if by_reader else _extractive
+    asked = question if by_reader else query  # the reader reads the question alone: the title found the passages
     coverage = topic_coverage(query, hits, assistant.idf)
     sentences: list[Sentence] = []
     citations: list[Citation] = []
+    generated = False
     if mode == "generative":
         try:
             sentences, citations, best = _generative(assistant, query, hits)
+            generated = True
         except Exception as exc:  # model down: fall back to verbatim sentences, say so
             log.warning("Sprachmodell nicht erreichbar, extraktiver Entwurf: %s", exc)
-            sentences, citations, best = _extractive(assistant, query, hits)
+            sentences, citations, best = extractive(assistant, asked, hits)
     else:
-        sentences, citations, best = _extractive(assistant, query, hits)
+        sentences, citations, best = extractive(assistant, asked, hits)
     sentences = [x for x in sentences if x.text not in used]
     cited = {n for x in sentences for n in x.citations}
     citations = [c for c in citations if c.n in cited]
-    if not sentences or max(best, coverage) < MIN_ANSWER_COVERAGE or best < MIN_SENTENCE_COVERAGE:
+    if by_reader:  # the reader's answerability (a generated answer: the reader let the model answer)
+        coverage = best
+        unanswered = not sentences or (not generated and best < assistant.reader.answer_threshold)
+    else:
+        unanswered = not sentences or max(best, coverage) < MIN_ANSWER_COVERAGE or best < MIN_SENTENCE_COVERAGE
+    if unanswered:
         return DraftAnswer(number, question, OPEN, open=True, coverage=round(max(best, coverage), 3))
     local_to_global: dict[int, int] = {}
     global_citations: list[Citation] = []

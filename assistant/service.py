@@ -9,7 +9,7 @@ import time
 from collections.abc import Iterator
 from typing import Any
 
-from assistant.answer.compose import compose
+from assistant.answer.compose import compose, selected_passages
 from assistant.answer.features import units_of
 from assistant.answer.query import Query, read_query
 from assistant.answer.reader import WEIGHTS_PATH, Reader, Reading
@@ -308,11 +308,23 @@ class Assistant:
                     retrieval: str = "hybrid") -> Iterator[str | Answer]:
         from assistant.prompts import build_messages
 
-        coverage = topic_coverage(query, hits, self.idf)
-        if not hits or coverage < self.settings.refusal_threshold * 0.8:
-            yield from self._refuse(hits, timings, t_start, common, "low_coverage" if hits else "no_sources")
-            return
-        sources = hits[: min(len(hits), 6)]
+        if self.settings.answerer == "reader":
+            # the model gets only the passages the reader selected: a short prompt, and nothing unrelated to cite
+            pool = hits + self.retriever.context_hits(query, hits)
+            reading, parsed = self.read(question, query, pool)
+            common["answerability"] = round(reading.answerable, 4)
+            sources = selected_passages(parsed, pool, reading, self.reader.passage_threshold)
+            refused = not (parsed.references and self._pinned(query, hits)) and \
+                reading.answerable < self.reader.answer_threshold
+            if not sources or refused:
+                yield from self._refuse(hits, timings, t_start, common, "unanswered" if sources else "no_sources")
+                return
+        else:
+            coverage = topic_coverage(query, hits, self.idf)
+            if not hits or coverage < self.settings.refusal_threshold * 0.8:
+                yield from self._refuse(hits, timings, t_start, common, "low_coverage" if hits else "no_sources")
+                return
+            sources = hits[: min(len(hits), 6)]
         messages = build_messages(question, sources, history)
         t0 = time.perf_counter()
         pieces: list[str] = []

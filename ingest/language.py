@@ -334,6 +334,23 @@ def sentence_terms(text: str) -> set[str]:
     return {_VERB_FORMS.get(t, t) for t in content_terms(text)}
 
 
+_WORD = re.compile(r"\S+")
+
+
+def noun_terms(text: str) -> set[str]:
+    """Stems of the nouns and years of a German text — the things a question asks about, as against the verbs and
+    adverbs people word it with ("vertreiben", "derzeit"), which an answer rarely repeats. German capitalises every
+    noun; a capitalised word that begins a sentence may be any word and does not count."""
+    words: list[str] = []
+    starts = True
+    for token in _WORD.findall(text):
+        word = token.strip("?!.,;:()„“\"'»«")
+        if word and not starts and word[0].isupper():
+            words.append(word)
+        starts = token.endswith((".", "?", "!", ":"))
+    return sentence_terms(" ".join(words)) | set(YEAR.findall(text))
+
+
 def overview_units(text: str) -> list[str]:
     """Lines of a paper's overview chunk: title, type and date as one identity line, then the other fields; a
     Beratung line that names its committee only by an unresolved URL and records no result says nothing."""

@@ -28,9 +28,11 @@ from ingest.language import (
     version_base,
 )
 
-MAX_ANCHORS = 4  # the best sentence and at most three supporting ones
-FOLLOW = 2  # an anchor brings up to this many next sentences of its passage when the reader holds them relevant
-FOLLOW_SHARE = 0.5  # ... a next sentence joins at this share of the passage threshold
+MAX_ANCHORS = 3  # the best sentence and at most two supporting ones
+# an anchor brings up to this many next sentences of its passage (until a restated question, a letterhead or a
+# table ends it): a mined answer passage has one or two sentences in three of four cases, six in one of ten, and
+# the sentence the reader likes best is often its first, with the figure or the reason after it
+FOLLOW = 3
 LIST_ITEMS = 6  # a sentence ending in ":" brings up to this many items of its list
 LIST_ITEM_CHARS = 300
 MAX_PAPERS = 5  # a list question ("Welche Anträge gab es zu …?"): one line for each of at most this many papers
@@ -75,9 +77,9 @@ def anchors(reading: Reading, passage: float, max_anchors: int = MAX_ANCHORS, al
     return chosen
 
 
-def with_followers(reading: Reading, hits: list[Hit], chosen: list[int], passage: float) -> list[int]:
-    """Each anchor followed by the next sentences of its passage that the reader holds relevant (a list that an
-    anchor announces with ":" comes whole)."""
+def with_followers(reading: Reading, hits: list[Hit], chosen: list[int]) -> list[int]:
+    """Each anchor followed by the next sentences of its passage (a list that an anchor announces with ":" comes
+    whole)."""
     at = {(u.hit_index, u.position): k for k, u in enumerate(reading.units)}
     out: list[int] = []
     for a in chosen:
@@ -95,7 +97,7 @@ def with_followers(reading: Reading, hits: list[Hit], chosen: list[int], passage
             if listing:
                 if not unit.item or len(unit.text) > LIST_ITEM_CHARS:
                     break
-            elif _ends_passage(unit) or reading.probs[k] < FOLLOW_SHARE * passage:
+            elif _ends_passage(unit):
                 break
             group.append(k)
         for k in group:
@@ -144,7 +146,7 @@ def compose(query: Query, hits: list[Hit], reading: Reading, passage: float, dec
     identity = _identity_line(query, hits, reading)
     if identity is not None and identity not in chosen:
         chosen = [identity, *chosen[: MAX_ANCHORS - 1]]
-    picked = with_followers(reading, hits, chosen, passage)
+    picked = with_followers(reading, hits, chosen)
     lead_doc = hits[reading.units[chosen[0]].hit_index].doc_id
     decided = decision_line(reading, hits, lead_doc) if decisions else None
     picked = [k for k in picked if k != decided]
@@ -246,7 +248,7 @@ def selected_passages(query: Query, hits: list[Hit], reading: Reading, passage: 
     language model gets (a short prompt; its citations are checked against exactly these passages)."""
     if not len(reading.units):
         return []
-    picked = with_followers(reading, hits, anchors(reading, passage), passage)
+    picked = with_followers(reading, hits, anchors(reading, passage))
     by_hit: dict[int, list[Unit]] = {}
     for k in picked:
         by_hit.setdefault(reading.units[k].hit_index, []).append(reading.units[k])

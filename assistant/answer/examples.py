@@ -1,8 +1,10 @@
 """Training examples for the reader: each mined question is asked of a lexical index of the training papers.
 
-Two situations per question, as the assistant meets them: (a) the papers as they are — the sentences of the
+Three situations per question, as the assistant meets them: (a) the papers as they are — the sentences of the
 mined answer passage are the positives, every other retrieved sentence a negative; (b) the question's paper and
-its family taken out of the result — nothing answers, which teaches when to say so.
+its family taken out of the result — nothing answers, which teaches when to say so; (c) for some questions, a near
+miss: the question asks for a detail its papers do not hold (another year, a thing none of the found text names)
+while its topic is still found — nothing answers either.
 """
 
 from __future__ import annotations
@@ -18,7 +20,7 @@ from assistant.answer.features import Unit, feature_matrix, units_of
 from assistant.answer.query import IdfLookup, read_query
 from assistant.answer.reader import Evidence, answer_features, evidence_of
 from assistant.types import Hit
-from ingest.language import version_base
+from ingest.language import YEAR, sentence_terms, version_base
 
 TOP_K, PER_PAPER = 10, 2  # as the assistant retrieves (settings.top_k, settings.per_paper)
 NEGATIVES_KEPT = 60  # per question and situation: the hardest negatives (most question terms) ...
@@ -26,6 +28,9 @@ RANDOM_NEGATIVES = 20  # ... and a few random ones, so that easy sentences keep 
 # share of questions whose paper is shown without its restated questions: people's questions are worded otherwise,
 # and answers in a Vorlage's own text have none before them, so the reader must find answers without that cue
 MASK_RESTATED = 0.5
+NEAR_MISS = 0.5  # share of questions also asked as a near miss (situation c)
+NEAR_MISS_YEARS = range(2005, 2027)  # the archive's years: a near miss asks for another of them
+DETAIL_MIN_CHARS = 6  # a detail word taken from another question is a longer noun ("Hundekotbeutel", not "Wie")
 _NORM = re.compile(r"[\W_]+", re.UNICODE)
 
 
@@ -94,8 +99,26 @@ def _subsample(y: np.ndarray, x: np.ndarray, rng: np.random.Generator) -> np.nda
     return np.sort(np.concatenate([np.flatnonzero(y > 0), hard, extra]))
 
 
-def pair_examples(pair: Pair, retriever: Any, idf: IdfLookup, rng: np.random.Generator) -> Iterator[Example]:
-    """Situations (a) and (b) of one pair."""
+def near_miss(question: str, found: set[str], donor: str, rng: np.random.Generator) -> str | None:
+    """`question` asking for a detail the found text does not hold: a year none of it names instead of its own,
+    or (without a year) a noun of another question that no found term contains; None when there is none."""
+    years = YEAR.findall(question)
+    if years:
+        absent = [str(y) for y in NEAR_MISS_YEARS if str(y) not in found and abs(y - int(years[0])) >= 2]
+        return question.replace(years[0], absent[int(rng.integers(len(absent)))], 1) if absent else None
+    nouns = [w.strip("?,.;:()„“\"") for w in donor.split()[1:]]
+    nouns = [w for w in nouns if len(w) >= DETAIL_MIN_CHARS and w[:1].isupper()
+             and not any(t in f or (len(f) >= 4 and f in t) for t in sentence_terms(w) for f in found)]
+    if not nouns:
+        return None
+    detail = nouns[int(rng.integers(len(nouns)))]
+    return question.rstrip().rstrip("?") + f" bei {detail}?"
+
+
+def pair_examples(pair: Pair, retriever: Any, idf: IdfLookup, rng: np.random.Generator,
+                  donor: str = "") -> Iterator[Example]:
+    """Situations (a), (b) and, for a share of the questions, (c) of one pair (`donor`: another question, whose
+    nouns may become the near miss's absent detail)."""
     query = read_query(pair.question, None, idf)
     hits = retriever.search(pair.question, k=TOP_K + 12, per_paper=PER_PAPER, mode="bm25")
     base = version_base(pair.reference) if pair.reference else None
@@ -115,13 +138,36 @@ def pair_examples(pair: Pair, retriever: Any, idf: IdfLookup, rng: np.random.Gen
         if situation == "a" and not y.any():
             continue  # the answer was not retrieved: neither a clean positive nor a clean "nothing answers"
         yield Example(pair.pair_id, pair.split, situation == "a", y, evidence_of(query, pool, units, x))
+        if situation == "a" and not pair.outcome and rng.random() < NEAR_MISS:
+            yield from _near_miss_example(pair, retriever, idf, pool, donor, rng)
+
+
+def _near_miss_example(pair: Pair, retriever: Any, idf: IdfLookup, pool: list[Hit], donor: str,
+                       rng: np.random.Generator) -> Iterator[Example]:
+    found: set[str] = set()
+    for h in pool:
+        found |= sentence_terms(h.text + " " + str(h.meta.get("title", "")))
+    found |= set(YEAR.findall(" ".join(h.text + " " + str(h.meta.get("date", "")) for h in pool)))
+    question = near_miss(pair.question, found, donor, rng)
+    if question is None:
+        return
+    query = read_query(question, None, idf)
+    kept = retriever.search(question, k=TOP_K, per_paper=PER_PAPER, mode="bm25")
+    miss_pool = kept + retriever.context_hits(question, kept)
+    units = units_of(miss_pool, retriever.boilerplate)
+    if units:
+        x = feature_matrix(query, miss_pool, units)
+        yield Example(pair.pair_id, pair.split, False, np.zeros(len(units), dtype=np.float32),
+                      evidence_of(query, miss_pool, units, x))
 
 
 def collect(pairs: Iterable[Pair], retriever: Any, idf: IdfLookup, seed: int, progress: Any = None) -> list[Example]:
     rng = np.random.default_rng(seed)
+    pair_list = list(pairs)
     out: list[Example] = []
-    for k, pair in enumerate(pairs):
-        out.extend(pair_examples(pair, retriever, idf, rng))
+    for k, pair in enumerate(pair_list):
+        donor = pair_list[int(rng.integers(len(pair_list)))].question
+        out.extend(pair_examples(pair, retriever, idf, rng, donor))
         if progress is not None:
             progress(k + 1)
     return out

@@ -80,7 +80,7 @@ def units_of(hits: list[Hit], boilerplate: Boilerplate | None = None) -> list[Un
 
 
 FEATURES = (
-    "cov", "cov_focus", "cov_nontitle", "cov_prev", "cov_next", "prev_question", "prev_question_cov", "cov_chunk",
+    "cov", "cov_focus", "cov_nouns", "cov_nontitle", "cov_prev", "cov_next", "prev_question", "prev_question_cov", "cov_chunk",
     "cov_paper", "missing_paper", "jaccard_question", "question_like", "ends_question", "letterhead", "prose",
     "form_row", "agenda_heading", "length", "short", "first", "position", "summary", "answer_file", "request_file",
     "minutes_file", "overview", "identity", "decision", "rank0", "rank1", "rank_inv", "score_rel", "context_chunk",
@@ -129,6 +129,7 @@ def feature_matrix(query: Query, hits: list[Hit], units: list[Unit]) -> np.ndarr
     weights = dict(query.weights)
     max_w = max(weights.values(), default=1.0)
     focus_total = sum(w for t, w in weights.items() if t in query.focus) or 1.0
+    nouns_total = sum(w for t, w in weights.items() if t in query.nouns)
     at = {(u.hit_index, u.position): u for u in units}
     found = [query.matched(u.terms) for u in units]
     covs = [query.covered(f) for f in found]
@@ -153,6 +154,9 @@ def feature_matrix(query: Query, hits: list[Hit], units: list[Unit]) -> np.ndarr
         f = {
             "cov": cov,
             "cov_focus": sum(w for t, w in weights.items() if t in query.focus and t in found[row]) / focus_total,
+            # what the question asks about, without the verbs people word it with (the answer need not repeat them)
+            "cov_nouns": sum(w for t, w in weights.items() if t in query.nouns and t in found[row]) / nouns_total
+            if nouns_total else cov,
             "cov_nontitle": sum(w for t, w in nontitle.items() if t in found[row]) / (sum(nontitle.values()) or 1.0),
             "cov_prev": cov_prev,
             "cov_next": query.covered(nxt.terms) if nxt else 0.0,

@@ -6,7 +6,7 @@ import math
 from dataclasses import dataclass, field
 from typing import Any
 
-from ingest.language import QUESTION_NOISE, YEAR, content_terms, question_kinds, sentence_terms
+from ingest.language import QUESTION_NOISE, YEAR, content_terms, noun_terms, question_kinds, sentence_terms
 
 
 @dataclass(frozen=True)
@@ -20,6 +20,7 @@ class Query:
     kinds: frozenset[str]  # what the user's own words ask for (`language.question_kinds`)
     years: frozenset[str]
     references: tuple[str, ...]  # Drucksache numbers named
+    nouns: frozenset[str] = frozenset()  # the topic stems that are nouns or years of the question (`noun_terms`)
     _matches: dict[str, frozenset[str]] = field(default_factory=dict, compare=False, repr=False)
 
     @property
@@ -29,7 +30,8 @@ class Query:
     def matched(self, stems: set[str] | frozenset[str]) -> frozenset[str]:
         """The question's topic terms that `stems` hold: the same stem, or a compound that ends with it (German
         compounds end in their head: "Bücherkoffer" in "RegenbogenKinderBücherKoffer") or begins with it
-        ("Kinderbüro" in "Kinderbüros", which the stemmer keeps apart)."""
+        ("Kinderbüro" in "Kinderbüros", which the stemmer keeps apart); and a compound of the question whose parts
+        `stems` hold ("Leseförderprojekt": "Leseförderung" and "Projekt"; "Jugend-Streetwork")."""
         out: set[str] = set()
         for stem in stems:
             hit = self._matches.get(stem)
@@ -37,6 +39,9 @@ class Query:
                 hit = frozenset(t for t, _w in self.weights if _stem_matches(stem, t))
                 self._matches[stem] = hit
             out |= hit
+        for t, _w in self.weights:
+            if t not in out and len(t) >= 2 * MIN_PART and _parts_in(t, stems):
+                out.add(t)
         return frozenset(out)
 
     @property
@@ -75,6 +80,18 @@ def _stem_matches(stem: str, term: str) -> bool:
     return len(term) >= MIN_PART and len(stem) > len(term) and (stem.endswith(term) or stem.startswith(term))
 
 
+LINK_CHARS = 2  # a compound's parts may be joined by a hyphen or a linking "s", "en", "e" ("Fernwärme-s-kosten")
+
+
+def _parts_in(term: str, stems: set[str] | frozenset[str]) -> bool:
+    """`term` splits into a head and a modifier of at least MIN_PART characters that `stems` both hold."""
+    for i in range(MIN_PART, len(term) - MIN_PART + 1):
+        if term[:i] in stems and any(term[i + k:] in stems for k in range(LINK_CHARS + 1)
+                                     if len(term) - i - k >= MIN_PART):
+            return True
+    return False
+
+
 def topic_terms(text: str, references: tuple[str, ...] = ()) -> set[str]:
     """A question's topic stems: question words, generic words and Drucksache numbers removed."""
     named = content_terms(" ".join(references)) if references else set()
@@ -89,7 +106,7 @@ def read_query(question: str, standalone: str | None, idf: Any, references: tupl
     weights = tuple((t, float(idf.get(t, 1.0))) for t in sorted(terms))
     return Query(text=text, asked=question, weights=weights, focus=frozenset(own or terms),
                  kinds=question_kinds(question), years=frozenset(YEAR.findall(_without_refs(text, references))),
-                 references=references)
+                 references=references, nouns=frozenset(terms & noun_terms(text)))
 
 
 def _without_refs(text: str, references: tuple[str, ...]) -> str:

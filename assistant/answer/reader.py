@@ -21,8 +21,8 @@ from ingest.language import sentence_terms
 
 WEIGHTS_PATH = Path(__file__).resolve().parent / "reader.json"
 ANSWER_FEATURES = (
-    "p1", "p2", "p3_mean", "p_top_paper", "logit_p1", "cov_best", "cov_any", "cov_top3", "missing_top3",
-    "missing_best_paper", "n_terms", "fills_best", "asks_value", *(f"asks_{k}" for k in KINDS),
+    "p1", "p2", "p3_mean", "p_top_paper", "logit_p1", "cov_best", "cov_any", "cov_top3", "missing_noun_top3",
+    "missing_noun_best_paper", "n_terms", "fills_best", "asks_value", *(f"asks_{k}" for k in KINDS),
 )
 
 
@@ -108,8 +108,8 @@ class Evidence:
 
     x: np.ndarray  # the units' FEATURES
     unit_paper: np.ndarray  # unit -> paper number in retrieval order (0: the lead paper)
-    paper_missing: np.ndarray  # paper number -> `_missing` of its retrieved text
-    missing_top3: float
+    paper_missing: np.ndarray  # paper number -> `_missing` of its retrieved text (the question's nouns only)
+    missing_top3: float  # ... of the three best chunks
     cov_top3: float
     n_terms: float
     kinds: frozenset[str]
@@ -121,12 +121,18 @@ def evidence_of(query: Query, hits: list[Hit], units: list[Unit], x: np.ndarray)
         papers.setdefault(h.doc_id, len(papers))
     texts: list[list[str]] = [[] for _ in papers]
     for h in hits:
-        texts[papers[h.doc_id]].append(h.text + " " + str(h.meta.get("title", "")))
-    top3 = [h.text + " " + str(h.meta.get("title", "")) for h in hits[:3]]
+        texts[papers[h.doc_id]].append(_seen(h))
+    top3 = [_seen(h) for h in hits[:3]]
     return Evidence(x, np.asarray([papers[hits[u.hit_index].doc_id] for u in units], dtype=np.int32),
-                    np.asarray([_missing(query, t) for t in texts], dtype=np.float32),
-                    _missing(query, top3), 1.0 - _missing(query, top3, share=True),
+                    np.asarray([_missing(query, t, nouns=True) for t in texts], dtype=np.float32),
+                    _missing(query, top3, nouns=True), 1.0 - _missing(query, top3, share=True),
                     float(np.log1p(len(query.weights)) / 3.0), query.kinds)
+
+
+def _seen(hit: Hit) -> str:
+    """What a chunk tells about its paper: its text, the paper's title and date (a paper of 2025 speaks of "this
+    year")."""
+    return f"{hit.text} {hit.meta.get('title', '')} {hit.meta.get('date', '')}"
 
 
 def answer_features(ev: Evidence, probs: np.ndarray) -> np.ndarray:
@@ -137,7 +143,7 @@ def answer_features(ev: Evidence, probs: np.ndarray) -> np.ndarray:
     for k in KINDS:
         f[f"asks_{k}"] = float(k in ev.kinds)
     f["asks_value"] = float(any(k in ev.kinds for k in ("money", "count", "amount", "date", "company")))
-    f["missing_top3"], f["cov_top3"] = ev.missing_top3, ev.cov_top3
+    f["missing_noun_top3"], f["cov_top3"] = ev.missing_top3, ev.cov_top3
     if len(probs):
         order = np.argsort(-probs, kind="stable")
         best = int(order[0])
@@ -150,13 +156,15 @@ def answer_features(ev: Evidence, probs: np.ndarray) -> np.ndarray:
         f["cov_best"] = float(ev.x[best, col["cov"]])
         f["cov_any"] = float(ev.x[:, col["cov"]].max())
         f["fills_best"] = float(any(ev.x[best, col[f"fills_{k}"]] for k in KINDS))
-        f["missing_best_paper"] = float(ev.paper_missing[ev.unit_paper[best]])
+        f["missing_noun_best_paper"] = float(ev.paper_missing[ev.unit_paper[best]])
     return np.asarray([f[name] for name in ANSWER_FEATURES], dtype=np.float32)
 
 
-def _missing(query: Query, texts: list[str], share: bool = False) -> float:
+def _missing(query: Query, texts: list[str], share: bool = False, nouns: bool = False) -> float:
     """The largest idf of a question term none of `texts` holds (relative to the largest idf of the question);
-    with `share`, the idf-weighted share of such terms."""
+    with `share`, the idf-weighted share of such terms; with `nouns`, of its nouns and years only: people word a
+    question with verbs of their own that the answer need not repeat, but a thing or year it asks about that the
+    found text never names is a detail the documents lack."""
     stems: set[str] = set()
     for text in texts:
         stems |= sentence_terms(text)
@@ -164,7 +172,7 @@ def _missing(query: Query, texts: list[str], share: bool = False) -> float:
     weights = dict(query.weights)
     if not weights:
         return 0.0
-    absent = [w for t, w in weights.items() if t not in found]
+    absent = [w for t, w in weights.items() if t not in found and (not nouns or t in query.nouns)]
     if share:
         return sum(absent) / (sum(weights.values()) or 1.0)
     return max(absent, default=0.0) / max(weights.values())

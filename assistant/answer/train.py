@@ -18,7 +18,6 @@ from typing import Any
 
 import numpy as np
 from sklearn.linear_model import LogisticRegression
-from sklearn.neural_network import MLPClassifier
 
 from assistant.answer.cloze import cloze_pairs
 from assistant.answer.examples import Example, Pair, answer_rows, collect, sentence_rows
@@ -28,20 +27,17 @@ from assistant.answer.reader import ANSWER_FEATURES, WEIGHTS_PATH, Network
 
 log = logging.getLogger(__name__)
 FALSE_REFUSALS = 0.05  # share of answerable validation questions the answer threshold may refuse
-PASSAGE_PRECISION = 0.5  # a supporting passage must be an answer sentence at least this often (validation)
-HIDDEN = 32
+PASSAGE_PRECISION = 0.7  # a supporting passage must come from the answering paper this often (validation; 0.44 among
+# all candidates beyond the best)
 CLOZE_PAIRS = 3000  # questions made from Vorlagen's own sentences (`assistant.answer.cloze`)
-MLP_ROWS = 400_000  # a seeded sample of the sentence examples is enough for 71 x 32 weights (and 10x faster)
+LISTWISE_EPOCHS = 15
+LISTWISE_BATCH = 64  # questions per step
+CALIBRATION_QUESTIONS = 3000  # training questions whose units calibrate the listwise scores as probabilities
 
 
-def network_of(model: Any, mean: np.ndarray, scale: np.ndarray) -> Network:
-    """The numpy network of a fitted sklearn MLPClassifier or LogisticRegression."""
-    layers: tuple[tuple[np.ndarray, np.ndarray], ...]
-    if isinstance(model, LogisticRegression):
-        layers = ((model.coef_.T.astype(np.float32), model.intercept_.astype(np.float32)),)
-    else:
-        layers = tuple((w.astype(np.float32), b.astype(np.float32)) for w, b in zip(model.coefs_, model.intercepts_,
-                                                                                     strict=True))
+def network_of(model: LogisticRegression, mean: np.ndarray, scale: np.ndarray) -> Network:
+    """The numpy network of a fitted sklearn LogisticRegression."""
+    layers = ((model.coef_.T.astype(np.float32), model.intercept_.astype(np.float32)),)
     return Network(mean.astype(np.float32), scale.astype(np.float32), layers)
 
 
@@ -51,19 +47,50 @@ def _standardise(x: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
     return mean, np.where(scale > 1e-6, scale, 1.0)
 
 
-def fit(kind: str, x: np.ndarray, y: np.ndarray, w: np.ndarray | None, seed: int) -> Network:
-    """A logistic model or a one-hidden-layer network on standardised features."""
+def fit(x: np.ndarray, y: np.ndarray, w: np.ndarray | None, seed: int) -> Network:
+    """A logistic model on standardised features (pointwise: each unit on its own)."""
     mean, scale = _standardise(x)
-    z = (x - mean) / scale
-    if kind == "logistic":
-        model: Any = LogisticRegression(C=1.0, max_iter=2000, random_state=seed)
-        model.fit(z, y, sample_weight=w)
-    else:
-        model = MLPClassifier(hidden_layer_sizes=(HIDDEN,), alpha=1e-3, batch_size=512, learning_rate_init=1e-3,
-                              max_iter=30, early_stopping=True, n_iter_no_change=4, random_state=seed)
-        rows = np.random.default_rng(seed).permutation(len(y))[:MLP_ROWS]  # MLPClassifier takes no sample weights
-        model.fit(z[rows], y[rows])
+    model = LogisticRegression(C=1.0, max_iter=2000, random_state=seed)
+    model.fit((x - mean) / scale, y, sample_weight=w)
     return network_of(model, mean, scale)
+
+
+def fit_listwise(examples: list[Example], split: str, seed: int, epochs: int = LISTWISE_EPOCHS) -> Network:
+    """A linear score per unit, trained so that within each answerable question the softmax over its units puts
+    its mass on the answer sentences: the model learns to rank a question's candidates against each other, which
+    is what the composer uses, whatever the number of negatives a question happens to have. The scores are then
+    calibrated as probabilities (Platt scaling on training units), so that thresholds read as probabilities.
+
+    Linear on purpose: hidden layers fit the mined questions better (validation) but learn interactions that hold
+    only for them (a restated question before the answer) and rank people's questions worse."""
+    import torch
+
+    torch.manual_seed(seed)
+    rng = np.random.default_rng(seed)
+    train_ex = [ex for ex in examples if ex.split == split and ex.answerable]
+    mean, scale = _standardise(np.concatenate([ex.x for ex in train_ex]))
+    data = [(torch.tensor((ex.x - mean) / scale, dtype=torch.float32), torch.tensor(ex.y > 0)) for ex in train_ex]
+    model = torch.nn.Linear(len(mean), 1)
+    optimiser = torch.optim.Adam(model.parameters(), lr=3e-3, weight_decay=1e-4)
+    for _epoch in range(epochs):
+        for batch in np.array_split(rng.permutation(len(data)), max(1, len(data) // LISTWISE_BATCH)):
+            loss = torch.zeros(())
+            for i in batch:
+                z, positive = data[int(i)]
+                s = model(z)[:, 0]
+                loss = loss + torch.logsumexp(s, 0) - torch.logsumexp(s[positive], 0)
+            optimiser.zero_grad()
+            (loss / len(batch)).backward()
+            optimiser.step()
+    w = model.weight.detach().numpy().T.astype(np.float64)
+    b = model.bias.detach().numpy().astype(np.float64)
+    sample = rng.permutation(len(train_ex))[:CALIBRATION_QUESTIONS]
+    scores = np.concatenate([((train_ex[i].x - mean) / scale) @ w + b for i in sample])
+    labels = np.concatenate([train_ex[i].y for i in sample])
+    platt = LogisticRegression().fit(scores, labels)
+    a, c = float(platt.coef_[0, 0]), float(platt.intercept_[0])
+    layer = ((w * a).astype(np.float32), (b * a + c).astype(np.float32))
+    return Network(mean.astype(np.float32), scale.astype(np.float32), (layer,))
 
 
 def top1_accuracy(net: Network, examples: list[Example], split: str) -> float:
@@ -79,15 +106,17 @@ def answer_threshold(probs: np.ndarray, y: np.ndarray, false_refusals: float = F
 
 
 def passage_threshold(net: Network, examples: list[Example], split: str, precision: float = PASSAGE_PRECISION) -> float:
-    """The lowest probability at which sentences beyond each question's best one are answer sentences at least
-    `precision` of the time."""
-    scores, labels = [], []
+    """The lowest probability at which sentences beyond each question's best one come from the paper that answers
+    it at least `precision` of the time (a supporting passage of an unrelated paper is what must not happen)."""
+    scores: list[float] = []
+    labels: list[float] = []
     for ex in examples:
         if ex.split == split and ex.answerable:
             p = net(ex.x)
             rest = np.argsort(-p)[1:]
+            answering = set(ex.evidence.unit_paper[ex.y > 0].tolist())
             scores.extend(p[rest].tolist())
-            labels.extend(ex.y[rest].tolist())
+            labels.extend(float(int(paper) in answering) for paper in ex.evidence.unit_paper[rest])
     order = np.argsort(-np.asarray(scores))
     s, lab = np.asarray(scores)[order], np.asarray(labels)[order]
     prec = np.cumsum(lab) / np.arange(1, len(lab) + 1)
@@ -99,7 +128,7 @@ def train(examples: list[Example], seed: int, report: Callable[[str], None] = pr
     """Fit both models, compare the sentence model's kinds on validation, choose thresholds; the weights file."""
     x, y, w = sentence_rows(examples, "train", seed)
     report(f"Satz-Beispiele (Training): {len(y)} ({int(y.sum())} Antwortsätze)")
-    candidates = {kind: fit(kind, x, y, w, seed) for kind in ("logistic", "mlp")}
+    candidates = {"logistic": fit(x, y, w, seed), "listwise": fit_listwise(examples, "train", seed)}
     scores = {kind: top1_accuracy(net, examples, "validation") for kind, net in candidates.items()}
     for kind, score in scores.items():
         report(f"  {kind}: bester Satz ist Antwortsatz (Validierung) {score:.3f}")
@@ -107,7 +136,7 @@ def train(examples: list[Example], seed: int, report: Callable[[str], None] = pr
     sentence = candidates[best]
     ax, ay = answer_rows(examples, "train", sentence)
     vx, vy = answer_rows(examples, "validation", sentence)
-    answer = fit("logistic", ax, ay, None, seed)
+    answer = fit(ax, ay, None, seed)
     v_probs = answer(vx)
     threshold = answer_threshold(v_probs, vy)
     refused_neg = float((v_probs[vy == 0] < threshold).mean()) if (vy == 0).any() else 0.0
@@ -154,22 +183,6 @@ DROP_SHARE = 0.7
 DROP_WORD = 0.4
 
 
-# ... and words of their own, which the Stellungnahme does not repeat: a few words of another question
-OWN_SHARE = 0.7
-OWN_WORDS = (1, 3)
-
-
-def _own_words(question: str, other: str, rng: np.random.Generator) -> str:
-    """`question` with one to three longer words of `other` inserted after its question word."""
-    pool = [w.strip("?,.;:()„“\"") for w in other.split()[1:] if len(w.strip("?,.;:()„“\"")) >= 5]
-    if not pool:
-        return question
-    n = int(rng.integers(OWN_WORDS[0], OWN_WORDS[1] + 1))
-    extra = [pool[int(i)] for i in rng.choice(len(pool), size=min(n, len(pool)), replace=False)]
-    head, _, rest = question.partition(" ")
-    return " ".join([head, *extra, rest]).strip()
-
-
 def _drop_words(question: str, rng: np.random.Generator) -> str:
     """The question word stays; each further word goes with DROP_WORD probability (at least two stay)."""
     words = question.split()
@@ -206,8 +219,6 @@ def load_pairs(path: Path, seed: int = 0) -> list[Pair]:
                 question = _first_question(question)
             if user_like or rng.random() < DROP_SHARE:
                 question = _drop_words(question, rng)
-            if user_like or rng.random() < OWN_SHARE:
-                question = _own_words(question, records[int(rng.integers(len(records)))]["question"], rng)
         pairs.append(Pair(rec["pair_id"], question, answer, rec["paper_id"], family, rec["split"],
                           str(rec.get("reference") or ""), outcome))
     return pairs

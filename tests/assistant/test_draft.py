@@ -120,3 +120,12 @@ def test_classify_file_names() -> None:
     assert classify_file("Anfrage Wolfartsweier") == "anfrage"
     assert classify_file("Protokoll GR TOP 27") == "protokoll"
     assert classify_file("Anlage 1, Ergebnisse Umfrage") == "anlage"
+
+
+def test_drafting_through_the_reader_leaves_what_no_paper_answers_open(assistant: Assistant) -> None:
+    by_reader = Assistant(assistant.settings.with_(answerer="reader"))
+    draft = draft_stellungnahme(by_reader, "2024/0015", exclude_refs=["2024/0015"])
+    assert len(draft.answers) == 8 and draft.answers[7].text == OPEN
+    assert sum(a.open for a in draft.answers) >= 6
+    for a in draft.answers:
+        assert a.open or a.coverage >= by_reader.reader.answer_threshold  # the reader's answerability decides

@@ -97,3 +97,78 @@ def test_the_assistant_answers_through_the_reader_when_asked_to(koffer_index: Pa
     assert {c.chunk_id for c in answer.citations} <= {r["chunk_id"] for r in answer.retrieved}
     refused = assistant.ask("Wie hoch ist der Grundsteuer-Hebesatz der Stadt Mannheim?", retrieval="bm25")
     assert refused.refused and refused.refusal_reason == "unanswered" and not refused.citations
+
+
+def test_generative_mode_prompts_with_the_reader_passages_only(koffer_index: Path) -> None:
+    from langchain_core.messages import AIMessageChunk
+
+    from assistant.service import Assistant
+    from assistant.settings import Settings
+
+    class Recording:
+        """A chat model that answers with the loan sentence and keeps the prompt it got."""
+
+        prompts: list[str] = []
+
+        def stream(self, messages: list) -> object:  # type: ignore[type-arg]
+            self.prompts.append("\n".join(str(m.content) for m in messages))
+            yield AIMessageChunk(content=f"{LOAN_ANSWER} [1]")
+
+    model = Recording()
+    settings = Settings().with_(index_dir=koffer_index, embedder="", answerer="reader", mode="generative")
+    assistant = Assistant(settings, chat_model=model)
+    answer = assistant.ask(LOAN_QUESTION, retrieval="bm25")
+    assert not answer.refused and answer.mode == "generative" and answer.answerability is not None
+    assert LOAN_ANSWER in model.prompts[0]
+    from assistant.prompts import build_messages
+
+    frame = sum(len(str(m.content)) + 1 for m in build_messages(LOAN_QUESTION, [], None))  # instructions, question
+    full = sum(len(h.text) for h in assistant.search(LOAN_QUESTION, mode="bm25"))
+    assert len(model.prompts[0]) - frame < full / 2  # the selected passages, not every retrieved chunk
+    assert answer.citations and answer.citations[0].reference == "2026/0503"
+    refused = assistant.ask("Wie hoch ist der Grundsteuer-Hebesatz der Stadt Mannheim?", retrieval="bm25")
+    assert refused.refused and refused.refusal_reason == "unanswered" and len(model.prompts) == 1
+
+
+def test_a_question_is_about_its_nouns_and_years() -> None:
+    from ingest.language import noun_terms
+
+    assert noun_terms("Kann die Stadt die Krähen am Bahnhof Durlach vertreiben lassen?") == {"stadt", "krah", "bahnhof",
+                                                                                            "durlach"}
+    # a capitalised word that begins a sentence is not taken for a noun; years count as things asked about
+    assert noun_terms("Wie viele Hundekotbeutel gab es 2025? Und wie viele Stationen?") >= {"hundekotbeutel", "2025"}
+    assert not noun_terms("Und wie viele?") and "wie" not in noun_terms("Wie viele Stationen?")
+
+
+def test_a_missing_noun_counts_a_missing_verb_does_not(koffer_index: Path) -> None:
+    from assistant.answer.reader import _missing
+
+    idf = IdfLookup(Retriever(koffer_index).lexical)
+    text = ["Seitens des Kinderbüros wurde der Koffer seit seiner Einführung 15-mal an Familien verliehen."]
+    worded = read_query("Wie oft wurde der Koffer an Familien herausgegeben?", None, idf)
+    assert _missing(worded, text) > 0 and _missing(worded, text, nouns=True) == 0.0  # "herausgegeben": own words
+    detail = read_query("Wie oft wurde der Koffer an Familien in Durlach verliehen?", None, idf)
+    assert _missing(detail, text, nouns=True) > 0  # "Durlach": a detail the text does not name
+
+
+def test_a_compound_of_the_question_is_found_in_its_parts() -> None:
+    from assistant.answer.query import Query
+
+    query = Query("", "", (("jugend-streetwork", 9.0), ("leseforderprojekt", 9.6), ("hundekotbeutel", 9.6)),
+                  frozenset(), frozenset(), frozenset(), ())
+    stems = {"jugend", "streetwork", "leseforder", "projekt", "hund", "beutel"}
+    assert query.matched(stems) == {"jugend-streetwork", "leseforderprojekt"}  # "Hundebeutel" is no "Hundekotbeutel"
+
+
+def test_drafting_reads_a_question_with_the_reader(koffer_index: Path) -> None:
+    from assistant.draft import _read
+    from assistant.service import Assistant
+    from assistant.settings import Settings
+
+    assistant = Assistant(Settings().with_(index_dir=koffer_index, embedder="", answerer="reader"))
+    hits = assistant.search(LOAN_QUESTION, mode="bm25")
+    sentences, citations, answerability = _read(assistant, LOAN_QUESTION, hits)
+    assert answerability >= assistant.reader.answer_threshold
+    assert LOAN_ANSWER in [s.text for s in sentences] and citations[0].reference == "2026/0503"
+    _s, _c, unrelated = _read(assistant, "Wie hoch ist der Grundsteuer-Hebesatz der Stadt Mannheim?", hits)
+    assert unrelated < assistant.reader.answer_threshold

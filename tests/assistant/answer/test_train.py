@@ -43,3 +43,38 @@ def test_cloze_question_asks_for_the_value_its_sentence_carries() -> None:
     question = question_for(sentence, lead, "Sanierung der Sporthalle Grötzingen", np.random.default_rng(0))
     assert question.startswith("Wie viel kostet ") and question.endswith("?") and "2,4" not in question
     assert _answerable_sentence("Wie viel kostet die Sanierung der Sporthalle in Grötzingen eigentlich genau?") is None
+
+
+def test_near_miss_asks_for_a_year_or_a_detail_the_found_text_lacks() -> None:
+    from assistant.answer.examples import near_miss
+    from ingest.language import sentence_terms
+
+    found = sentence_terms("Aktuell stehen in Karlsruhe 48 ganzjährig buchbare Kurzzeitpflegeplätze zur Verfügung (2023).")
+    found |= {"2023", "2024"}
+    rng = np.random.default_rng(0)
+    by_year = near_miss("Wie viele Kurzzeitpflegeplätze gab es 2023 in Karlsruhe?", found, "", rng)
+    assert by_year is not None and "2023" not in by_year
+    year = int(by_year.split(" es ")[1][:4])
+    assert str(year) not in found and abs(year - 2023) >= 2
+    detail = near_miss("Wie viele Kurzzeitpflegeplätze gibt es in Karlsruhe?", found,
+                       "Wie hoch waren die Wildschäden im Jagdrevier?", rng)
+    assert detail is not None and detail.startswith("Wie viele Kurzzeitpflegeplätze gibt es in Karlsruhe bei ")
+    assert detail.endswith(("Wildschäden?", "Jagdrevier?"))
+    # a donor whose nouns the found text holds (also inside a compound) gives no near miss
+    assert near_miss("Wie viele Plätze gibt es?", found, "Gibt es Kurzzeitpflegeplätze in Karlsruhe?", rng) is None
+
+
+def test_passage_threshold_keeps_supporting_sentences_of_the_answering_paper() -> None:
+    from assistant.answer.examples import Example
+    from assistant.answer.reader import Evidence, Network
+    from assistant.answer.train import passage_threshold
+
+    identity = Network(np.zeros(1, np.float32), np.ones(1, np.float32), ((np.ones((1, 1), np.float32), np.zeros(1, np.float32)),))
+    # logits: the answer (paper 0), then a sentence of paper 0, then two of an unrelated paper 1
+    logits = np.asarray([[3.0], [1.0], [0.5], [-1.0]], dtype=np.float32)
+    evidence = Evidence(logits, np.asarray([0, 0, 1, 1], np.int32), np.zeros(2, np.float32), 0.0, 1.0, 0.1, frozenset())
+    ex = Example("p", "validation", True, np.asarray([1, 0, 0, 0], np.float32), evidence)
+    threshold = passage_threshold(identity, [ex], "validation", precision=0.6)
+    probs = 1 / (1 + np.exp(-logits[:, 0]))
+    # beyond the best: [paper 0, paper 1, paper 1] -> precision 1, 1/2, 1/3: only the paper-0 sentence clears 0.6
+    assert threshold == pytest.approx(probs[1])
