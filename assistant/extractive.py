@@ -17,17 +17,19 @@ from typing import Any, NamedTuple
 
 import Stemmer
 
-from assistant.answer.compose import decision_text, paper_label
+from assistant.answer.compose import Shown, decision_text, paper_lines, render
 from assistant.answer.query import IdfLookup
-from assistant.citations import citation_from_hit
 from assistant.types import Citation, Hit, Sentence
 from ingest.boilerplate import Boilerplate
 from ingest.language import (
     AGENDA_HEADING,
     DECISIVE_S,
+    MONEY_S,
+    MONTHS,
     QUESTION_LIKE,
     QUESTION_NOISE,
     REFERENCE,
+    YEAR,
     base_reference,
     content_terms,
     find_references,
@@ -53,10 +55,8 @@ ABOUT_REQUEST_Q = re.compile(r"\b(beantrag\w*|forder\w*|antrag\w*|anfrage\w*|fra
 REQUEST_FILE = re.compile(r"^\s*(?!.*stellungnahme)(?:top\s*\S+\s+)?(anfrage|antrag|änderungs|ergänzungs|interfraktionell)", re.I)
 ABOUT_PAPER_Q = re.compile(r"\b(worum|wovon|titel|thema|was für eine?|welche art)\b", re.I)
 HAS_NUMBER = re.compile(r"\d")
-YEAR = re.compile(r"\b(?:19|20)\d\d\b")
-_MONTHS = "Januar|Februar|März|April|Mai|Juni|Juli|August|September|Oktober|November|Dezember"
-PERIOD_START = re.compile(rf"\bseit\s+(?:(?:Anfang|Mitte|Ende|{_MONTHS})\s+)?((?:19|20)\d\d)\b", re.I)
-POINT_IN_TIME = re.compile(rf"\b(?:Frühjahr|Frühling|Sommer|Herbst|Winter|Anfang|Mitte|Ende|{_MONTHS})\s+((?:19|20)\d\d)\b", re.I)
+PERIOD_START = re.compile(rf"\bseit\s+(?:(?:Anfang|Mitte|Ende|{MONTHS})\s+)?((?:19|20)\d\d)\b", re.I)
+POINT_IN_TIME = re.compile(rf"\b(?:Frühjahr|Frühling|Sommer|Herbst|Winter|Anfang|Mitte|Ende|{MONTHS})\s+((?:19|20)\d\d)\b", re.I)
 HAS_AMOUNT = re.compile(r"\d[\d.,]*\s*(?:€|euro|eur\b|prozent|%|mio|millionen|mrd|tsd|plätze|stellen|mal\b|-mal\b)|\d\s*-mal", re.I)
 HAS_DATE = re.compile(r"\b\d{1,2}\.\s?(\d{1,2}\.|Januar|Februar|März|April|Mai|Juni|Juli|August|September|Oktober|November|Dezember)|\b(19|20)\d\d\b"
                       r"|\b(Januar|Februar|März|April|Mai|Juni|Juli|August|September|Oktober|November|Dezember|Frühjahr|Sommer|Herbst|Winter|Ende|Anfang|Mitte)\s+(19|20)\d\d\b")
@@ -68,7 +68,6 @@ MONEY_Q = re.compile(
     r"schäden|schaden\w*|verschuldung|miete\w*|gehalt|vergütung)\b|\bwie viel\b.*\b(euro|spar\w*|verdien\w*|umsatz)\b", re.I)
 COUNT_Q = re.compile(r"\bwie\s+(viel|viele|hoch|oft|lange|groß|gross|stark|teuer)\b|\bwieviele?\b|\banzahl\b", re.I)
 WHEN_Q = re.compile(r"\b(wann|bis wann|ab wann|seit wann|zu welchem zeitpunkt|bis zu welchem)\b", re.I)
-MONEY_S = re.compile(r"\d[\d.,]*\s*(?:€|euro\b|eur\b|mio\b|mio\.|millionen|mrd|milliarden|tsd|t€|teur)|€\s*\d", re.I)
 _NOT_A_COUNT = re.compile(
     r"§+\s*\d+\w*(?:\s*(?:abs\.|absatz)\s*\d+)?|\b\d{1,2}\.\s?\d{1,2}\.(?:\d{2,4})?|\b\d{1,2}\.\s?(?:Januar|Februar|März|April|Mai|Juni|Juli|"
     r"August|September|Oktober|November|Dezember)\b|\b(?:19|20)\d\d\b|\b(?:Nr|Nummer|TOP|Punkt|Drucksache|Vorlage|Seite|Anlage)\.?\s*\d[\d/.-]*"
@@ -122,7 +121,6 @@ REQUEST_FILE_FACTOR = 0.7
 NOVELTY_FLOOR = 0.5  # share of its score a sentence keeps when all its question terms are already covered
 NOVELTY_POOL = 60  # greedy selection looks at this many best candidates
 MAX_SENTENCES = 4  # best sentences (anchors) in an answer, slot fillers included
-QUOTE_CHARS = 900  # the quoted passage on a source card
 SUMMARY_FACTOR = 1.6  # a sentence of the paper's own short summary (Kurzfassung) is the administration's answer
 SUMMARY_FOLLOW = 3  # an anchor in the paper's Kurzfassung brings this many next sentences of it
 NAMED_SUMMARY_FLOOR = 0.5  # least score of the Kurzfassung sentences of a paper the question names
@@ -681,30 +679,11 @@ def extractive_answer(question: str, hits: list[Hit], idf: IdfLookup, max_senten
     if decided is not None:
         # the question asks what became of it: the decision answers first; else it closes the answer as its status
         ordered.insert(0 if OUTCOME_Q.search(kind) else len(ordered), decided)
-    numbering: dict[int, int] = {}
-    sentences: list[Sentence] = []
-    quotes: dict[int, list[str]] = {}
-    lines: list[str] = []
-    previous: Candidate | None = None
-    for cand in ordered:
-        n = numbering.setdefault(cand.hit_index, len(numbering) + 1)
-        shown = decision_text(cand.sentence, str(hits[cand.hit_index].meta.get("reference") or "")) if cand is decided \
-            else _HEADING_LEAD.sub("", cand.sentence)
-        sentence = Sentence(normalise(shown), (n,), True, 1.0)
-        sentences.append(sentence)
-        marked = f"{sentence.text} [{n}]"
-        passages = quotes.setdefault(cand.hit_index, [])
-        # the same passage reads on (overview lines, the decision among them, are fields, not a passage)
-        if previous is not None and previous.hit_index == cand.hit_index and previous.position + 1 == cand.position \
-                and hits[cand.hit_index].meta.get("file_id") != "overview":
-            lines[-1] += " " + marked
-            passages[-1] += " " + cand.sentence
-        else:
-            lines.append("- " + marked)
-            passages.append(cand.sentence)
-        previous = cand
-    citations = [citation_from_hit(n, hits[i], " … ".join(quotes[i])[:QUOTE_CHARS]) for i, n in numbering.items()]
-    return Extract("\n".join(lines), sentences, citations, best, slot_filled, core)
+    shown = [Shown(c.hit_index, c.position, c.sentence,
+                   decision_text(c.sentence, str(hits[c.hit_index].meta.get("reference") or "")) if c is decided
+                   else _HEADING_LEAD.sub("", c.sentence)) for c in ordered]
+    text, sentences, citations = render(hits, shown)
+    return Extract(text, sentences, citations, best, slot_filled, core)
 
 
 def _paper_list(candidates: list[Candidate], hits: list[Hit], max_papers: int) -> Extract:
@@ -715,12 +694,6 @@ def _paper_list(candidates: list[Candidate], hits: list[Hit], max_papers: int) -
         if doc not in best_of and len(best_of) < max_papers:
             best_of[doc] = cand
     chosen = sorted(best_of.values(), key=lambda c: c.hit_index)
-    sentences: list[Sentence] = []
-    citations: list[Citation] = []
-    for n, cand in enumerate(chosen, start=1):
-        hit = hits[cand.hit_index]
-        sentences.append(Sentence(f"{paper_label(hit)}: {normalise(cand.sentence)}", (n,), True, 1.0))
-        citations.append(citation_from_hit(n, hit, cand.sentence[:600]))
-    text = "\n".join(f"- {s.text} [{s.citations[0]}]" for s in sentences)
+    text, sentences, citations = paper_lines(hits, [(c.hit_index, c.sentence, c.sentence) for c in chosen])
     best = max((c.coverage for c in chosen), default=0.0)
     return Extract(text, sentences, citations, best, core=text)

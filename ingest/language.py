@@ -15,7 +15,7 @@ import unicodedata
 from ingest.lexical import Analyzer
 
 _ANALYZER = Analyzer()
-_MONTHS = "Januar|Februar|März|April|Mai|Juni|Juli|August|September|Oktober|November|Dezember"
+MONTHS = "Januar|Februar|März|April|Mai|Juni|Juli|August|September|Oktober|November|Dezember"
 
 # --- text, sentences, numbers -------------------------------------------------------------------------------
 _ABBREVIATIONS = frozenset(
@@ -212,11 +212,11 @@ def question_kinds(question: str) -> frozenset[str]:
 MONEY_S = re.compile(r"\d[\d.,]*\s*(?:€|euro\b|eur\b|mio\b|mio\.|millionen|mrd|milliarden|tsd|t€|teur)|€\s*\d", re.I)
 UNIT_S = re.compile(r"\d[\d.,]*\s*(?:%|prozent|v\.\s?h\.|prozentpunkte|punkte|m²|qm|km|meter|tonnen|kwh|mwh|stunden|tage|"
                     r"plätze|stellen|mal\b|-mal\b)", re.I)
-DATE_S = re.compile(rf"\b\d{{1,2}}\.\s?(\d{{1,2}}\.|{_MONTHS})|\b({_MONTHS}|Frühjahr|Sommer|Herbst|Winter|Ende|Anfang|Mitte|"
+DATE_S = re.compile(rf"\b\d{{1,2}}\.\s?(\d{{1,2}}\.|{MONTHS})|\b({MONTHS}|Frühjahr|Sommer|Herbst|Winter|Ende|Anfang|Mitte|"
                     rf"Quartal)\s+(19|20)\d\d\b|\b(19|20)\d\d\b")
 # numbers that count nothing: dates, years, paragraphs, paper and agenda numbers
 NOT_A_COUNT = re.compile(
-    rf"§+\s*\d+\w*(?:\s*(?:abs\.|absatz)\s*\d+)?|\b\d{{1,2}}\.\s?\d{{1,2}}\.(?:\d{{2,4}})?|\b\d{{1,2}}\.\s?(?:{_MONTHS})\b"
+    rf"§+\s*\d+\w*(?:\s*(?:abs\.|absatz)\s*\d+)?|\b\d{{1,2}}\.\s?\d{{1,2}}\.(?:\d{{2,4}})?|\b\d{{1,2}}\.\s?(?:{MONTHS})\b"
     r"|\b(?:19|20)\d\d\b|\b(?:Nr|Nummer|TOP|Punkt|Drucksache|Vorlage|Seite|Anlage)\.?\s*\d[\d/.-]*"
     r"|\b\d{4}/\d{3,5}\b|\b\d{2}-\d{5}(?:-\d{2})?\b|(?-i:\b[A-Z]{1,3}\s?\d+\b)", re.I)
 COUNT_WORD = re.compile(r"\b(zwei|drei|vier|fünf|sechs|sieben|acht|neun|zehn|elf|zwölf|zwanzig|dreißig|hundert|tausend|"

@@ -38,6 +38,7 @@ LIST_ITEM_CHARS = 300
 MAX_PAPERS = 5  # a list question ("Welche Anträge gab es zu …?"): one line for each of at most this many papers
 DUPLICATE_JACCARD = 0.7  # a sentence sharing this share of its terms with a shown one repeats it
 QUOTE_CHARS = 900  # the quoted passage on a source card
+LIST_QUOTE_CHARS = 600  # ... of a paper in a list answer (one sentence)
 
 
 @dataclass(frozen=True)
@@ -189,30 +190,63 @@ def _identity_line(query: Query, hits: list[Hit], reading: Reading) -> int | Non
 
 
 def _render(hits: list[Hit], reading: Reading, ordered: list[int], decided: int | None) -> Extract:
+    shown = []
+    for k in ordered:
+        unit = reading.units[k]
+        text = decision_text(unit.text, str(hits[unit.hit_index].meta.get("reference") or "")) if k == decided \
+            else unit.shown
+        shown.append(Shown(unit.hit_index, unit.position, unit.text, text))
+    text, sentences, citations = render(hits, shown)
+    return Extract(text, sentences, citations, float(reading.probs.max()))
+
+
+@dataclass(frozen=True)
+class Shown:
+    """One sentence of an answer: its chunk (an index into the hits), its place there, its text in the source and
+    the text the answer shows."""
+
+    hit_index: int
+    position: int
+    source: str
+    text: str
+
+
+def render(hits: list[Hit], shown: list[Shown]) -> tuple[str, list[Sentence], list[Citation]]:
+    """The answer text, its sentences and citations: each sentence with its marker [n] (one number per chunk);
+    consecutive sentences of one passage share a line (overview lines are fields, not a passage); a chunk's
+    citation quotes the passages shown from it."""
     numbering: dict[int, int] = {}
     sentences: list[Sentence] = []
     quotes: dict[int, list[str]] = {}
     lines: list[str] = []
-    previous: Unit | None = None
-    for k in ordered:
-        unit = reading.units[k]
-        hit = hits[unit.hit_index]
-        n = numbering.setdefault(unit.hit_index, len(numbering) + 1)
-        shown = decision_text(unit.text, str(hit.meta.get("reference") or "")) if k == decided else unit.shown
-        sentence = Sentence(normalise(shown), (n,), True, 1.0)
+    previous: Shown | None = None
+    for item in shown:
+        n = numbering.setdefault(item.hit_index, len(numbering) + 1)
+        sentence = Sentence(normalise(item.text), (n,), True, 1.0)
         sentences.append(sentence)
         marked = f"{sentence.text} [{n}]"
-        passages = quotes.setdefault(unit.hit_index, [])
-        if previous is not None and previous.hit_index == unit.hit_index and previous.position + 1 == unit.position \
-                and not unit.overview:
+        passages = quotes.setdefault(item.hit_index, [])
+        if previous is not None and previous.hit_index == item.hit_index and previous.position + 1 == item.position \
+                and hits[item.hit_index].meta.get("file_id") != "overview":
             lines[-1] += " " + marked
-            passages[-1] += " " + unit.text
+            passages[-1] += " " + item.source
         else:
             lines.append("- " + marked)
-            passages.append(unit.text)
-        previous = unit
+            passages.append(item.source)
+        previous = item
     citations = [citation_from_hit(n, hits[i], " … ".join(quotes[i])[:QUOTE_CHARS]) for i, n in numbering.items()]
-    return Extract("\n".join(lines), sentences, citations, float(reading.probs.max()))
+    return "\n".join(lines), sentences, citations
+
+
+def paper_lines(hits: list[Hit], picks: list[tuple[int, str, str]]) -> tuple[str, list[Sentence], list[Citation]]:
+    """One line per paper for a list question: (chunk index, sentence shown, its quote) -> the paper's label and
+    the sentence, with its citation."""
+    sentences: list[Sentence] = []
+    citations: list[Citation] = []
+    for n, (i, text, quote) in enumerate(picks, start=1):
+        sentences.append(Sentence(f"{paper_label(hits[i])}: {normalise(text)}", (n,), True, 1.0))
+        citations.append(citation_from_hit(n, hits[i], quote[:LIST_QUOTE_CHARS]))
+    return "\n".join(f"- {s.text} [{s.citations[0]}]" for s in sentences), sentences, citations
 
 
 def paper_label(hit: Hit) -> str:
@@ -233,13 +267,8 @@ def paper_list(hits: list[Hit], reading: Reading, passage: float) -> Extract:
         if doc not in best_of and len(best_of) < MAX_PAPERS and (not best_of or reading.probs[int(k)] >= passage):
             best_of[doc] = int(k)
     chosen = sorted(best_of.values(), key=lambda k: reading.units[k].hit_index)
-    sentences: list[Sentence] = []
-    citations: list[Citation] = []
-    for n, k in enumerate(chosen, start=1):
-        hit = hits[reading.units[k].hit_index]
-        sentences.append(Sentence(f"{paper_label(hit)}: {normalise(reading.units[k].shown)}", (n,), True, 1.0))
-        citations.append(citation_from_hit(n, hit, reading.units[k].text[:600]))
-    text = "\n".join(f"- {s.text} [{s.citations[0]}]" for s in sentences)
+    text, sentences, citations = paper_lines(hits, [(reading.units[k].hit_index, reading.units[k].shown,
+                                                     reading.units[k].text) for k in chosen])
     return Extract(text, sentences, citations, float(reading.probs.max()))
 
 
