@@ -17,6 +17,7 @@ from typing import Any
 import numpy as np
 
 from assistant.answer.features import Unit, feature_matrix, units_of
+from assistant.answer.presence import NounPresence
 from assistant.answer.query import IdfLookup, read_query
 from assistant.answer.reader import Evidence, answer_features, evidence_of
 from assistant.types import Hit
@@ -193,11 +194,12 @@ def sentence_rows(examples: list[Example], split: str, seed: int) -> tuple[np.nd
     return np.concatenate(xs), np.concatenate(ys), np.concatenate(ws)
 
 
-def answer_rows(examples: list[Example], split: str, sentence_model: Any) -> tuple[np.ndarray, np.ndarray]:
+def answer_rows(examples: list[Example], split: str, sentence_model: Any,
+                presence: NounPresence) -> tuple[np.ndarray, np.ndarray]:
     """Question-level features (`reader.answer_features`) and labels (1: situation (a) with its answer)."""
     xs, ys = [], []
     for ex in examples:
         if ex.split == split:
-            xs.append(answer_features(ex.evidence, sentence_model(ex.x)))
+            xs.append(answer_features(ex.evidence, sentence_model(ex.x), presence))
             ys.append(1.0 if ex.answerable else 0.0)
     return np.stack(xs), np.asarray(ys, dtype=np.float32)

@@ -87,7 +87,11 @@ FEATURES = (
     "item", "announces_list", "n_terms", "year_match", "year_other", "paper_year", "cov_rel",
     "after_question", "after_question_cov", "best_paper", "answer_paper",
     *(f"asks_{k}" for k in KINDS), *(f"has_{k}" for k in KINDS), *(f"fills_{k}" for k in KINDS),
+    # what the question asks for against what the candidate is: the sentence model is linear, so a feature that
+    # counts only for some questions has to be given as such
+    "fills_asked", "asks_unfilled", "overview_unasked", "decision_asked", "cov_nouns_lead",
 )
+VALUE_KINDS = ("money", "count", "amount", "date", "company", "person", "place")
 
 
 def _paper_ranks(hits: list[Hit]) -> list[int]:
@@ -203,5 +207,12 @@ def feature_matrix(query: Query, hits: list[Hit], units: list[Unit]) -> np.ndarr
         for k in KINDS:
             asks, has = k in query.kinds, k in values
             f[f"asks_{k}"], f[f"has_{k}"], f[f"fills_{k}"] = float(asks), float(has), float(asks and has)
+        fills = float(bool(query.kinds & values))
+        asks_outcome = "outcome" in query.kinds
+        f["fills_asked"] = fills
+        f["asks_unfilled"] = float(any(k in query.kinds for k in VALUE_KINDS)) * (1.0 - fills)
+        f["overview_unasked"] = f["overview"] * (not asks_outcome)
+        f["decision_asked"] = f["decision"] * asks_outcome
+        f["cov_nouns_lead"] = f["cov_nouns"] * f["rank0"]
         x[row] = [f[name] for name in FEATURES]
     return x

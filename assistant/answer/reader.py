@@ -8,6 +8,7 @@ on the mined validation split ship as `reader.json` beside this module.
 from __future__ import annotations
 
 import json
+import re
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -15,9 +16,10 @@ from typing import Any
 import numpy as np
 
 from assistant.answer.features import FEATURES, KINDS, Unit, feature_matrix
+from assistant.answer.presence import NounPresence
 from assistant.answer.query import Query
 from assistant.types import Hit
-from ingest.language import sentence_terms
+from ingest.language import MONTHS, is_question_like, sentence_terms, split_sentences
 
 WEIGHTS_PATH = Path(__file__).resolve().parent / "reader.json"
 ANSWER_FEATURES = (
@@ -69,11 +71,13 @@ class Reading:
 class Reader:
     """Scores candidate sentences and the answerability of a question, with the shipped thresholds."""
 
-    def __init__(self, sentence: Network, answer: Network, thresholds: dict[str, float], info: dict[str, Any]) -> None:
+    def __init__(self, sentence: Network, answer: Network, thresholds: dict[str, float], info: dict[str, Any],
+                 presence: NounPresence) -> None:
         self.sentence = sentence
         self.answer = answer
         self.thresholds = thresholds
         self.info = info
+        self.presence = presence
 
     @staticmethod
     def load(path: Path = WEIGHTS_PATH) -> Reader:
@@ -83,7 +87,7 @@ class Reader:
         if list(data["features"]) != list(FEATURES) or list(data["answer_features"]) != list(ANSWER_FEATURES):
             raise ReaderMissingError(f"{path} passt nicht zu diesen Merkmalen: bitte `council train-reader` neu ausführen")
         return Reader(Network.from_json(data["sentence"]), Network.from_json(data["answer"]), data["thresholds"],
-                      data.get("info", {}))
+                      data.get("info", {}), NounPresence.from_json(data.get("noun_presence")))
 
     @property
     def answer_threshold(self) -> float:
@@ -98,8 +102,11 @@ class Reader:
     def read(self, query: Query, hits: list[Hit], units: list[Unit]) -> Reading:
         x = feature_matrix(query, hits, units)
         probs = self.sentence(x) if len(units) else np.zeros(0, dtype=np.float32)
-        a = answer_features(evidence_of(query, hits, units, x), probs)
+        a = answer_features(evidence_of(query, hits, units, x), probs, self.presence)
         return Reading(units, probs, float(self.answer(a[None, :])[0]))
+
+
+Absent = tuple[tuple[str, float], ...]  # (noun stem, its idf relative to the question's largest)
 
 
 @dataclass(frozen=True)
@@ -108,8 +115,8 @@ class Evidence:
 
     x: np.ndarray  # the units' FEATURES
     unit_paper: np.ndarray  # unit -> paper number in retrieval order (0: the lead paper)
-    paper_missing: np.ndarray  # paper number -> `_missing` of its retrieved text (the question's nouns only)
-    missing_top3: float  # ... of the three best chunks
+    paper_absent: tuple[Absent, ...]  # paper number -> the question's nouns its retrieved statements do not name
+    top3_absent: Absent  # ... that none of the three best chunks names
     cov_top3: float
     n_terms: float
     kinds: frozenset[str]
@@ -120,30 +127,49 @@ def evidence_of(query: Query, hits: list[Hit], units: list[Unit], x: np.ndarray)
     for h in hits:
         papers.setdefault(h.doc_id, len(papers))
     texts: list[list[str]] = [[] for _ in papers]
-    for h in hits:
-        texts[papers[h.doc_id]].append(_seen(h))
-    top3 = [_seen(h) for h in hits[:3]]
+    seen = [_seen(h) for h in hits]
+    for h, text in zip(hits, seen, strict=True):
+        texts[papers[h.doc_id]].append(text)
     return Evidence(x, np.asarray([papers[hits[u.hit_index].doc_id] for u in units], dtype=np.int32),
-                    np.asarray([_missing(query, t, nouns=True) for t in texts], dtype=np.float32),
-                    _missing(query, top3, nouns=True), 1.0 - _missing(query, top3, share=True),
-                    float(np.log1p(len(query.weights)) / 3.0), query.kinds)
+                    tuple(_absent(query, t) for t in texts), _absent(query, seen[:3]),
+                    1.0 - _absent_share(query, seen[:3]), float(np.log1p(len(query.weights)) / 3.0), query.kinds)
+
+
+def paper_absent(query: Query, hits: list[Hit]) -> Absent:
+    """The question's nouns that the statements of `hits` (together) do not name."""
+    return _absent(query, [_seen(h) for h in hits])
+
+
+_MONTH_NAMES = MONTHS.split("|")
+_NUMERIC_DATE = re.compile(r"\b\d{1,2}\.\s?(\d{1,2})\.\s?(?:(?:19|20)\d\d)?")
 
 
 def _seen(hit: Hit) -> str:
-    """What a chunk tells about its paper: its text, the paper's title and date (a paper of 2025 speaks of "this
-    year")."""
-    return f"{hit.text} {hit.meta.get('title', '')} {hit.meta.get('date', '')}"
+    """What a chunk states about its paper: its sentences except the questions it restates (a detail that only a
+    question names is asked, not answered), the paper's title and its date in words (a paper of October 2025 speaks
+    of "this year"; a decision "am 14.10." was taken in October)."""
+    section = str(hit.meta.get("section") or "")
+    statements = " ".join(s for s in split_sentences(hit.text) if not is_question_like(s, section))
+    date = str(hit.meta.get("date") or "")
+    return " ".join([statements, str(hit.meta.get("title", "")), date, _month_words(f"{statements} {date}")])
 
 
-def answer_features(ev: Evidence, probs: np.ndarray) -> np.ndarray:
-    """ANSWER_FEATURES of one question from its evidence and its units' probabilities."""
+def _month_words(text: str) -> str:
+    months = {int(m) for m in _NUMERIC_DATE.findall(text) if 1 <= int(m) <= 12}
+    months |= {int(m) for m in re.findall(r"\b(?:19|20)\d\d-(\d\d)-\d\d\b", text) if 1 <= int(m) <= 12}
+    return " ".join(_MONTH_NAMES[m - 1] for m in sorted(months))
+
+
+def answer_features(ev: Evidence, probs: np.ndarray, presence: NounPresence) -> np.ndarray:
+    """ANSWER_FEATURES of one question from its evidence and its units' probabilities; an absent noun counts by how
+    often an answering paper names such a noun (`presence`)."""
     col = {name: j for j, name in enumerate(FEATURES)}
     f = dict.fromkeys(ANSWER_FEATURES, 0.0)
     f["n_terms"] = ev.n_terms
     for k in KINDS:
         f[f"asks_{k}"] = float(k in ev.kinds)
     f["asks_value"] = float(any(k in ev.kinds for k in ("money", "count", "amount", "date", "company")))
-    f["missing_noun_top3"], f["cov_top3"] = ev.missing_top3, ev.cov_top3
+    f["missing_noun_top3"], f["cov_top3"] = _weigh(ev.top3_absent, presence), ev.cov_top3
     if len(probs):
         order = np.argsort(-probs, kind="stable")
         best = int(order[0])
@@ -156,23 +182,35 @@ def answer_features(ev: Evidence, probs: np.ndarray) -> np.ndarray:
         f["cov_best"] = float(ev.x[best, col["cov"]])
         f["cov_any"] = float(ev.x[:, col["cov"]].max())
         f["fills_best"] = float(any(ev.x[best, col[f"fills_{k}"]] for k in KINDS))
-        f["missing_noun_best_paper"] = float(ev.paper_missing[ev.unit_paper[best]])
+        f["missing_noun_best_paper"] = _weigh(ev.paper_absent[ev.unit_paper[best]], presence)
     return np.asarray([f[name] for name in ANSWER_FEATURES], dtype=np.float32)
 
 
-def _missing(query: Query, texts: list[str], share: bool = False, nouns: bool = False) -> float:
-    """The largest idf of a question term none of `texts` holds (relative to the largest idf of the question);
-    with `share`, the idf-weighted share of such terms; with `nouns`, of its nouns and years only: people word a
-    question with verbs of their own that the answer need not repeat, but a thing or year it asks about that the
-    found text never names is a detail the documents lack."""
+def _weigh(absent: Absent, presence: NounPresence) -> float:
+    return max((share * presence(stem) for stem, share in absent), default=0.0)
+
+
+def _found(query: Query, texts: list[str]) -> frozenset[str]:
     stems: set[str] = set()
     for text in texts:
         stems |= sentence_terms(text)
-    found = query.matched(stems)
-    weights = dict(query.weights)
-    if not weights:
+    return query.matched(stems)
+
+
+def _absent(query: Query, texts: list[str]) -> Absent:
+    """The question's nouns and years that none of `texts` names, each with its idf relative to the question's
+    largest: people word a question with verbs of their own that the answer need not repeat, but a thing or year it
+    asks about that the found text never names may be a detail the documents lack."""
+    if not query.weights:
+        return ()
+    found = _found(query, texts)
+    top = max(w for _t, w in query.weights)
+    return tuple((t, w / top) for t, w in query.weights if t in query.nouns and t not in found)
+
+
+def _absent_share(query: Query, texts: list[str]) -> float:
+    """The idf-weighted share of the question's terms that none of `texts` holds."""
+    if not query.weights:
         return 0.0
-    absent = [w for t, w in weights.items() if t not in found and (not nouns or t in query.nouns)]
-    if share:
-        return sum(absent) / (sum(weights.values()) or 1.0)
-    return max(absent, default=0.0) / max(weights.values())
+    found = _found(query, texts)
+    return sum(w for t, w in query.weights if t not in found) / query.total

@@ -22,8 +22,11 @@ from sklearn.linear_model import LogisticRegression
 from assistant.answer.cloze import cloze_pairs
 from assistant.answer.examples import Example, Pair, answer_rows, collect, sentence_rows
 from assistant.answer.features import FEATURES
-from assistant.answer.query import IdfLookup
-from assistant.answer.reader import ANSWER_FEATURES, WEIGHTS_PATH, Network
+from assistant.answer.presence import NounPresence, learn_presence
+from assistant.answer.query import IdfLookup, read_query
+from assistant.answer.reader import ANSWER_FEATURES, WEIGHTS_PATH, Network, paper_absent
+from assistant.types import Hit
+from ingest.catalog import Catalog
 
 log = logging.getLogger(__name__)
 FALSE_REFUSALS = 0.05  # share of answerable validation questions the answer threshold may refuse
@@ -124,7 +127,8 @@ def passage_threshold(net: Network, examples: list[Example], split: str, precisi
     return float(s[ok[-1]]) if len(ok) else 0.5
 
 
-def train(examples: list[Example], seed: int, report: Callable[[str], None] = print) -> dict[str, Any]:
+def train(examples: list[Example], presence: NounPresence, seed: int,
+          report: Callable[[str], None] = print) -> dict[str, Any]:
     """Fit both models, compare the sentence model's kinds on validation, choose thresholds; the weights file."""
     x, y, w = sentence_rows(examples, "train", seed)
     report(f"Satz-Beispiele (Training): {len(y)} ({int(y.sum())} Antwortsätze)")
@@ -134,8 +138,8 @@ def train(examples: list[Example], seed: int, report: Callable[[str], None] = pr
         report(f"  {kind}: bester Satz ist Antwortsatz (Validierung) {score:.3f}")
     best = max(scores, key=lambda k: scores[k])
     sentence = candidates[best]
-    ax, ay = answer_rows(examples, "train", sentence)
-    vx, vy = answer_rows(examples, "validation", sentence)
+    ax, ay = answer_rows(examples, "train", sentence, presence)
+    vx, vy = answer_rows(examples, "validation", sentence, presence)
     answer = fit(ax, ay, None, seed)
     v_probs = answer(vx)
     threshold = answer_threshold(v_probs, vy)
@@ -146,7 +150,7 @@ def train(examples: list[Example], seed: int, report: Callable[[str], None] = pr
     return {
         "features": list(FEATURES), "answer_features": list(ANSWER_FEATURES),
         "sentence": sentence.to_json(), "answer": answer.to_json(),
-        "thresholds": {"answer": threshold, "passage": passage},
+        "thresholds": {"answer": threshold, "passage": passage}, "noun_presence": presence.to_json(),
         "info": {"sentence_model": best, "validation_top1": scores, "seed": seed,
                  "validation_unanswerable_refused": refused_neg, "validation_false_refusals": FALSE_REFUSALS,
                  "train_sentences": int(len(y)), "train_questions": int(sum(e.split == "train" for e in examples)),
@@ -275,22 +279,39 @@ def run(archive: Path, eval_sample: Path, work: Path, out: Path, limit: int | No
         examples = collect(pairs, retriever, idf, seed, progress)
         cache.write_bytes(pickle.dumps(examples))
     print(f"Beispiele: {len(examples)}, {time.perf_counter() - t0:.0f} s", flush=True)
-    weights = train(examples, seed)
+    presence = noun_presence(pairs, retriever.catalog, idf)
+    print(f"Nomen-Nennrate: {len(presence.rates)} Nomen, sonst {presence.default:.2f}")
+    weights = train(examples, presence, seed)
     weights["info"]["pairs"] = len(pairs)
     out.write_text(json.dumps(weights, ensure_ascii=False, indent=1) + "\n", encoding="utf-8")
     print(f"Gewichte: {out} ({out.stat().st_size // 1024} KB), {time.perf_counter() - t0:.0f} s")
     return 0
 
 
+def noun_presence(pairs: list[Pair], catalog: Catalog, idf: IdfLookup) -> NounPresence:
+    """`presence.learn_presence` over the training split's Anfrage questions and the statements of their papers."""
+    observations = []
+    for pair in pairs:
+        if pair.split != "train" or pair.outcome or pair.pair_id.startswith("cloze:"):
+            continue
+        chunks = catalog.doc_chunks(pair.paper_id)
+        if not chunks:
+            continue
+        query = read_query(pair.question, None, idf)
+        hits = [Hit(cid, pair.paper_id, text, 0.0, meta) for cid, text, meta in chunks]
+        observations.append((query.nouns, query.nouns - {t for t, _share in paper_absent(query, hits)}))
+    return learn_presence(observations)
+
+
 def _code_version() -> str:
     """A hash of the code that turns pairs into examples: a cache of examples is only valid for it."""
     import hashlib
 
-    from assistant.answer import cloze, examples, features, query
+    from assistant.answer import cloze, examples, features, query, reader
     from ingest import language
 
     digest = hashlib.sha256()
-    for module in (cloze, examples, features, query, language):
+    for module in (cloze, examples, features, query, reader, language):
         digest.update(Path(str(module.__file__)).read_bytes())
     return digest.hexdigest()[:12]
 
