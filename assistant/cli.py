@@ -77,32 +77,9 @@ def _print_summary(summary: Any, counts: dict[str, int], index_dir: Path) -> Non
 
 
 # --- status ------------------------------------------------------------------------------------
-def index_status(index_dir: Path) -> dict[str, Any]:
-    """What an index holds and when it was last synced."""
-    from ingest.catalog import Catalog
-
-    path = index_dir / "catalog.sqlite"
-    if not path.is_file():
-        return {"index": str(index_dir), "exists": False}
-    cat = Catalog(path)
-    try:
-        return {
-            "index": str(index_dir),
-            "exists": True,
-            **cat.counts(),
-            "bodies": cat.counts_by("body"),
-            "paper_types": cat.counts_by("paper_type"),
-            "sources": cat.get_state("sources", []),
-            "last_sync": cat.get_state("last_sync"),
-            "last_embed": cat.get_state("last_embed"),
-            "embedder": cat.get_state("embedder"),
-            "lexical_chunks": cat.get_state("lexical_chunks"),
-        }
-    finally:
-        cat.close()
-
-
 def cmd_status(args: argparse.Namespace) -> int:
+    from ingest.catalog import index_status
+
     st = index_status(_settings(args).index_dir)
     if args.json:
         print(json.dumps(st, ensure_ascii=False, indent=2))

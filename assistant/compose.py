@@ -2,10 +2,15 @@
 
 from __future__ import annotations
 
+import logging
 from typing import Any
 
+from assistant.answer.reader import Reader
+from assistant.service import Assistant
 from assistant.settings import Settings
 from ingest.embed import Embedder
+
+log = logging.getLogger(__name__)
 
 
 class MissingBackendError(RuntimeError):
@@ -65,7 +70,17 @@ def make_pipeline(settings: Settings, embed: bool = True) -> Any:
     return Pipeline(settings.index_dir, embedder, factory, workers=settings.workers)
 
 
-def make_assistant(settings: Settings) -> Any:
-    from assistant.service import Assistant
+def make_assistant(settings: Settings, chat_model: Any = None, reader: Reader | None = None) -> Assistant:
+    """The assistant with the dense parts its settings name (none: BM25 alone)."""
+    embedder, store = dense_parts(settings) if settings.embedder else (None, None)
+    return Assistant(settings, embedder, store, chat_model=chat_model, reader=reader)
 
-    return Assistant(settings)
+
+def dense_parts(settings: Settings) -> tuple[Embedder | None, Any]:
+    """Embedder and Chroma, or (None, None) with a warning: BM25 still answers."""
+    try:
+        embedder = make_embedder(settings, purpose="query")
+        return embedder, make_store(settings, vector_space(embedder))
+    except Exception as exc:  # a down Chroma server must not take the chat down
+        log.warning("Dichte Suche nicht verfügbar, nur BM25: %s", exc)
+        return None, None

@@ -12,13 +12,13 @@ from assistant.anfrage import german_date
 
 def run(args: argparse.Namespace, settings: Any) -> int:
     from assistant.cli import CliError
+    from assistant.compose import make_assistant
     from assistant.draft import DraftError, draft_stellungnahme
     from assistant.draft_export import precedent_row, to_docx, to_markdown
-    from assistant.service import Assistant
 
     if not (settings.index_dir / "catalog.sqlite").is_file():
         raise CliError(f"Kein Index unter {settings.index_dir}. Erst `council ingest …` ausführen.")
-    assistant = Assistant(settings)
+    assistant = make_assistant(settings)
     try:
         draft = draft_stellungnahme(assistant, args.anfrage, exclude_refs=args.exclude or (),
                                     mode=getattr(args, "mode", None))

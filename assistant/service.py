@@ -28,6 +28,7 @@ from assistant.extractive import (
 from assistant.retrieve import Retriever
 from assistant.settings import Settings
 from assistant.types import Answer, Citation, Filters, Hit, Sentence
+from ingest.catalog import index_status
 from ingest.language import content_terms, find_references
 
 log = logging.getLogger(__name__)
@@ -103,28 +104,15 @@ class Assistant:
 
     def __init__(self, settings: Settings, embedder: Any = None, store: Any = None, chat_model: Any = None,
                  reader: Reader | None = None) -> None:
+        """Built by `assistant.compose.make_assistant`, which makes the embedder and the vector store the settings
+        name; without them the assistant searches with BM25 alone."""
         self.settings = settings
         self._lock = threading.Lock()
-        if embedder is None and settings.embedder:
-            embedder, store = self._dense_parts(settings)
         self.retriever = Retriever(settings.index_dir, embedder, store)
         self.idf = IdfLookup(self.retriever.lexical)
         self._chat_model = chat_model
         self._reader = reader
         self.backend_error: str | None = None
-
-    @staticmethod
-    def _dense_parts(settings: Settings) -> tuple[Any, Any]:
-        """Embedder and Chroma, or (None, None) with a warning: BM25 still answers."""
-        from assistant.compose import make_embedder, make_store, vector_space
-
-        try:
-            embedder = make_embedder(settings, purpose="query")
-            store = make_store(settings, vector_space(embedder))
-            return embedder, store
-        except Exception as exc:  # a down Chroma server must not take the chat down
-            log.warning("Dichte Suche nicht verfügbar, nur BM25: %s", exc)
-            return None, None
 
     def reload(self) -> None:
         self.retriever.reload()
@@ -380,8 +368,6 @@ class Assistant:
 
     # --- status ----------------------------------------------------------------------------------
     def status(self) -> dict[str, Any]:
-        from assistant.cli import index_status
-
         st = index_status(self.settings.index_dir)
         st["dense_available"] = self.retriever.store is not None
         st["mode"] = self.settings.mode

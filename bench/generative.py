@@ -18,7 +18,7 @@ import numpy as np
 
 
 def main() -> None:
-    from assistant.service import Assistant
+    from assistant.compose import make_assistant
     from assistant.settings import Settings
     from eval.gold import load_questions
     from ingest.specs import REPO_ROOT
@@ -31,7 +31,7 @@ def main() -> None:
     if not settings.llm_model_path and not settings.llm_base_url:
         raise SystemExit("COUNCIL_LLM_PATH (GGUF-Datei) oder COUNCIL_LLM_URL setzen")
     questions = [q for q in load_questions(REPO_ROOT / "eval" / "questions.jsonl") if q.answerable and not q.history]
-    assistant = Assistant(settings)
+    assistant = make_assistant(settings)
     prompts: list[int] = []
     original = assistant.chat_model
 

@@ -18,7 +18,7 @@ import numpy as np
 
 
 def main() -> None:
-    from assistant.service import Assistant
+    from assistant.compose import make_assistant
     from assistant.settings import Settings
     from eval.gold import load_questions
     from ingest.specs import REPO_ROOT
@@ -33,7 +33,7 @@ def main() -> None:
           "answer p95 ms | peak RSS MB")
     print("---|---|---|---|---|---|---|---|---|---|---")
     for index in ns.indexes:
-        assistant = Assistant(Settings().with_(index_dir=Path(index)))
+        assistant = make_assistant(Settings().with_(index_dir=Path(index)))
         chunks = len(assistant.retriever.lexical.chunk_ids) if assistant.retriever.lexical else 0
         for mode in ns.modes.split(","):
             if mode != "bm25" and not assistant.retriever.dense_ready():

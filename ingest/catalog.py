@@ -266,3 +266,26 @@ class Catalog:
             raise ValueError(column)
         rows = self.db.execute(f"SELECT COALESCE({column}, ''), COUNT(*) FROM documents GROUP BY 1 ORDER BY 2 DESC")
         return {k: v for k, v in rows}
+
+
+def index_status(index_dir: Path) -> dict[str, Any]:
+    """What an index holds and when it was last synced."""
+    path = index_dir / "catalog.sqlite"
+    if not path.is_file():
+        return {"index": str(index_dir), "exists": False}
+    cat = Catalog(path)
+    try:
+        return {
+            "index": str(index_dir),
+            "exists": True,
+            **cat.counts(),
+            "bodies": cat.counts_by("body"),
+            "paper_types": cat.counts_by("paper_type"),
+            "sources": cat.get_state("sources", []),
+            "last_sync": cat.get_state("last_sync"),
+            "last_embed": cat.get_state("last_embed"),
+            "embedder": cat.get_state("embedder"),
+            "lexical_chunks": cat.get_state("lexical_chunks"),
+        }
+    finally:
+        cat.close()

@@ -9,6 +9,7 @@ from pathlib import Path
 from typing import Any
 
 from ingest.sources.base import Source
+from ingest.sources.folder import FolderSource, folder_kind
 
 REPO_ROOT = Path(__file__).resolve().parent.parent
 
@@ -157,19 +158,4 @@ def detect(arg: str, **options: Any) -> list[tuple[str, Source]]:
     kind = folder_kind(path) if path.is_dir() else None
     if kind is not None:
         return [(origin, make_source(kind, path, **options))]
-    from ingest.sources.folder import FolderSource
-
-    return [(origin, FolderSource(path, **options))]
-
-
-def folder_kind(path: Path) -> str | None:
-    """"oparl-mirror" or "nordstemmen" for a folder read as a whole, None for any other folder."""
-    if (path / "papers").is_dir() and ((path / "file-contents").is_dir() or (path / "meetings").is_dir()):
-        return "oparl-mirror"
-    if (path / "docs" / "papers").is_dir():
-        return "oparl-mirror"
-    if (path / "documents" / "papers").is_dir() or (
-        (path / "papers").is_dir() and any((path / "papers").glob("*/metadata.json"))
-    ):
-        return "nordstemmen"
-    return None
+    return [(origin, FolderSource(path, open_source=make_source, **options))]

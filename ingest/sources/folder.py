@@ -10,7 +10,7 @@ one city the other documents of their folder name.
 from __future__ import annotations
 
 import json
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -39,8 +39,12 @@ class FolderSource:
 
     name = "folder"
 
-    def __init__(self, root: Path, body: str | None = None, ocr: bool = True, **options: Any) -> None:
+    def __init__(self, root: Path, body: str | None = None, ocr: bool = True, *,
+                 open_source: Callable[..., Source], **options: Any) -> None:
+        """`open_source(kind, path, **options)` opens what the folder holds whole (a mirror, an archive): the
+        caller's source registry (`ingest.specs.make_source`)."""
         self.root = Path(root)
+        self.open_source = open_source
         self.body = body
         self.options = {**options, "ocr": ocr}
         self.files = FilesSource(self.root, body=None, ocr=ocr)
@@ -82,8 +86,6 @@ class FolderSource:
     # -- walking ---------------------------------------------------------------------------------------------
 
     def _units(self, folder: Path, problems: ProblemLog) -> Iterator[Unit]:
-        from ingest.specs import folder_kind, make_source
-
         if folder.is_file():  # one file named on the command line: the same readers and checks
             unit = self._file_unit(folder, problems)
             if unit is not None:
@@ -97,18 +99,16 @@ class FolderSource:
                 if kind is None:
                     yield from self._units(entry, problems)
                 else:
-                    yield Unit(entry, make_source(kind, entry, **self.options), single=False)
+                    yield Unit(entry, self.open_source(kind, entry, **self.options), single=False)
             elif entry.is_file():
                 unit = self._file_unit(entry, problems)
                 if unit is not None:
                     yield unit
 
     def _file_unit(self, path: Path, problems: ProblemLog) -> Unit | None:
-        from ingest.specs import make_source
-
         name = path.name.lower()
         if name.endswith(ARCHIVE_SUFFIXES):
-            return Unit(path, make_source("oparl-archive", path, **self.options), single=False)
+            return Unit(path, self.open_source("oparl-archive", path, **self.options), single=False)
         if path.suffix.lower() == ".json":
             if name == "index.json" and path != self.root and self._is_file_index(path):
                 return None  # the metadata of its folder's documents, read with them
@@ -167,8 +167,6 @@ class FolderSource:
 
 def _expected(path: Path) -> int | None:
     """Documents a path will give, roughly; None when unknown (an archive is not unpacked to count)."""
-    from ingest.specs import folder_kind
-
     if path.is_file():
         return None if path.name.lower().endswith(ARCHIVE_SUFFIXES) else 1
     kind = folder_kind(path)
@@ -191,3 +189,16 @@ def _city_note(city: str, origin: str, candidates: tuple[str, ...], count: int) 
         return (f"Stadt unbekannt für {docs}: der Ordner enthält Dokumente aus {', '.join(candidates)}; "
                 "mit --body NAME angeben")
     return f"Stadt unbekannt für {docs}: mit --body NAME angeben"
+
+
+def folder_kind(path: Path) -> str | None:
+    """"oparl-mirror" or "nordstemmen" for a folder read as a whole, None for any other folder."""
+    if (path / "papers").is_dir() and ((path / "file-contents").is_dir() or (path / "meetings").is_dir()):
+        return "oparl-mirror"
+    if (path / "docs" / "papers").is_dir():
+        return "oparl-mirror"
+    if (path / "documents" / "papers").is_dir() or (
+        (path / "papers").is_dir() and any((path / "papers").glob("*/metadata.json"))
+    ):
+        return "nordstemmen"
+    return None

@@ -95,7 +95,7 @@ def small_index(tmp_path_factory: pytest.TempPathFactory, corpus: Path) -> Path:
 
 
 def assistant_for(index: Path) -> Any:
-    from assistant.service import Assistant
+    from assistant.compose import make_assistant
     from assistant.settings import Settings
 
-    return Assistant(Settings().with_(index_dir=index, embedder="hash", llm_model_path="", llm_base_url=""))
+    return make_assistant(Settings().with_(index_dir=index, embedder="hash", llm_model_path="", llm_base_url=""))

@@ -8,7 +8,7 @@ from typing import Any
 import pytest
 
 from assistant.citations import NOT_SUPPORTED, check_answer
-from assistant.service import Assistant
+from assistant.compose import make_assistant
 from assistant.settings import Settings
 from assistant.types import Answer, Filters, Hit
 
@@ -57,7 +57,7 @@ def test_generative_answer_with_real_local_model(small_index: Path) -> None:
         pytest.skip(str(exc))
     settings = Settings().with_(index_dir=small_index, embedder="hash", mode="generative",
                                 llm_model_path=str(model_path), llm_base_url="", llm_threads=1, llm_max_tokens=48)
-    assistant = Assistant(settings)
+    assistant = make_assistant(settings)
     pieces: list[str] = []
     final: Answer | None = None
     for item in assistant.ask_stream("Was wurde zur Personalsituation bei der Polizei angefragt?"):
@@ -94,8 +94,8 @@ def test_an_unsupported_generated_answer_gives_way_to_the_answer_from_the_source
 
     model = GenericFakeChatModel(messages=iter([AIMessage(content="Die Polizei bekommt 5.000 neue Stellen [1].")]))
     settings = Settings().with_(index_dir=small_index, embedder="hash", mode="generative")
-    final = _final(Assistant(settings, chat_model=model).ask_stream(QUESTION))
-    extractive = _final(Assistant(settings).ask_stream(QUESTION, mode="extractive"))
+    final = _final(make_assistant(settings, chat_model=model).ask_stream(QUESTION))
+    extractive = _final(make_assistant(settings).ask_stream(QUESTION, mode="extractive"))
     assert not extractive.refused and extractive.citations
     assert final.mode == "generative-fallback" and not final.refused
     assert final.text == f"{FALLBACK_UNSUPPORTED}\n{extractive.text}" and "5.000" not in final.text
@@ -109,7 +109,7 @@ def test_a_model_that_is_down_falls_back_with_the_same_filters(small_index: Path
             raise ConnectionError("Verbindung abgelehnt")
 
     settings = Settings().with_(index_dir=small_index, embedder="hash", mode="generative")
-    assistant = Assistant(settings, chat_model=Down())
+    assistant = make_assistant(settings, chat_model=Down())
     calls: list[tuple[Any, Any]] = []
     original = assistant.ask_stream
 

@@ -10,7 +10,7 @@ from typing import Any
 import pytest
 
 from assistant.cli import main
-from assistant.service import Assistant
+from assistant.compose import make_assistant
 from assistant.settings import Settings
 from assistant.types import Answer
 from eval import metrics as m
@@ -169,7 +169,7 @@ def test_own_history_asks_the_earlier_questions_first(questions: Path) -> None:
 
 def test_evaluate_writes_consistent_outputs(index: Path, questions: Path, tmp_path: Path) -> None:
     settings = Settings().with_(index_dir=index, embedder="hash", mode="extractive")
-    assistant = Assistant(settings)
+    assistant = make_assistant(settings)
     items = load_questions(questions)
     result = evaluate(assistant, items, "bm25,dense,hybrid", progress=False)
     paths = write_outputs(result, tmp_path)
