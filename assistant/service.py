@@ -27,7 +27,7 @@ from assistant.extractive import (
 )
 from assistant.retrieve import Retriever
 from assistant.settings import Settings
-from assistant.types import Answer, Citation, Filters, Hit, Sentence
+from assistant.types import Answer, Citation, Filters, Hit, RefusalReason, Sentence
 from ingest.catalog import index_status
 from ingest.language import content_terms, find_references
 
@@ -141,7 +141,7 @@ class Assistant:
         if self.retriever.empty:
             yield EMPTY_INDEX
             yield Answer(question=question, text=EMPTY_INDEX, refused=True, mode=mode, timings={"total": 0.0},
-                         refusal_reason="empty_index")
+                         refusal_reason=RefusalReason.EMPTY_INDEX)
             return
         query = rewrite_followup(question, history)
         t0 = time.perf_counter()
@@ -174,22 +174,22 @@ class Assistant:
         # background, an archive with lead vectors), a chunk without a vector says nothing about the question
         weak_dense = (retrieval != "bm25" and calibrated and self.retriever.dense_coverage() >= DENSE_FLOOR_COVERAGE
                       and dense_best < self.settings.min_dense_similarity)
-        reason = None
+        reason: RefusalReason | None = None
         if not citations:
-            reason = "no_sources"
+            reason = RefusalReason.NO_SOURCES
         elif not self._pinned(query, hits):
             if confidence < self.settings.refusal_threshold:
-                reason = "low_coverage"
+                reason = RefusalReason.LOW_COVERAGE
             elif weak_dense:
-                reason = "far_from_question"
+                reason = RefusalReason.FAR_FROM_QUESTION
             elif extract.slot_filled is False:
-                reason = "value_missing"
+                reason = RefusalReason.VALUE_MISSING
             elif missing_years(question, extract.core, (c.date for c in citations)):
-                reason = "year_missing"
+                reason = RefusalReason.YEAR_MISSING
             elif query != question and self._followup_uncovered(question, hits, pool):
-                reason = "followup_uncovered"
+                reason = RefusalReason.FOLLOWUP_UNCOVERED
             elif self._textless_lead(query, pool):
-                reason = "no_text"
+                reason = RefusalReason.NO_TEXT
         yield from self._conclude(reason, hits, timings, t_start, common, text, sentences, citations)
 
     # --- the learned reader (COUNCIL_ANSWERER=reader) ------------------------------------------------
@@ -219,18 +219,18 @@ class Assistant:
                                                           if h.chunk_id in cited)
         common["answerability"] = round(reading.answerable, 4)
         timings["answer"] = time.perf_counter() - t0
-        reason = None
+        reason: RefusalReason | None = None
         if not extract.citations:
-            reason = "no_sources"
+            reason = RefusalReason.NO_SOURCES
         elif not (parsed.references and self._pinned(query, hits)):
             if reading.answerable < self.reader.answer_threshold:
-                reason = "unanswered"
+                reason = RefusalReason.UNANSWERED
             elif self._textless_lead(query, pool):
-                reason = "no_text"
+                reason = RefusalReason.NO_TEXT
         yield from self._conclude(reason, hits, timings, t_start, common, extract.text, extract.sentences,
                                   extract.citations)
 
-    def _conclude(self, reason: str | None, hits: list[Hit], timings: dict[str, float], t_start: float,
+    def _conclude(self, reason: RefusalReason | None, hits: list[Hit], timings: dict[str, float], t_start: float,
                   common: dict[str, Any], text: str, sentences: list[Sentence], citations: list[Citation]
                   ) -> Iterator[str | Answer]:
         """The refusal for `reason`, or else the answer."""
@@ -268,7 +268,7 @@ class Assistant:
         return bool(refs) and any(h.meta.get("reference") in refs for h in hits[:2])
 
     def _refuse(self, hits: list[Hit], timings: dict[str, float], t_start: float, common: dict[str, Any],
-                reason: str) -> Iterator[str | Answer]:
+                reason: RefusalReason) -> Iterator[str | Answer]:
         maybe: list[Citation] = []
         seen: set[str] = set()
         for h in hits:
@@ -278,7 +278,7 @@ class Assistant:
             if len(maybe) >= 3:
                 break
         timings["total"] = time.perf_counter() - t_start
-        text = f"{REFUSAL} {NO_TEXT}" if reason == "no_text" else REFUSAL
+        text = f"{REFUSAL} {NO_TEXT}" if reason is RefusalReason.NO_TEXT else REFUSAL
         yield text
         yield Answer(text=text, refused=True, maybe_relevant=tuple(maybe), timings=timings, refusal_reason=reason,
                      **common)
@@ -305,12 +305,14 @@ class Assistant:
             refused = not (parsed.references and self._pinned(query, hits)) and \
                 reading.answerable < self.reader.answer_threshold
             if not sources or refused:
-                yield from self._refuse(hits, timings, t_start, common, "unanswered" if sources else "no_sources")
+                yield from self._refuse(hits, timings, t_start, common,
+                                       RefusalReason.UNANSWERED if sources else RefusalReason.NO_SOURCES)
                 return
         else:
             coverage = topic_coverage(query, hits, self.idf)
             if not hits or coverage < self.settings.refusal_threshold * 0.8:
-                yield from self._refuse(hits, timings, t_start, common, "low_coverage" if hits else "no_sources")
+                yield from self._refuse(hits, timings, t_start, common,
+                                       RefusalReason.LOW_COVERAGE if hits else RefusalReason.NO_SOURCES)
                 return
             sources = hits[: min(len(hits), 6)]
         messages = build_messages(question, sources, history)

@@ -8,9 +8,25 @@ from __future__ import annotations
 
 from collections.abc import Iterator
 from dataclasses import asdict, dataclass, field
+from enum import StrEnum
 from typing import Any, Protocol
 
 JSON_SCHEMA_VERSION = 1
+
+
+class RefusalReason(StrEnum):
+    """Why the assistant says that the documents do not answer (`Answer.refusal_reason`; its JSON value is the
+    member's value, documented in README, "JSON-Ausgabe")."""
+
+    EMPTY_INDEX = "empty_index"  # nothing is indexed yet
+    NO_SOURCES = "no_sources"  # no passage to cite
+    LOW_COVERAGE = "low_coverage"  # rules: the question's topic terms are not in the best hits
+    FAR_FROM_QUESTION = "far_from_question"  # rules: no chunk is close in meaning (e5 vectors)
+    VALUE_MISSING = "value_missing"  # rules: the asked amount, count, date or company is in no sentence
+    YEAR_MISSING = "year_missing"  # rules: a year the question names is not in the best sentences
+    FOLLOWUP_UNCOVERED = "followup_uncovered"  # rules: a follow-up's own words appear nowhere in what was found
+    NO_TEXT = "no_text"  # the best paper has title and dates only, and the question asks about its content
+    UNANSWERED = "unanswered"  # reader: its answerability is below the threshold chosen on the mined validation split
 
 
 @dataclass(frozen=True)
@@ -82,10 +98,7 @@ class Answer:
     mode: str = "extractive"
     standalone_query: str | None = None  # rewritten follow-up question
     usage: dict[str, int] = field(default_factory=dict)  # tokens in/out for generative mode
-    # why the assistant refused: "no_sources", "low_coverage", "far_from_question" (dense), "value_missing"
-    # (the asked amount/date/company is not in the best sentences), "year_missing", "followup_uncovered", "no_text",
-    # "empty_index"; with the learned reader (settings.answerer "reader"): "unanswered", "no_text", "no_sources"
-    refusal_reason: str | None = None
+    refusal_reason: RefusalReason | None = None
     answerability: float | None = None  # the reader's probability that the retrieved documents answer the question
 
     def to_json(self) -> dict[str, Any]:
