@@ -131,6 +131,18 @@ def point_in_time(text: str) -> tuple[str, str] | None:
     return _month_start(year, first), _month_start(year, last + 1)
 
 
+# a date in digits: "14.10.2025", "14. 10.", "2025-10-14" (the month is the group that matched)
+_NUMERIC_DATE = re.compile(r"\b\d{1,2}\.\s?(\d{1,2})\.|\b(?:19|20)\d\d-(\d\d)-\d\d\b")
+
+
+def months_in_digits(text: str) -> str:
+    """The names of the months that dates written in digits name ("am 14.10.2025" -> "Oktober"), so that a
+    question's month is found in them."""
+    numbers = {int(a or b) for a, b in _NUMERIC_DATE.findall(text)}
+    names = MONTHS.split("|")
+    return " ".join(names[m - 1] for m in sorted(numbers) if 1 <= m <= 12)
+
+
 # a Drucksache number announced as one ("Vorlage 2022/2023", "DS 100/2022")
 _REFERENCE_CUE = re.compile(r"(?:drucksache|vorlage|ds|nr\.?|antrag|anfrage|stellungnahme)\W{0,3}$", re.I)
 

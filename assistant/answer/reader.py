@@ -8,7 +8,6 @@ on the mined validation split ship as `reader.json` beside this module.
 from __future__ import annotations
 
 import json
-import re
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -19,7 +18,7 @@ from assistant.answer.features import FEATURES, KINDS, Unit, feature_matrix
 from assistant.answer.presence import NounPresence
 from assistant.answer.query import Query
 from assistant.types import Hit
-from ingest.language import MONTHS, is_question_like, sentence_terms, split_sentences
+from ingest.language import is_question_like, months_in_digits, sentence_terms, split_sentences
 
 WEIGHTS_PATH = Path(__file__).resolve().parent / "reader.json"
 ANSWER_FEATURES = (
@@ -130,18 +129,15 @@ def evidence_of(query: Query, hits: list[Hit], units: list[Unit], x: np.ndarray)
     seen = [_seen(h) for h in hits]
     for h, text in zip(hits, seen, strict=True):
         texts[papers[h.doc_id]].append(text)
+    top3 = _found(query, seen[:3])
     return Evidence(x, np.asarray([papers[hits[u.hit_index].doc_id] for u in units], dtype=np.int32),
-                    tuple(_absent(query, t) for t in texts), _absent(query, seen[:3]),
-                    1.0 - _absent_share(query, seen[:3]), float(np.log1p(len(query.weights)) / 3.0), query.kinds)
+                    tuple(_absent(query, _found(query, t)) for t in texts), _absent(query, top3),
+                    1.0 - _absent_share(query, top3), float(np.log1p(len(query.weights)) / 3.0), query.kinds)
 
 
 def paper_absent(query: Query, hits: list[Hit]) -> Absent:
     """The question's nouns that the statements of `hits` (together) do not name."""
-    return _absent(query, [_seen(h) for h in hits])
-
-
-_MONTH_NAMES = MONTHS.split("|")
-_NUMERIC_DATE = re.compile(r"\b\d{1,2}\.\s?(\d{1,2})\.\s?(?:(?:19|20)\d\d)?")
+    return _absent(query, _found(query, [_seen(h) for h in hits]))
 
 
 def _seen(hit: Hit) -> str:
@@ -151,13 +147,7 @@ def _seen(hit: Hit) -> str:
     section = str(hit.meta.get("section") or "")
     statements = " ".join(s for s in split_sentences(hit.text) if not is_question_like(s, section))
     date = str(hit.meta.get("date") or "")
-    return " ".join([statements, str(hit.meta.get("title", "")), date, _month_words(f"{statements} {date}")])
-
-
-def _month_words(text: str) -> str:
-    months = {int(m) for m in _NUMERIC_DATE.findall(text) if 1 <= int(m) <= 12}
-    months |= {int(m) for m in re.findall(r"\b(?:19|20)\d\d-(\d\d)-\d\d\b", text) if 1 <= int(m) <= 12}
-    return " ".join(_MONTH_NAMES[m - 1] for m in sorted(months))
+    return " ".join([statements, str(hit.meta.get("title", "")), date, months_in_digits(f"{statements} {date}")])
 
 
 def answer_features(ev: Evidence, probs: np.ndarray, presence: NounPresence) -> np.ndarray:
@@ -197,20 +187,18 @@ def _found(query: Query, texts: list[str]) -> frozenset[str]:
     return query.matched(stems)
 
 
-def _absent(query: Query, texts: list[str]) -> Absent:
-    """The question's nouns and years that none of `texts` names, each with its idf relative to the question's
+def _absent(query: Query, found: frozenset[str]) -> Absent:
+    """The question's nouns and years not `found` in the texts, each with its idf relative to the question's
     largest: people word a question with verbs of their own that the answer need not repeat, but a thing or year it
     asks about that the found text never names may be a detail the documents lack."""
     if not query.weights:
         return ()
-    found = _found(query, texts)
     top = max(w for _t, w in query.weights)
     return tuple((t, w / top) for t, w in query.weights if t in query.nouns and t not in found)
 
 
-def _absent_share(query: Query, texts: list[str]) -> float:
-    """The idf-weighted share of the question's terms that none of `texts` holds."""
+def _absent_share(query: Query, found: frozenset[str]) -> float:
+    """The idf-weighted share of the question's terms not `found`."""
     if not query.weights:
         return 0.0
-    found = _found(query, texts)
     return sum(w for t, w in query.weights if t not in found) / query.total
