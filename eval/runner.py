@@ -19,6 +19,7 @@ from typing import Any
 
 from tqdm import tqdm
 
+from assistant.cli.errors import CliError
 from assistant.types import Answer
 from eval import metrics as m
 from eval.gold import QUESTIONS_PATH, GoldItem
@@ -66,8 +67,8 @@ def parse_configs(spec: str | Sequence[str], default_mode: str) -> list[RunConfi
 # --- helpers around the assistant --------------------------------------------------------------------
 def dense_problem(assistant: Any, status: Mapping[str, Any] | None) -> str | None:
     """Why dense retrieval cannot contribute (no embedder/store, no vectors in the index), or None."""
-    retriever = getattr(assistant, "retriever", None)
-    if retriever is not None and (getattr(retriever, "embedder", None) is None or getattr(retriever, "store", None) is None):
+    parts = getattr(assistant, "dense_parts", None)
+    if parts is not None and None in parts:
         return "keine dichte Suche verfügbar (kein Embedder/Vektorspeicher)"
     if status and status.get("exists") and status.get("embedded") == 0:
         return "der Index enthält keine Vektoren"
@@ -82,7 +83,7 @@ def chunk_files(assistant: Any, chunk_ids: Sequence[str]) -> dict[str, str]:
 def chunk_file_info(assistant: Any, chunk_ids: Sequence[str]) -> dict[str, tuple[str, str]]:
     """chunk_id -> (file_id, file name) from the index catalog ({} when the assistant has no catalog);
     the file name lets a gold reference name a paper without a Drucksache number by its file."""
-    catalog = getattr(getattr(assistant, "retriever", None), "catalog", None)
+    catalog = getattr(assistant, "catalog", None)
     if catalog is None or not chunk_ids:
         return {}
     try:
@@ -279,7 +280,6 @@ def select_items(items: list[GoldItem], ids: str | None, limit: int | None, city
 def run_cli(args: Any, settings: Any) -> int:
     """`council eval`: exit 0 on a finished run; 3 when rows of the question file were skipped; 1 on errors
     (unreadable file, no question left, failed questions)."""
-    from assistant.cli import CliError
 
     out_dir = Path(getattr(args, "out", None) or "reports/eval")
     if getattr(args, "compare", None):

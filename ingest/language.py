@@ -12,7 +12,7 @@ from __future__ import annotations
 import re
 import unicodedata
 
-from ingest.lexical import Analyzer
+from ingest.analyzer import Analyzer
 
 _ANALYZER = Analyzer()
 MONTHS = "Januar|Februar|März|April|Mai|Juni|Juli|August|September|Oktober|November|Dezember"

@@ -18,11 +18,11 @@ from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import Any
 
-from ingest.boilerplate import build_boilerplate
-from ingest.catalog import Catalog
+from index.boilerplate import build_boilerplate
+from index.catalog import Catalog
+from index.embedders import Embedder
+from index.lexical import LexicalIndex
 from ingest.chunk import chunk_document, index_text
-from ingest.embed import Embedder
-from ingest.lexical import LexicalIndex
 from ingest.progress import ProgressLog
 from ingest.records import Chunk, Document, Page, Problem
 from ingest.sources.base import ProblemLog, Source

@@ -21,7 +21,7 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
-from assistant.llm import (  # noqa: E402
+from assistant.answer.llm import (  # noqa: E402
     QWEN_PART_COUNT,
     QWEN_PART_VERSION,
     QWEN_SHA256,

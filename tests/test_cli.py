@@ -11,7 +11,7 @@ from pathlib import Path
 
 import pytest
 
-COUNCIL = [sys.executable, "-m", "assistant.cli"]
+COUNCIL = [sys.executable, "-m", "assistant.cli.main"]
 
 
 def council(*args: str, index: Path | None = None) -> subprocess.CompletedProcess[str]:

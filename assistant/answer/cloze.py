@@ -15,7 +15,7 @@ from collections.abc import Mapping
 import numpy as np
 
 from assistant.answer.examples import Pair
-from ingest.catalog import Catalog
+from index.catalog import Catalog
 from ingest.language import is_letterhead, is_question_like, prose_share, sentence_values, split_sentences
 
 PER_PAPER = 2

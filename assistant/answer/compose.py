@@ -12,10 +12,10 @@ from dataclasses import dataclass, replace
 
 import numpy as np
 
+from assistant.answer.citations import citation_from_hit
 from assistant.answer.features import Unit
 from assistant.answer.query import Query
 from assistant.answer.reader import Reading
-from assistant.citations import citation_from_hit
 from assistant.types import Citation, Hit, Sentence
 from ingest.language import (
     DECISIVE_S,

@@ -15,7 +15,7 @@ import numpy as np
 
 from assistant.answer.query import Query
 from assistant.types import Hit
-from ingest.boilerplate import Boilerplate
+from index.boilerplate import Boilerplate
 from ingest.language import (
     AGENDA_HEADING,
     DECISIVE_S,

@@ -22,7 +22,6 @@ from dataclasses import asdict, dataclass, field
 from pathlib import Path
 from typing import Any
 
-from assistant.anfrage import split_questions
 from assistant.answer.layout import clean_lines, content_tokens
 from assistant.answer.split import (
     Decision,
@@ -34,6 +33,7 @@ from assistant.answer.split import (
     paper_number,
 )
 from assistant.answer.stellungnahme import AnswerItem, parse_stellungnahme, whole_answer
+from assistant.draft.anfrage import split_questions
 
 _HEAD_LINES = 14
 _STELLUNGNAHME_NAME = re.compile(r"stellungnahme|(?:^|[\W_])stn(?:$|[\W_])", re.I)

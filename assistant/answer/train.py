@@ -26,7 +26,7 @@ from assistant.answer.presence import NounPresence, learn_presence
 from assistant.answer.query import IdfLookup, read_query
 from assistant.answer.reader import ANSWER_FEATURES, WEIGHTS_PATH, Network, paper_absent
 from assistant.types import Hit
-from ingest.catalog import Catalog
+from index.catalog import Catalog
 
 log = logging.getLogger(__name__)
 FALSE_REFUSALS = 0.05  # share of answerable validation questions the answer threshold may refuse
@@ -229,7 +229,7 @@ def load_pairs(path: Path, seed: int = 0) -> list[Pair]:
 
 
 def run_cli(args: argparse.Namespace, _settings: object) -> int:
-    """`council train-reader` (see `assistant.cli`); paths default to the shared corpus and the shipped weights."""
+    """`council train-reader` (see `assistant.cli.main`); paths default to the shared corpus and the shipped weights."""
     from ingest.specs import corpus_root, data_home
 
     root = corpus_root()
@@ -243,7 +243,7 @@ def run_cli(args: argparse.Namespace, _settings: object) -> int:
 def run(archive: Path, eval_sample: Path, work: Path, out: Path, limit: int | None, seed: int) -> int:
     from assistant.answer.mine import _resolve, mine, write_jsonl
     from assistant.answer.split import allowed_papers
-    from assistant.retrieve import Retriever
+    from assistant.retrieval.retriever import Retriever
 
     t0 = time.perf_counter()
     work.mkdir(parents=True, exist_ok=True)

@@ -79,9 +79,9 @@ def _karlsruhe_sources(corpus: Path) -> list[tuple[str, Any]]:
 @pytest.fixture(scope="session")
 def small_index(tmp_path_factory: pytest.TempPathFactory, corpus: Path) -> Path:
     """Index folder (catalog, BM25, Chroma with the hash embedder) over 15 papers + 1 hostile doc."""
-    from ingest.embed import HashEmbedder
+    from index.embedders import HashEmbedder
+    from index.vectors import ChromaStore
     from ingest.pipeline import Pipeline
-    from ingest.vectors import ChromaStore
 
     index = tmp_path_factory.mktemp("small_index")
     emb = HashEmbedder()

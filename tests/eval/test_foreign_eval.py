@@ -10,7 +10,7 @@ from typing import Any
 
 import pytest
 
-from assistant.cli import main
+from assistant.cli.main import main
 from assistant.types import Citation
 from eval import metrics as m
 from eval.gold import GoldItem

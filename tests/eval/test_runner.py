@@ -9,18 +9,18 @@ from typing import Any
 
 import pytest
 
-from assistant.cli import main
+from assistant.cli.main import main
 from assistant.compose import make_assistant
 from assistant.settings import Settings
 from assistant.types import Answer
 from eval import metrics as m
 from eval.gold import load_questions
 from eval.runner import dense_problem, evaluate, parse_configs, write_outputs
-from ingest.embed import HashEmbedder
+from index.embedders import HashEmbedder
+from index.vectors import ChromaStore
 from ingest.pipeline import Pipeline
 from ingest.records import Document, Page, SourceFile
 from ingest.sources.memory import ListSource
-from ingest.vectors import ChromaStore
 
 OPARL = "https://web1.karlsruhe.de/oparl/bodies/0001"
 PAPERS = ["35204", "48375", "38332", "48211", "37131", "36286", "35024", "41206"]
@@ -128,7 +128,7 @@ class StubAssistant:
     """Answers every question with the same cited paper; an index without vectors."""
 
     def __init__(self) -> None:
-        self.retriever = SimpleNamespace(embedder=object(), store=object())
+        self.dense_parts = (object(), object())
         self.calls: list[tuple[str, Any, str, str]] = []
 
     def ask(self, question: str, history: Any = None, filters: Any = None, mode: str | None = None,
@@ -142,7 +142,7 @@ class StubAssistant:
 
 
 def test_dense_needs_vectors_and_history_is_passed(questions: Path) -> None:
-    assert dense_problem(SimpleNamespace(retriever=SimpleNamespace(embedder=None, store=None)), None)
+    assert dense_problem(SimpleNamespace(dense_parts=(None, None)), None)
     stub = StubAssistant()
     result = evaluate(stub, load_questions(questions), "dense,hybrid", mode="extractive", progress=False)
     assert list(result["skipped"]) == ["dense/extractive"] and "Vektoren" in result["skipped"]["dense/extractive"]

@@ -17,7 +17,7 @@ from ingest.pipeline import Summary
 from ingest.progress import ProgressLog
 from tests.ingest.oparl_server import OParlTestServer
 
-COUNCIL = [sys.executable, "-m", "assistant.cli", "ingest"]
+COUNCIL = [sys.executable, "-m", "assistant.cli.main", "ingest"]
 
 
 def council(*args: str, **env: str) -> subprocess.CompletedProcess[str]:

@@ -8,9 +8,9 @@ from pathlib import Path
 
 import pytest
 
-from ingest.catalog import Catalog
+from index.catalog import Catalog
+from index.lexical import LexicalIndex
 from ingest.chunk import overview_text
-from ingest.lexical import LexicalIndex
 from ingest.pipeline import Pipeline
 from ingest.records import Document
 from ingest.sources.oparl_api import OParlApiSource

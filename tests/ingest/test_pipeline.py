@@ -8,12 +8,12 @@ from pathlib import Path
 
 import pytest
 
-from ingest.embed import HashEmbedder
+from index.embedders import HashEmbedder
+from index.vectors import ChromaStore
 from ingest.pipeline import Pipeline, Summary
 from ingest.records import Document, Page, SourceFile
 from ingest.sources.base import ProblemLog
 from ingest.sources.memory import ListSource
-from ingest.vectors import ChromaStore
 
 
 def _docs(corpus: Path, n: int = 6) -> list[Document]:

@@ -14,7 +14,6 @@ from typing import Any
 
 import pytest
 
-from assistant.anfrage import split_questions
 from assistant.answer.layout import clean_lines, is_reference_answer
 from assistant.answer.markers import body_lines, find_starts
 from assistant.answer.mine import Archive, classify_file, main, mine, paper_files
@@ -27,6 +26,7 @@ from assistant.answer.split import (
     meta_from_paper,
 )
 from assistant.answer.stellungnahme import AnswerItem, parse_stellungnahme
+from assistant.draft.anfrage import split_questions
 
 FURNITURE = ("Recyclingpapier", "Gremien Termin", "Gremium Termin", "Vorlage Nr", "Verantwortlich:",
              "Dienststelle:", "Zuständigkeit", "Ergänzende Erläuterungen", "Seite 2", "– 2 –")

@@ -12,7 +12,7 @@ from assistant.answer.compose import compose, selected_passages
 from assistant.answer.features import FEATURES, feature_matrix, units_of
 from assistant.answer.query import IdfLookup, read_query
 from assistant.answer.reader import Reader, ReaderMissingError
-from assistant.retrieve import Retriever
+from assistant.retrieval.retriever import Retriever
 from assistant.types import Hit
 from ingest.pipeline import Pipeline
 from ingest.sources.memory import ListSource
@@ -121,7 +121,7 @@ def test_generative_mode_prompts_with_the_reader_passages_only(koffer_index: Pat
     answer = assistant.ask(LOAN_QUESTION, retrieval="bm25")
     assert not answer.refused and answer.mode == "generative" and answer.answerability is not None
     assert LOAN_ANSWER in model.prompts[0]
-    from assistant.prompts import build_messages
+    from assistant.answer.prompts import build_messages
 
     frame = sum(len(str(m.content)) + 1 for m in build_messages(LOAN_QUESTION, [], None))  # instructions, question
     full = sum(len(h.text) for h in assistant.search(LOAN_QUESTION, mode="bm25"))
@@ -198,7 +198,7 @@ def test_a_compound_of_the_question_is_found_in_its_parts() -> None:
 
 
 def test_drafting_reads_a_question_with_the_reader(koffer_index: Path) -> None:
-    from assistant.draft import _read
+    from assistant.draft.drafting import _read
     from assistant.service import Assistant
     from assistant.settings import Settings
 

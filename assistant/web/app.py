@@ -1,0 +1,330 @@
+"""`council serve`: the German web chat (Gradio Blocks) over an Assistant.
+
+`build_app(assistant)` builds the Blocks; `launch(app, ...)` starts it with the app's CSS and a
+theme without web fonts (no requests to third parties); `serve(args, settings)` is the CLI entry.
+"""
+
+from __future__ import annotations
+
+import importlib
+import importlib.util
+import logging
+import os
+import re
+import threading
+from collections.abc import Iterator
+from dataclasses import dataclass, field
+from typing import Any
+
+os.environ["GRADIO_ANALYTICS_ENABLED"] = "False"
+
+import gradio as gr  # noqa: E402
+
+from assistant.types import Answer, Filters  # noqa: E402
+from assistant.web.feedback import FeedbackStore  # noqa: E402
+from assistant.web.render import (  # noqa: E402
+    answer_html,
+    citations_json,
+    error_html,
+    index_is_empty,
+    plain_text,
+    query_html,
+    sources_html,
+    status_html,
+    streaming_html,
+    user_html,
+)
+
+log = logging.getLogger(__name__)
+
+TITLE = "Ratsinfo-Assistent"
+# answered from the demo corpus (`council ingest demo`), each showing one kind of question
+EXAMPLES = [
+    "Wie viele obdachlose Menschen gibt es schätzungsweise in Karlsruhe?",
+    "Hat der Gemeinderat der Kündigung der DGNB-Mitgliedschaft zugestimmt?",
+    "Mit welchen Nachbarkommunen will Nordstemmen eine LEADER-Region bilden?",
+    "Welche Bebauungspläne wurden für Durlach beraten?",
+]
+BACKEND_DOWN = ("Die Frage konnte gerade nicht beantwortet werden: Ein Dienst im Hintergrund "
+                "(Suche oder Sprachmodell) ist nicht erreichbar. Bitte später noch einmal versuchen.")
+EMPTY_QUESTION = "Bitte eine Frage eingeben."
+_DATE = re.compile(r"^\d{4}-\d{2}-\d{2}$")
+
+CSS = """
+#stand .stand { font-size: 0.9em; color: var(--body-text-color-subdued); }
+#stand .stand.leer { color: #b45309; font-weight: 600; }
+.gesucht { font-size: 0.85em; color: var(--body-text-color-subdued); font-style: italic; margin: 2px 0 6px; }
+#chat a.cite { text-decoration: none; font-weight: 600; padding: 0 1px; color: #2563eb !important; }
+#chat .unbelegt em { color: #b45309; background: #fff7ed; text-decoration: underline dotted; }
+#chat .unbelegt small { color: #b45309; font-weight: 600; }
+#chat ul.antwort { margin: 0; padding-left: 1.2em; }
+#chat ul.antwort li { margin: 0 0 0.45em 0; }
+#chat .verweigert { color: var(--body-text-color-subdued); }
+#chat .fehler { color: #b91c1c; }
+#chat .tippt { opacity: 0.5; }
+#quellen { max-height: 640px; overflow-y: auto; }
+#quellen h3 { margin: 0 0 8px; font-size: 1em; }
+#quellen .quellen-leer { color: var(--body-text-color-subdued); font-size: 0.9em; padding: 8px; }
+#quellen .quelle { border: 1px solid var(--border-color-primary); border-radius: 8px; padding: 8px 10px;
+  margin-bottom: 10px; background: var(--background-fill-secondary); scroll-margin-top: 12px; }
+#quellen .quelle:target { border-color: #2563eb; box-shadow: 0 0 0 3px rgba(37, 99, 235, 0.3); }
+#quellen .kopf { font-size: 0.85em; color: var(--body-text-color-subdued); }
+#quellen .nr { font-weight: 700; color: #2563eb; }
+#quellen .titel { font-weight: 600; margin: 2px 0; overflow-wrap: anywhere; }
+#quellen .meta, #quellen .datei { font-size: 0.85em; color: var(--body-text-color-subdued); overflow-wrap: anywhere; }
+#quellen blockquote.zitat { margin: 6px 0 !important; padding: 0 0 0 8px; border-left: 3px solid #facc15; font-size: 0.9em;
+  white-space: pre-wrap; overflow-wrap: anywhere; }
+#quellen mark { background: #fef08a; color: inherit; }
+#quellen .links a { margin-right: 12px; font-size: 0.9em; }
+#quellen .kein-link { font-size: 0.85em; color: var(--body-text-color-subdued); }
+"""
+
+
+@dataclass
+class Turn:
+    """The last answered question (for feedback and the copy button)."""
+
+    question: str = ""
+    answer_text: str = ""
+    citations_json: str = "[]"
+    copy_text: str = ""
+
+
+@dataclass
+class ChatState:
+    """Per-session conversation: history for follow-ups and the last answered turn."""
+
+    history: list[tuple[str, str]] = field(default_factory=list)
+    last: Turn | None = None
+
+
+# --- pure helpers (tested without a browser) -------------------------------------------------------
+def generative_configured(settings: Any) -> bool:
+    return bool(getattr(settings, "llm_model_path", "") or getattr(settings, "llm_base_url", ""))
+
+
+def parse_filters(body: str | None, paper_types: list[str] | None, date_from: str | None, date_to: str | None,
+                  committee: str | None, only_current: bool) -> Filters | None:
+    """Filters from the controls; raises ValueError with a German message for bad dates."""
+    dates: list[str | None] = []
+    for label, value in (("Datum von", date_from), ("Datum bis", date_to)):
+        value = (value or "").strip()
+        if value and not _DATE.match(value):
+            raise ValueError(f"{label}: bitte im Format JJJJ-MM-TT angeben (z. B. 2024-01-31).")
+        if value:
+            from datetime import date
+
+            try:
+                date.fromisoformat(value)
+            except ValueError as exc:
+                raise ValueError(f"{label}: „{value}“ ist kein gültiges Datum (JJJJ-MM-TT).") from exc
+        dates.append(value or None)
+    if dates[0] and dates[1] and dates[0] > dates[1]:
+        raise ValueError("„Datum von“ liegt nach „Datum bis“.")
+    f = Filters(body=body or None, paper_types=tuple(paper_types or ()), date_from=dates[0], date_to=dates[1],
+                committee=(committee or "").strip() or None, only_current=bool(only_current))
+    return None if f == Filters() else f
+
+
+def _choices(counts: dict[str, int] | None) -> list[str]:
+    return sorted(k for k in (counts or {}) if k)
+
+
+def _safe_status(assistant: Any) -> dict[str, Any]:
+    try:
+        return dict(assistant.status())
+    except Exception:  # the status line must never break the page
+        log.exception("Status nicht lesbar")
+        return {"exists": False}
+
+
+def _draft_builder() -> Any:
+    """`assistant.web.draft_tab.build_draft_tab` if another module provides it, else None."""
+    if importlib.util.find_spec("assistant.web.draft_tab") is None:
+        return None
+    try:
+        module = importlib.import_module("assistant.web.draft_tab")
+    except Exception:
+        log.exception("Entwurfs-Reiter nicht ladbar")
+        return None
+    return getattr(module, "build_draft_tab", None)
+
+
+# --- event handlers -----------------------------------------------------------------------------------
+def respond(assistant: Any, question: str, messages: list[dict[str, Any]] | None, state: ChatState | None,
+            body: str | None, paper_types: list[str] | None, date_from: str | None, date_to: str | None,
+            committee: str | None, only_current: bool, mode: str | None) -> Iterator[tuple[Any, ...]]:
+    """Streams (chat, textbox, sources, query line, state, copy text) while the answer is produced."""
+    messages = list(messages or [])
+    state = state or ChatState()
+    question = (question or "").strip()
+    if not question:
+        yield messages, "", gr.skip(), gr.skip(), state, gr.skip()
+        return
+    messages.append({"role": "user", "content": user_html(question)})
+    try:
+        filters = parse_filters(body, paper_types, date_from, date_to, committee, only_current)
+    except ValueError as exc:
+        messages.append({"role": "assistant", "content": error_html(str(exc))})
+        yield messages, question, gr.skip(), "", state, gr.skip()
+        return
+    messages.append({"role": "assistant", "content": streaming_html("")})
+    yield messages, "", gr.skip(), "", state, gr.skip()
+    pieces = ""
+    final: Answer | None = None
+    try:
+        for item in assistant.ask_stream(question, list(state.history), filters, mode or None):
+            if isinstance(item, Answer):
+                final = item
+                break
+            pieces += str(item)
+            messages[-1] = {"role": "assistant", "content": streaming_html(pieces)}
+            yield messages, "", gr.skip(), "", state, gr.skip()
+    except Exception:
+        log.exception("Frage fehlgeschlagen: %s", question)
+        messages[-1] = {"role": "assistant", "content": error_html(BACKEND_DOWN)}
+        yield messages, "", gr.skip(), "", state, gr.skip()
+        return
+    if final is None:
+        messages[-1] = {"role": "assistant", "content": error_html(BACKEND_DOWN)}
+        yield messages, "", gr.skip(), "", state, gr.skip()
+        return
+    messages[-1] = {"role": "assistant", "content": answer_html(final)}
+    copy = plain_text(final)
+    new_state = ChatState(history=[*state.history, (question, final.text)],
+                          last=Turn(question, final.text, citations_json(final), copy))
+    yield messages, "", sources_html(final), query_html(final), new_state, copy
+
+
+def store_feedback(store: FeedbackStore, state: ChatState | None, rating: int, comment: str | None) -> tuple[str, str]:
+    """Save 👍/👎 for the last answer; returns (message, cleared comment box)."""
+    if state is None or state.last is None:
+        return "Noch keine Antwort zum Bewerten.", comment or ""
+    try:
+        store.add(state.last.question, state.last.answer_text, rating, comment or "", state.last.citations_json)
+    except Exception:
+        log.exception("Feedback nicht gespeichert")
+        return "Feedback konnte nicht gespeichert werden.", comment or ""
+    return ("Danke! Positives Feedback gespeichert." if rating > 0 else "Danke! Kritik gespeichert."), ""
+
+
+def reset() -> tuple[Any, ...]:
+    return [], "", sources_html(None), "", ChatState(), "", ""
+
+
+# --- layout ---------------------------------------------------------------------------------------------
+def build_app(assistant: Any, feedback: FeedbackStore | None = None) -> gr.Blocks:
+    """The German web chat over `assistant` (Assistant or any AssistantService with .settings)."""
+    settings: Any = getattr(assistant, "settings", None)
+    if feedback is None and settings is None:
+        raise ValueError("build_app braucht einen FeedbackStore oder ein Assistant-Objekt mit .settings")
+    store = feedback or FeedbackStore(settings.feedback_file)
+    status = _safe_status(assistant)
+    show_mode = generative_configured(settings)
+    default_mode = getattr(settings, "mode", "extractive") if show_mode else "extractive"
+
+    with gr.Blocks(title=TITLE, analytics_enabled=False) as app:
+        gr.Markdown(f"## {TITLE}\nFragen zu Vorlagen, Anfragen und Beschlüssen – jede Aussage mit Quelle.")
+        status_box = gr.HTML(status_html(status), elem_id="stand")
+        with gr.Tab("Fragen"):
+            with gr.Accordion("Filter", open=False):
+                with gr.Row():
+                    body = gr.Dropdown(choices=[("Alle Kommunen", ""), *((b, b) for b in _choices(status.get("bodies")))],
+                                       value="", label="Kommune", elem_id="filter-kommune")
+                    paper_types = gr.Dropdown(choices=_choices(status.get("paper_types")), value=[], multiselect=True,
+                                              label="Vorlagenart", elem_id="filter-vorlagenart")
+                    committee = gr.Textbox(label="Gremium", placeholder="z. B. Gemeinderat", elem_id="filter-gremium")
+                with gr.Row():
+                    date_from = gr.Textbox(label="Datum von", placeholder="JJJJ-MM-TT", elem_id="filter-von")
+                    date_to = gr.Textbox(label="Datum bis", placeholder="JJJJ-MM-TT", elem_id="filter-bis")
+                    only_current = gr.Checkbox(label="nur aktuelle Fassungen", value=False, elem_id="filter-aktuell")
+            mode = gr.Radio(choices=[("Extraktiv", "extractive"), ("Generativ", "generative")], value=default_mode,
+                            label="Antwortmodus", visible=show_mode, elem_id="modus")
+            with gr.Row(equal_height=False):
+                with gr.Column(scale=3):
+                    chatbot = gr.Chatbot(
+                        label="Gespräch", elem_id="chat", height=480, buttons=[], latex_delimiters=[],
+                        sanitize_html=True, render_markdown=True, line_breaks=False,
+                        placeholder="Stellen Sie eine Frage zu den Ratsdokumenten. Folgefragen beziehen sich auf das Gespräch.",
+                    )
+                    query_line = gr.HTML("", elem_id="gesucht")
+                    with gr.Row():
+                        question = gr.Textbox(show_label=False, placeholder="Ihre Frage …", scale=5, elem_id="frage",
+                                              lines=1, max_lines=4, autofocus=True)
+                        send = gr.Button("Fragen", variant="primary", scale=1, elem_id="senden")
+                    gr.Examples(examples=EXAMPLES, inputs=[question], label="Beispielfragen")
+                    with gr.Row():
+                        copy_btn = gr.Button("📋 Antwort kopieren", size="sm", elem_id="kopieren")
+                        up = gr.Button("👍 Hilfreich", size="sm", elem_id="feedback-gut")
+                        down = gr.Button("👎 Nicht hilfreich", size="sm", elem_id="feedback-schlecht")
+                        new_chat = gr.Button("Neues Gespräch", size="sm", elem_id="neu")
+                    comment = gr.Textbox(label="Kommentar zum Feedback (optional)", lines=1, elem_id="kommentar")
+                    feedback_msg = gr.Markdown("", elem_id="feedback-meldung")
+                with gr.Column(scale=2):
+                    sources = gr.HTML(sources_html(None), elem_id="quellen")
+            copy_text = gr.Textbox(visible=False, elem_id="kopiertext")
+            state = gr.State(ChatState())
+
+        draft = _draft_builder()
+        if draft is not None:
+            with gr.Tab("Stellungnahme entwerfen"):
+                try:
+                    draft(assistant)
+                except Exception:  # a broken drafting tab must not take the chat down
+                    log.exception("Entwurfs-Reiter fehlgeschlagen")
+                    gr.Markdown("Der Entwurfs-Assistent ist gerade nicht verfügbar.")
+
+        def on_ask(q: str, msgs: list[dict[str, Any]], st: ChatState, b: str, pt: list[str], df: str, dt: str,
+                   cm: str, oc: bool, md: str) -> Iterator[tuple[Any, ...]]:
+            yield from respond(assistant, q, msgs, st, b, pt, df, dt, cm, oc, md)
+
+        inputs = [question, chatbot, state, body, paper_types, date_from, date_to, committee, only_current, mode]
+        outputs = [chatbot, question, sources, query_line, state, copy_text]
+        question.submit(on_ask, inputs, outputs, api_visibility="private")
+        send.click(on_ask, inputs, outputs, api_visibility="private")
+        up.click(lambda st, c: store_feedback(store, st, 1, c), [state, comment], [feedback_msg, comment],
+                 api_visibility="private")
+        down.click(lambda st, c: store_feedback(store, st, -1, c), [state, comment], [feedback_msg, comment],
+                   api_visibility="private")
+        new_chat.click(reset, None, [chatbot, question, sources, query_line, state, copy_text, feedback_msg],
+                       api_visibility="private")
+        chatbot.clear(reset, None, [chatbot, question, sources, query_line, state, copy_text, feedback_msg],
+                      api_visibility="private")
+        copy_btn.click(None, [copy_text], None, api_visibility="private",
+                       js="(t) => { if (t) { navigator.clipboard.writeText(t); } return []; }")
+        app.load(lambda: status_html(_safe_status(assistant)), None, status_box, api_visibility="private")
+    return app
+
+
+def theme() -> Any:
+    """Default look with system fonts only (no Google Fonts requests from the browser)."""
+    return gr.themes.Default(font=["system-ui", "Segoe UI", "Roboto", "sans-serif"],
+                             font_mono=["ui-monospace", "monospace"])
+
+
+def launch(app: gr.Blocks, host: str = "127.0.0.1", port: int = 7860, prevent_thread_lock: bool = False,
+           quiet: bool = False) -> Any:
+    return app.launch(server_name=host, server_port=port, share=False, prevent_thread_lock=prevent_thread_lock,
+                      css=CSS, theme=theme(), show_error=False, quiet=quiet, footer_links=[],
+                      run_history=False, ssr_mode=False)
+
+
+def serve(args: Any, settings: Any) -> int:
+    """Entry of `council serve`."""
+    from assistant.compose import make_assistant
+
+    if getattr(args, "mode", None):
+        settings = settings.with_(mode=args.mode)
+    assistant = make_assistant(settings)
+    threading.Thread(target=assistant.warm, name="council-warm-vectors", daemon=True).start()
+    if index_is_empty(_safe_status(assistant)):
+        log.warning("Der Index unter %s ist leer – der Chat weist darauf hin.", settings.index_dir)
+    if getattr(args, "background", None):
+        from assistant.web.background import start_background_ingest
+
+        start_background_ingest(assistant, settings, list(args.background))
+        print("Einbettungen laufen im Hintergrund; der Chat antwortet bereits mit BM25.", flush=True)
+    app = build_app(assistant)
+    print(f"Web-Chat: http://{args.host}:{args.port}  (Index: {settings.index_dir})", flush=True)
+    launch(app, args.host, int(args.port))
+    return 0

@@ -1,0 +1,386 @@
+"""Retrieval features on real documents: Drucksache lookup, Anfrage/Stellungnahme family, filters,
+a city named in the question, "only current" versions."""
+
+from __future__ import annotations
+
+from dataclasses import replace
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+from assistant.retrieval.retriever import ChunkTable, Retriever
+from assistant.types import Filters
+from index.catalog import Catalog
+from ingest.language import base_reference, find_references, version_base
+from ingest.pipeline import Pipeline
+from ingest.sources.allris import AllrisSource
+from ingest.sources.memory import ListSource
+from ingest.sources.nordstemmen import NordstemmenSource
+from ingest.sources.oparl_mirror import OParlListSource
+from tests.assistant.conftest import document_from_json
+
+
+@pytest.fixture(scope="module")
+def index(tmp_path_factory: pytest.TempPathFactory, corpus: Path) -> Path:
+    folder = tmp_path_factory.mktemp("retrieve-index")
+    karlsruhe = [document_from_json(corpus, n) for n in ("19165", "17504", "27243", "21229", "23615")]
+    old = karlsruhe[0]
+    newer = replace(old, id=old.id + "-neu", date="2025-06-30", reference=(old.reference or "") + "/1")
+    pipe = Pipeline(folder, None, None, workers=1)
+    pipe.run([
+        ("bs", AllrisSource([corpus / "braunschweig" / "stellungnahme-25-25182-01.txt"], body="Braunschweig")),
+        ("bs-list", OParlListSource(corpus / "braunschweig" / "oparl-papers-2026-09.json")),
+        ("ns", NordstemmenSource(corpus / "nordstemmen" / "documents")),
+        ("ka", ListSource([*karlsruhe, newer])),
+    ], embed=False)
+    pipe.close()
+    return folder
+
+
+def test_reference_patterns() -> None:
+    assert find_references("Was steht in 25-25182-01 und in 2024/0015?") == ["25-25182-01", "2024/0015"]
+    assert find_references("Was beschloss der Rat zu DS 100/2022?") == ["100/2022"]
+    # a budget or school year is no Drucksache (Karlsruhe numbered up to 2022/2427, so 2022/2023 could be one)
+    assert find_references("Wurde bei den Haushaltsberatungen 2026/2027 der Antrag angenommen?") == []
+    assert find_references("Was bringt das Schuljahr 2024/25?") == []
+    assert find_references("Was steht in der Vorlage 2022/2023?") == ["2022/2023"]
+    assert find_references("2022/2023") == ["2022/2023"]
+    assert base_reference("25-25182-01") == "25-25182"
+
+
+def test_named_drucksache_comes_first_with_its_family(index: Path) -> None:
+    r = Retriever(index)
+    hits = r.search("Was antwortet die Verwaltung in 25-25182-01?", k=4)
+    assert hits[0].meta["reference"] == "25-25182-01"
+    # the Anfrage number alone brings the administration's Stellungnahme along
+    hits = r.search("Worum ging es in der Anfrage 25-25182?", k=4)
+    assert hits[0].meta["reference"] == "25-25182-01"
+
+
+def test_filters_restrict_every_hit(index: Path) -> None:
+    r = Retriever(index)
+    hits = r.search("Haushalt Investitionen Feuerwehr", Filters(body="Nordstemmen"), k=10)
+    assert hits and all(h.meta["body"] == "Nordstemmen" for h in hits)
+    hits = r.search("Haushalt Investitionen", Filters(paper_types=("Beschlussvorlage",)), k=10)
+    assert hits and all(h.meta["paper_type"] == "Beschlussvorlage" for h in hits)
+    hits = r.search("Haushalt Investitionen", Filters(date_from="2024-01-01", date_to="2024-12-31"), k=10)
+    assert hits and all("2024-01-01" <= h.meta["date"][:10] <= "2024-12-31" for h in hits)
+    assert r.search("Haushalt", Filters(body="Atlantis"), k=5) == []
+
+
+def test_city_in_question_narrows(index: Path) -> None:
+    r = Retriever(index)
+    hits = r.search("Welche Fahrzeuge bekommen die Ortsfeuerwehren in Nordstemmen?", k=5)
+    assert hits[0].meta["body"] == "Nordstemmen"
+
+
+def test_only_current_prefers_the_newest_version(index: Path, corpus: Path) -> None:
+    r = Retriever(index)
+    old = document_from_json(corpus, "19165")
+    query = old.title
+    plain = [h.doc_id for h in r.search(query, k=6, per_paper=1)]
+    current = [h.doc_id for h in r.search(query, Filters(only_current=True), k=6, per_paper=1)]
+    assert {old.id, old.id + "-neu"} <= set(plain)
+    assert current.index(old.id + "-neu") < current.index(old.id)
+
+
+def test_metadata_only_papers_are_findable(index: Path) -> None:
+    r = Retriever(index)
+    hits = r.search("Landes-Raumordnungsprogramm LROP Stellungnahme der Stadt", k=3)
+    assert hits[0].meta["reference"] == "26-29361"
+
+
+def test_paper_level_bm25_equals_an_index_of_whole_papers() -> None:
+    """`grouped` recovers term frequencies from the chunk weights: same scores as indexing each paper's text."""
+    import numpy as np
+
+    from index.lexical import LexicalIndex
+
+    chunks = [
+        ("c1", "p1", "Sanierung der Stadthalle Elektrotechnik Vergabe Vergabe"),
+        ("c2", "p1", "Nachtragsauftrag Elektrotechnik Stadthalle Kosten"),
+        ("c3", "p2", "Radweg entlang der Landesstraße Unfälle Unfälle Radweg"),
+        ("c4", "p3", "Kita Bedarfsplanung Versorgungsgrad unter drei Jahren Kita"),
+        ("c5", "p3", "Radweg Kita Stadthalle Haushalt Haushalt Haushalt Zuschuss"),
+    ]
+    chunk_index = LexicalIndex.build(chunks)
+    papers = ["p1", "p2", "p3"]
+    group = np.array([papers.index(doc) for _c, doc, _t in chunks])
+    grouped = chunk_index.grouped(group, papers, k1=2.0, b=0.8)
+    import index.lexical as lexical
+
+    k1, b = lexical.K1, lexical.B
+    try:
+        lexical.K1, lexical.B = 2.0, 0.8
+        whole = LexicalIndex.build((p, p, " ".join(t for _c, doc, t in chunks if doc == p)) for p in papers)
+    finally:
+        lexical.K1, lexical.B = k1, b
+    for query in ("Elektrotechnik Stadthalle", "Radweg Unfälle", "Haushalt Kita", "Versorgungsgrad"):
+        assert np.allclose(grouped.scores(query), whole.scores(query), rtol=1e-4), query
+    assert grouped.chunk_ids == papers
+
+
+def test_retriever_has_one_paper_row_per_document(index: Path) -> None:
+    r = Retriever(index)
+    assert r.papers is not None and r.table is not None
+    assert r.papers.chunk_ids == r.table.docs
+    assert r.papers.matrix.shape[0] == len(r.table.docs)
+
+
+def _bare_retriever(metas: list[dict[str, Any]], doc_index: list[int]) -> Retriever:
+    import numpy as np
+
+    r = Retriever.__new__(Retriever)
+    r.table = ChunkTable(np.array(doc_index, dtype=np.int32), [m["doc_id"] for m in metas], list(metas))
+    return r
+
+
+def test_version_base() -> None:
+    assert version_base("2025/0891/1") == "2025/0891"
+    assert version_base("2025/0891") == "2025/0891"
+    assert version_base("25-25182-01") == "25-25182"
+    assert version_base("DHH/2025/4125") == "dhh/2025/4125"
+
+
+@pytest.mark.parametrize(("prefer", "metas", "before", "asking", "after", "neutral"), [
+    # a paper type named in the question: the Änderungsantrag leads among the versions of its Drucksache
+    ("_prefer_named_type", [
+        {"doc_id": "a", "reference": "2025/0891", "paper_type": "Beschlussvorlage"},
+        {"doc_id": "b", "reference": "2025/0891/1", "paper_type": "Änderungs-/Ergänzungsantrag"},
+        {"doc_id": "c", "reference": "2025/0100", "paper_type": "Beschlussvorlage"},
+    ], {0: 3.0, 1: 2.0, 2: 2.5}, "Was ist aus dem Änderungsantrag zur Zweitwohnungsteuer geworden?",
+     {0: 2.0, 1: 3.0, 2: 2.5}, "Was ist aus der Zweitwohnungsteuer geworden?"),
+    # q111: the Antrag was referred on; its /1 version carries the council's decision
+    ("_prefer_decided", [
+        {"doc_id": "a", "reference": "2026/0158", "decided": False},
+        {"doc_id": "b", "reference": "2026/0158/1", "decided": True},
+        {"doc_id": "c", "reference": "2026/0100", "decided": False},
+    ], {0: 3.8, 1: 3.7, 2: 3.75}, "Was hat der Gemeinderat zum Antrag auf Hygieneprodukte beschlossen?",
+     {0: 3.7, 1: 3.8, 2: 3.75}, "Was fordert der Antrag auf Hygieneprodukte?"),
+])
+def test_a_preference_reorders_only_versions_of_one_drucksache(prefer: str, metas: list[dict[str, Any]],
+                                                               before: dict[int, float], asking: str,
+                                                               after: dict[int, float], neutral: str) -> None:
+    r = _bare_retriever(metas, [0, 1, 2])
+    scores = dict(before)
+    getattr(r, prefer)(asking, scores, set())
+    assert scores == after  # the group's scores are handed out anew; the other paper keeps its own
+    scores = dict(before)
+    getattr(r, prefer)(neutral, scores, set())
+    assert scores == before
+    getattr(r, prefer)(asking, scores, {0})  # pinned papers stay
+    assert scores == before
+
+
+def test_decided_comes_from_a_deciding_consultation_result(index: Path) -> None:
+    from assistant.retrieval.retriever import DECIDED
+
+    assert DECIDED.search("teilweise zugestimmt") and DECIDED.search("mehrheitlich abgelehnt")
+    assert not DECIDED.search("verwiesen in den Gemeinderat") and not DECIDED.search("Kenntnisnahme")
+    r = Retriever(index)
+    assert r.table is not None and all(isinstance(m.get("decided"), bool) for m in r.table.doc_meta)
+
+
+def test_a_followup_stays_with_the_papers_of_the_previous_answer(index: Path) -> None:
+    r = Retriever(index)
+    assert r.table is not None
+    question = "Und was kostet das?"
+    first = r.search(question, k=10, per_paper=1)
+    other = first[1]  # the runner-up: the prior is bounded (CONTEXT_WEIGHT), the follow-up's words still count
+    context = " ".join(h.text for h in r.search(other.meta["title"], k=3, per_paper=3) if h.doc_id == other.doc_id)
+    assert context
+    hits = r.search(question, k=10, per_paper=1, context=context)
+    assert hits[0].doc_id == other.doc_id  # without the conversation it was not first
+    assert [h.doc_id for h in r.search(question, k=10, per_paper=1, context=None)] == [h.doc_id for h in first]
+
+
+def test_sparse_dense_only_breaks_near_ties_among_the_best() -> None:
+    import assistant.retrieval.retriever as retrieve
+
+    r = _bare_retriever([{"doc_id": d} for d in "abc"], [0, 0, 1, 2])
+    scores = {0: 2.0, 1: 1.95, 2: 1.0}
+    r._dense_tiebreak(scores, {3: 1.0, 2: 0.9}, set())  # rows 2, 3: overview chunks of b and c
+    assert scores[1] > scores[0] > scores[2]
+    assert scores[1] - 1.95 <= retrieve.RERANK_W * 2.0 + 1e-9
+
+
+def test_partly_embedded_bodies_do_not_count_as_dense_evidence(tmp_path: Path, corpus: Path) -> None:
+    """Lead vectors complete, a few body chunks embedded (a budgeted run): dense evidence only from lead chunks."""
+    from index.embedders import HashEmbedder
+    from index.vectors import ChromaStore
+    from ingest.pipeline import LEAD_CHUNKS
+
+    emb = HashEmbedder()
+    docs = [document_from_json(corpus, n) for n in ("19165", "17504", "27243", "21229", "23615")]
+    pipe = Pipeline(tmp_path, emb, lambda: ChromaStore(tmp_path, emb.name), workers=1)
+    pipe.run([("ka", ListSource(docs))], embed_scope="lead")
+    pipe.run([("ka", ListSource(docs))], embed_scope="all", embed_limit=4)  # the newest paper's next body chunks
+    pipe.close()
+    position = {cid: pos for cid, pos in Catalog(tmp_path / "catalog.sqlite").db.execute(
+        "SELECT chunk_id, position FROM chunks")}
+    store = ChromaStore(tmp_path, emb.name)
+    r = Retriever(tmp_path, emb, store)
+    body_vectors = [cid for cid in store.all_ids() if position[cid] > LEAD_CHUNKS]
+    assert len(body_vectors) == 4 and r.dense_ready() and r._coverage < 0.5 <= r._lead_coverage
+    body_text = Catalog(tmp_path / "catalog.sqlite").db.execute(
+        "SELECT text FROM chunks WHERE chunk_id = ?", (body_vectors[0],)).fetchone()[0]
+    query = " ".join(body_text.split()[:40])
+    assert body_vectors[0] in {cid for cid, _ in store.query(emb.embed_query(query), k=5)}  # the store would offer it
+    hits = r.search(query, k=40, per_paper=40)
+    ranked = [h for h in hits if h.dense_rank is not None]
+    assert ranked and all(position[h.chunk_id] <= LEAD_CHUNKS for h in ranked)
+
+
+def test_the_lead_depth_is_read_from_the_vectors_an_index_has(tmp_path: Path, corpus: Path,
+                                                               monkeypatch: pytest.MonkeyPatch) -> None:
+    """An index embedded with another lead depth keeps its own: the retriever finds how deep the vectors reach."""
+    import ingest.pipeline
+    from index.embedders import HashEmbedder
+    from index.vectors import ChromaStore
+
+    emb = HashEmbedder()
+    docs = [document_from_json(corpus, n) for n in ("19165", "17504", "27243", "21229", "23615")]
+    pipe = Pipeline(tmp_path, emb, lambda: ChromaStore(tmp_path, emb.name), workers=1)
+    pipe.run([("ka", ListSource(docs))], embed_scope="overview")
+    assert Retriever(tmp_path, emb, ChromaStore(tmp_path, emb.name))._detect_lead_depth() == ingest.pipeline.LEAD_CHUNKS
+    monkeypatch.setattr(ingest.pipeline, "LEAD_CHUNKS", 1)
+    pipe.run([("ka", ListSource(docs))], embed_scope="lead")
+    r = Retriever(tmp_path, emb, ChromaStore(tmp_path, emb.name))
+    assert r._detect_lead_depth() == 1
+    assert r.dense_ready() and r._lead_depth == 1 and r._lead_coverage == 1.0
+    monkeypatch.setattr(ingest.pipeline, "LEAD_CHUNKS", 3)
+    pipe.run([("ka", ListSource(docs))], embed_scope="lead")
+    pipe.close()
+    r = Retriever(tmp_path, emb, ChromaStore(tmp_path, emb.name))
+    assert r.dense_ready() and r._lead_depth == 3
+    positions = dict(Catalog(tmp_path / "catalog.sqlite").db.execute("SELECT chunk_id, position FROM chunks"))
+    lead = r._lead_rows()
+    assert all(lead[row] == (positions[cid] <= 3) for cid, row in r.table.row_of.items())
+
+
+def test_dense_similarity_floor_refuses_only_for_a_fully_embedded_index(tmp_path: Path, corpus: Path,
+                                                                      monkeypatch: pytest.MonkeyPatch) -> None:
+    """While embeddings are missing (the demo's background run), a chunk without a vector says nothing."""
+    from assistant.service import Assistant
+    from assistant.settings import Settings
+    from index.embedders import HashEmbedder
+    from index.vectors import ChromaStore
+
+    emb = HashEmbedder()
+    docs = [document_from_json(corpus, n) for n in ("19165", "17504", "27243", "21229", "23615")]
+    pipe = Pipeline(tmp_path, emb, lambda: ChromaStore(tmp_path, emb.name), workers=1)
+    pipe.run([("ka", ListSource(docs))], embed_limit=3)
+    pipe.close()
+    monkeypatch.setattr(emb, "space", "multilingual-e5-small", raising=False)  # as if e5: the floor applies
+    a = Assistant(Settings().with_(index_dir=tmp_path, min_dense_similarity=0.999), embedder=emb,
+                  store=ChromaStore(tmp_path, HashEmbedder.name))
+    question = " ".join(docs[0].title.split()[:6])
+    assert 0 < a.retriever.dense_coverage() < 0.95
+    partial = a.ask(question)
+    assert partial.refusal_reason != "far_from_question"
+    monkeypatch.setattr(a.retriever, "dense_coverage", lambda: 1.0)
+    assert a.ask(question).refusal_reason == "far_from_question"
+
+
+def test_dense_search_is_exact_and_reads_new_vectors(tmp_path: Path, corpus: Path) -> None:
+    """Dense neighbours are the exact nearest chunks (not an approximate graph's), and vectors written
+    after the retriever loaded (a background embedding) are searched once their number changed."""
+    import numpy as np
+
+    import assistant.retrieval.retriever as retrieve
+    from index.embedders import HashEmbedder
+    from index.vectors import ChromaStore
+
+    emb = HashEmbedder()
+    docs = [document_from_json(corpus, n) for n in ("19165", "17504", "27243", "21229", "23615")]
+    pipe = Pipeline(tmp_path, emb, lambda: ChromaStore(tmp_path, emb.name), workers=1)
+    pipe.run([("ka", ListSource(docs))], embed_limit=5)
+    store = ChromaStore(tmp_path, emb.name)
+    r = Retriever(tmp_path, emb, store)
+    assert r._exact is None
+    r.warm()  # `council serve` reads the vectors at start
+    assert r._exact is not None and len(r._exact[1]) == 5
+    import threading
+
+    stale, got = r._exact, []
+    with r._exact_lock:  # another thread is reading newer vectors: this query goes on with the ones it has
+        r._store_count += 1
+        query = threading.Thread(target=lambda: got.append(r._exact_vectors()), daemon=True)
+        query.start()
+        query.join(timeout=5)
+        r._store_count -= 1
+    assert got == [stale]  # returned at once, without waiting for the lock
+    pipe.run([("ka", ListSource(docs))])  # the rest is embedded while the retriever runs
+    pipe.close()
+    r._vectors_checked = 0.0  # the next check (every 30 s) sees the new count
+    assert r.dense_ready() and len(r._exact_vectors()[1]) == store.count() > 5
+    ids, matrix = store.vectors()
+    query = "Barrierefreier Umbau der Haltestelle und Kosten der Maßnahme"
+    vec = emb.embed_query(query)
+    sims = matrix @ (vec / np.linalg.norm(vec))
+    truth = np.sort(sims)[::-1][:retrieve.DENSE_K]
+    got = r._exact_neighbours(r._exact_vectors(), vec, None, None)
+    assert np.allclose([sim for _row, sim in got], truth, atol=1e-5)  # the k best similarities, best first
+    by_id = dict(zip(ids, sims.tolist(), strict=True))
+    assert all(abs(by_id[r.lexical.chunk_ids[row]] - sim) < 1e-5 for row, sim in got)
+    best = [h for h in r.search(query, k=40, per_paper=40) if h.dense_rank == 1]
+    assert best and abs(by_id[best[0].chunk_id] - float(truth[0])) < 1e-5
+
+
+def test_point_in_time_periods() -> None:
+    from ingest.language import point_in_time
+
+    assert point_in_time("Wie hat der Gemeinderat im Dezember 2024 entschieden?") == ("2024-12-01", "2025-01-01")
+    assert point_in_time("Welchen Stand hatte das Konzept im Herbst 2023?") == ("2023-09-01", "2023-12-01")
+    assert point_in_time("Was war Ende 2025 geplant?") == ("2025-10-01", "2026-01-01")
+    assert point_in_time("im Winter 2024") == ("2024-12-01", "2025-03-01")
+    assert point_in_time("Wie viele Anträge gab es im Jahr 2024?") is None  # a whole year names no point in time
+    # a period that starts then and reaches to now favours nothing ("seit Ende 2023", "ab März 2025")
+    assert point_in_time("Wie hat sich der Anteil seit Ende 2023 entwickelt?") is None
+    assert point_in_time("Welche Firma übernimmt ab März 2025 die Anzeigen?") is None
+
+
+def test_bare_years_a_question_names() -> None:
+    from ingest.language import years_named
+
+    assert years_named("Wie viele Menschen haben 2023 in Karlsruhe die Einbürgerung beantragt?") == [2023]
+    assert years_named("Wie viele Einbürgerungsanträge gingen 2022 und 2023 ein?") == [2022, 2023]
+    # ranges, budget pairs, Drucksache numbers and the ends of periods are no year of writing
+    assert years_named("Was bringt der Doppelhaushalt 2024/2025?") == []
+    assert years_named("Welches Einsparvolumen hatte laut 2023/0777 das Paket?") == []
+    assert years_named("Wie viele Anträge gab es seit 2019?") == []
+    assert years_named("Wie viele Plätze fehlen bis 2040?") == []
+    assert years_named("Was wurde von 2022 bis 2024 gebaut?") == []
+    # a point in time has its own prior
+    assert years_named("Welchen Stand hatte das Konzept im Herbst 2023?") == []
+
+
+@pytest.mark.parametrize(("prior", "metas", "favouring", "neutral"), [
+    # q123: the Stellplatzsatzung of 2024-10-08, decided on 2024-12-17, against its 2026 successors
+    ("_point_in_time_prior", [
+        {"doc_id": "old", "date": "2024-10-08", "meetings": ["2024-11-12", "2024-12-17"]},
+        {"doc_id": "new", "date": "2026-01-27", "meetings": ["2026-02-24"]},
+        {"doc_id": "draft", "date": "2024-02-23", "meetings": ["2024-03-19"]},
+    ], "Wie hat der Gemeinderat im Dezember 2024 über die Stellplatzsatzung entschieden?",
+     "Wie hat der Gemeinderat über die Stellplatzsatzung entschieden?"),
+    # q167: the 2023 applications were reported in February 2024, not in the 2026 paper on the same topic;
+    # a year after the newest paper is a target ("bis 2040", "World Games 2029"), not a time of writing
+    ("_year_prior", [
+        {"doc_id": "report", "date": "2024-02-27"},
+        {"doc_id": "later", "date": "2026-05-05"},
+        {"doc_id": "older", "date": "2009-09-21"},
+    ], "Wie viele Menschen haben 2023 in Karlsruhe die Einbürgerung beantragt?",
+     "Hat sich der Gemeinderat mit der Bewerbung um die World Games 2029 einverstanden erklärt?"),
+])
+def test_a_date_the_question_names_favours_the_papers_of_then(prior: str, metas: list[dict[str, Any]],
+                                                               favouring: str, neutral: str) -> None:
+    r = _bare_retriever(metas, [0, 1, 2])
+    r._newest_year = 2026
+    before = {0: 3.50, 1: 3.60, 2: 3.55}
+    moved = dict(before)
+    getattr(r, prior)(favouring, moved)
+    assert max(moved, key=moved.__getitem__) == 0 and moved[1] == before[1] and moved[2] == before[2]
+    unmoved = dict(before)
+    getattr(r, prior)(neutral, unmoved)
+    assert unmoved == before
