@@ -25,7 +25,7 @@ def main() -> None:
     from assistant.settings import Settings
     from eval.gold import load_questions
     from index.vectors import SEARCH_EF, ChromaStore
-    from ingest.specs import REPO_ROOT
+    from ingest.paths import REPO_ROOT
 
     ap = argparse.ArgumentParser()
     ap.add_argument("index")

@@ -14,7 +14,7 @@ import tempfile
 import time
 from pathlib import Path
 
-from ingest.specs import corpus_root, data_home
+from ingest.paths import corpus_root, data_home
 
 
 def peak_rss_mb() -> float:

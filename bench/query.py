@@ -21,7 +21,7 @@ def main() -> None:
     from assistant.compose import make_assistant
     from assistant.settings import Settings
     from eval.gold import load_questions
-    from ingest.specs import REPO_ROOT
+    from ingest.paths import REPO_ROOT
 
     ap = argparse.ArgumentParser()
     ap.add_argument("indexes", nargs="+")

@@ -4,28 +4,13 @@ from __future__ import annotations
 
 import argparse
 import json
-import os
 from pathlib import Path
 from typing import Any
 
+from ingest.paths import REPO_ROOT, corpus_root
 from ingest.sources.base import Source
-from ingest.sources.folder import FolderSource, folder_kind
-
-REPO_ROOT = Path(__file__).resolve().parent.parent
-
-
-class SourceSpecError(ValueError):
-    """A source argument that names nothing we can read."""
-
-
-def corpus_root() -> Path:
-    """The shared corpus (`../shared/corpus` beside the checkout, or $COUNCIL_CORPUS)."""
-    return Path(os.environ.get("COUNCIL_CORPUS", REPO_ROOT.parent / "shared" / "corpus")).resolve()
-
-
-def data_home() -> Path:
-    base = os.environ.get("XDG_DATA_HOME") or str(Path.home() / ".local" / "share")
-    return Path(base) / "council-assistant"
+from ingest.sources.folder import FolderSource
+from ingest.sources.registry import REGISTRY, SourceSpecError
 
 
 def manifest_path(name: str) -> Path | None:
@@ -54,50 +39,8 @@ def from_manifest(path: Path, **options: Any) -> list[tuple[str, Source]]:
         target = root / entry["path"]
         if not target.exists():
             raise SourceSpecError(f"{path}: Quelle {entry['path']} nicht gefunden unter {root}")
-        out.append((f"{entry['kind']}:{entry['path']}", make_source(entry["kind"], target, entry, **options)))
+        out.append((f"{entry['kind']}:{entry['path']}", REGISTRY.open(entry["kind"], target, entry, **options)))
     return out
-
-
-def make_source(kind: str, target: Path | str, entry: dict[str, Any] | None = None, **options: Any) -> Source:
-    """Build one source of a known kind."""
-    entry = entry or {}
-    if kind in {"oparl-mirror", "oparl-archive"}:
-        from ingest.sources.oparl_mirror import OParlMirrorSource, mirror_root, unpack_archive
-
-        root = Path(target)
-        if kind == "oparl-archive":
-            root = unpack_archive(root, data_home() / "archives" / root.name.split(".")[0])
-        ids = _selected_ids(mirror_root(root), entry)
-        return OParlMirrorSource(root, paper_ids=ids, since=entry.get("since") or options.get("since"))
-    if kind == "oparl-list":
-        from ingest.sources.oparl_mirror import OParlListSource
-
-        return OParlListSource(Path(target))
-    if kind == "nordstemmen":
-        from ingest.sources.nordstemmen import NordstemmenSource
-
-        root = Path(target)
-        return NordstemmenSource(root / "documents" if (root / "documents" / "papers").is_dir() else root)
-    if kind in {"allris", "allris-html", "allris-text"}:
-        from ingest.sources.allris import AllrisSource
-
-        paths = sorted(Path(target).iterdir()) if Path(target).is_dir() else [Path(target)]
-        return AllrisSource(paths, body=entry.get("body"), base_url=entry.get("base_url"))
-    if kind == "files":
-        from ingest.sources.files import FilesSource
-
-        return FilesSource(Path(target), body=entry.get("body"), ocr=options.get("ocr", True))
-    if kind == "oparl-api":
-        from ingest.sources.oparl_api import OParlApiSource
-
-        crawler = {k: options[k] for k in CRAWLER_OPTIONS if options.get(k) is not None}
-        return OParlApiSource(str(target), since=options.get("since"), max_papers=options.get("max_papers"), **crawler)
-    raise SourceSpecError(f"Unbekannte Quellenart: {kind}")
-
-
-# Options of `council ingest` handed to the OParl crawler (OParlApiSource keyword arguments).
-CRAWLER_OPTIONS = ("body", "max_file_bytes", "file_timeout", "min_interval", "download_files", "people",
-                   "max_retry_after")
 
 
 def add_source_arguments(parser: argparse.ArgumentParser) -> None:
@@ -127,25 +70,11 @@ def source_options(args: argparse.Namespace, ocr: bool) -> dict[str, Any]:
     }
 
 
-def _selected_ids(root: Path, entry: dict[str, Any]) -> set[str] | None:
-    """Papers a manifest entry selects: `paper_ids`, or every paper whose numeric id is divisible by
-    `id_divisible_by` (the archive quarter reserved for evaluation), less those of `exclude_papers_in`."""
-    if entry.get("paper_ids"):
-        return set(entry["paper_ids"])
-    divisor = entry.get("id_divisible_by")
-    if not divisor:
-        return None
-    excluded = {p.stem for p in (corpus_root() / entry["exclude_papers_in"]).glob("*.json")} \
-        if entry.get("exclude_papers_in") else set()
-    return {p.stem for p in (root / "papers").glob("*.json")
-            if p.stem.isdigit() and int(p.stem) % int(divisor) == 0 and p.stem not in excluded}
-
-
 def detect(arg: str, **options: Any) -> list[tuple[str, Source]]:
     """Sources for one command-line argument: URL, manifest name/file, archive, mirror folder, or any
     other folder or file (FolderSource: every file by its own reader, nothing skipped silently)."""
     if arg.startswith(("http://", "https://")):
-        return [(arg, make_source("oparl-api", arg, **options))]
+        return [(arg, REGISTRY.open("oparl-api", arg, **options))]
     manifest = manifest_path(arg)
     if manifest is not None and is_manifest(manifest):
         return from_manifest(manifest, **options)
@@ -153,9 +82,7 @@ def detect(arg: str, **options: Any) -> list[tuple[str, Source]]:
     if not path.exists():
         raise SourceSpecError(f"Quelle nicht gefunden: {arg} (weder Pfad, Manifest noch http(s)-URL)")
     origin = str(path.resolve())
-    if path.is_file() and path.name.lower().endswith((".tar.zst", ".tar.zstd")):
-        return [(origin, make_source("oparl-archive", path, **options))]
-    kind = folder_kind(path) if path.is_dir() else None
+    kind = REGISTRY.recognise(path)
     if kind is not None:
-        return [(origin, make_source(kind, path, **options))]
-    return [(origin, FolderSource(path, open_source=make_source, **options))]
+        return [(origin, REGISTRY.open(kind, path, **options))]
+    return [(origin, FolderSource(path, kinds=REGISTRY, **options))]

@@ -230,7 +230,7 @@ def load_pairs(path: Path, seed: int = 0) -> list[Pair]:
 
 def run_cli(args: argparse.Namespace, _settings: object) -> int:
     """`council train-reader` (see `assistant.cli.main`); paths default to the shared corpus and the shipped weights."""
-    from ingest.specs import corpus_root, data_home
+    from ingest.paths import corpus_root, data_home
 
     root = corpus_root()
     archive = Path(args.archive) if args.archive else root / "archive" / "karlsruhe-oparl-full.tar.zst"

@@ -10,10 +10,10 @@ one city the other documents of their folder name.
 from __future__ import annotations
 
 import json
-from collections.abc import Callable, Iterator
+from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any
+from typing import Any, Protocol
 
 from ingest.records import Document
 from ingest.sources.base import ProblemLog, Source
@@ -21,8 +21,18 @@ from ingest.sources.city import FolderCities, is_unknown, with_city
 from ingest.sources.files import SUFFIXES, FilesSource, report_read_as_nothing, unsupported_reason
 from ingest.sources.oparl_file import OParlJsonSource
 
-ARCHIVE_SUFFIXES = (".tar.zst", ".tar.zstd")
 _SHOWN_NAMES = 5  # file names listed per city note
+
+
+class WholeSources(Protocol):
+    """What a folder asks of the source registry (`ingest.sources.registry.REGISTRY`): whether a path inside it
+    is read as a whole (a mirror, an export, an archive), how to open it and roughly how much it holds."""
+
+    def recognise(self, path: Path) -> str | None: ...
+
+    def open(self, name: str, target: Path | str, entry: dict[str, Any] | None = None, **options: Any) -> Source: ...
+
+    def count(self, path: Path) -> int | None: ...
 
 
 @dataclass(frozen=True)
@@ -40,11 +50,11 @@ class FolderSource:
     name = "folder"
 
     def __init__(self, root: Path, body: str | None = None, ocr: bool = True, *,
-                 open_source: Callable[..., Source], **options: Any) -> None:
-        """`open_source(kind, path, **options)` opens what the folder holds whole (a mirror, an archive): the
-        caller's source registry (`ingest.specs.make_source`)."""
+                 kinds: WholeSources, **options: Any) -> None:
+        """`kinds` opens what the folder holds whole (the source registry, passed in because the registry's
+        kinds do not include the folder itself)."""
         self.root = Path(root)
-        self.open_source = open_source
+        self.kinds = kinds
         self.body = body
         self.options = {**options, "ocr": ocr}
         self.files = FilesSource(self.root, body=None, ocr=ocr)
@@ -53,7 +63,7 @@ class FolderSource:
     @property
     def expected_documents(self) -> int | None:
         """The progress line's rough total: one per file, a mirror's papers (a paper list counts 1)."""
-        return _expected(self.root)
+        return _expected(self.root, self.kinds)
 
     def documents(self, problems: ProblemLog) -> Iterator[Document]:
         if not self.root.exists():
@@ -95,22 +105,22 @@ class FolderSource:
             if entry.name.startswith("."):
                 problems.report(str(entry), "versteckte Datei bzw. versteckter Ordner, nicht gelesen", fatal=False)
             elif entry.is_dir():
-                kind = folder_kind(entry)
+                kind = self.kinds.recognise(entry)
                 if kind is None:
                     yield from self._units(entry, problems)
                 else:
-                    yield Unit(entry, self.open_source(kind, entry, **self.options), single=False)
+                    yield Unit(entry, self.kinds.open(kind, entry, **self.options), single=False)
             elif entry.is_file():
                 unit = self._file_unit(entry, problems)
                 if unit is not None:
                     yield unit
 
     def _file_unit(self, path: Path, problems: ProblemLog) -> Unit | None:
-        name = path.name.lower()
-        if name.endswith(ARCHIVE_SUFFIXES):
-            return Unit(path, self.open_source("oparl-archive", path, **self.options), single=False)
+        kind = self.kinds.recognise(path)
+        if kind is not None:
+            return Unit(path, self.kinds.open(kind, path, **self.options), single=False)
         if path.suffix.lower() == ".json":
-            if name == "index.json" and path != self.root and self._is_file_index(path):
+            if path.name.lower() == "index.json" and path != self.root and self._is_file_index(path):
                 return None  # the metadata of its folder's documents, read with them
             return Unit(path, OParlJsonSource(path))
         if path.suffix.lower() in SUFFIXES:
@@ -165,17 +175,14 @@ class FolderSource:
         return f"{self.root}/{{{shown}{more}}}" if len(set(names)) > 1 else f"{self.root}/{names[0]}"
 
 
-def _expected(path: Path) -> int | None:
+def _expected(path: Path, kinds: WholeSources) -> int | None:
     """Documents a path will give, roughly; None when unknown (an archive is not unpacked to count)."""
+    if kinds.recognise(path) is not None:
+        return kinds.count(path)
     if path.is_file():
-        return None if path.name.lower().endswith(ARCHIVE_SUFFIXES) else 1
-    kind = folder_kind(path)
-    if kind == "oparl-mirror":
-        papers = path / "papers" if (path / "papers").is_dir() else path / "docs" / "papers"
-        return sum(1 for _ in papers.glob("*.json"))
-    if kind == "nordstemmen":
-        return sum(1 for _ in path.rglob("metadata.json"))
-    counts = [_expected(entry) for entry in path.iterdir() if not entry.name.startswith(".") and entry.name != "index.json"]
+        return 1
+    counts = [_expected(entry, kinds) for entry in path.iterdir()
+              if not entry.name.startswith(".") and entry.name != "index.json"]
     return None if None in counts else sum(c for c in counts if c is not None)
 
 
@@ -189,16 +196,3 @@ def _city_note(city: str, origin: str, candidates: tuple[str, ...], count: int) 
         return (f"Stadt unbekannt für {docs}: der Ordner enthält Dokumente aus {', '.join(candidates)}; "
                 "mit --body NAME angeben")
     return f"Stadt unbekannt für {docs}: mit --body NAME angeben"
-
-
-def folder_kind(path: Path) -> str | None:
-    """"oparl-mirror" or "nordstemmen" for a folder read as a whole, None for any other folder."""
-    if (path / "papers").is_dir() and ((path / "file-contents").is_dir() or (path / "meetings").is_dir()):
-        return "oparl-mirror"
-    if (path / "docs" / "papers").is_dir():
-        return "oparl-mirror"
-    if (path / "documents" / "papers").is_dir() or (
-        (path / "papers").is_dir() and any((path / "papers").glob("*/metadata.json"))
-    ):
-        return "nordstemmen"
-    return None

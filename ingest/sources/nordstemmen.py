@@ -74,6 +74,12 @@ def _file_stem(file_obj: Mapping[str, Any]) -> str:
     return name.rsplit(".", 1)[0] if "." in name else name
 
 
+def is_nordstemmen_export(path: Path) -> bool:
+    """documents/papers/, or papers/<DS>/metadata.json (the export's own layout)."""
+    return path.is_dir() and ((path / "documents" / "papers").is_dir() or (
+        (path / "papers").is_dir() and any((path / "papers").glob("*/metadata.json"))))
+
+
 class NordstemmenSource:
     """Papers (papers/<DS>/metadata.json) and council minutes (meetings/<date_name>/) of Nordstemmen."""
 

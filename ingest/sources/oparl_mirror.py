@@ -74,6 +74,27 @@ def unpack_archive(archive: Path, dest: Path) -> Path:
     return mirror_root(dest)
 
 
+ARCHIVE_SUFFIXES = (".tar.zst", ".tar.zstd")
+
+
+def is_mirror(path: Path) -> bool:
+    """A folder with papers/ and file-contents/ or meetings/ (a mirror), or docs/papers/ (an unpacked archive)."""
+    if not path.is_dir():
+        return False
+    papers = (path / "papers").is_dir()
+    return (papers and ((path / "file-contents").is_dir() or (path / "meetings").is_dir())) \
+        or (path / "docs" / "papers").is_dir()
+
+
+def is_mirror_archive(path: Path) -> bool:
+    """A packed mirror (.tar.zst), unpacked once into the user's data folder when read."""
+    return path.is_file() and path.name.lower().endswith(ARCHIVE_SUFFIXES)
+
+
+def count_mirror_papers(path: Path) -> int:
+    return sum(1 for _ in (mirror_root(path) / "papers").glob("*.json"))
+
+
 def mirror_root(path: Path) -> Path:
     """The folder holding papers/: the path itself or its docs/ subfolder (unpacked archive)."""
     if not (path / "papers").is_dir() and (path / "docs" / "papers").is_dir():

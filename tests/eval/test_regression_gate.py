@@ -16,8 +16,9 @@ from assistant.service import Assistant
 from assistant.settings import Settings
 from eval.gold import load_questions
 from eval.runner import evaluate
+from ingest.paths import REPO_ROOT
 from ingest.pipeline import Pipeline
-from ingest.specs import REPO_ROOT, from_manifest
+from ingest.specs import from_manifest
 
 
 @pytest.fixture(scope="module")

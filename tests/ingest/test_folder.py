@@ -15,7 +15,8 @@ import zstandard
 from ingest.records import Document, Problem
 from ingest.sources.base import ProblemLog
 from ingest.sources.folder import FolderSource
-from ingest.specs import detect, make_source
+from ingest.sources.registry import REGISTRY
+from ingest.specs import detect
 
 BAD_JSON = "bad-input/braunschweig-allris-oparl-paper-control-chars.json"
 BS_LIST = "braunschweig/oparl-papers-2026-09.json"
@@ -24,7 +25,7 @@ ERLANGEN_PDF = "pdf/erlangen/2022-06-29_Niederschrift_Niederschrift_2_Sitzung_Bu
 
 def read(root: Path, **options: object) -> tuple[list[Document], ProblemLog]:
     problems = ProblemLog()
-    docs = list(FolderSource(root, ocr=False, open_source=make_source, **options).documents(problems))  # type: ignore[arg-type]
+    docs = list(FolderSource(root, ocr=False, kinds=REGISTRY, **options).documents(problems))  # type: ignore[arg-type]
     return docs, problems
 
 
