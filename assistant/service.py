@@ -12,14 +12,12 @@ from typing import Any
 from assistant.answer.citations import check_answer, citation_from_hit
 from assistant.answer.compose import compose, selected_passages
 from assistant.answer.features import units_of
-from assistant.answer.query import Query, read_query
+from assistant.answer.query import IdfLookup, Query, read_query
 from assistant.answer.reader import WEIGHTS_PATH, Reader, Reading
 from assistant.answer.rules import (
     ABOUT_PAPER_Q,
     DATE_Q,
     OUTCOME_Q,
-    QUESTION_NOISE,
-    IdfLookup,
     answer_confidence,
     extractive_answer,
     missing_years,
@@ -29,7 +27,7 @@ from assistant.retrieval.retriever import Retriever
 from assistant.settings import Settings
 from assistant.types import Answer, Citation, Filters, Hit, RefusalReason, Sentence
 from index.catalog import Catalog, index_status
-from ingest.language import content_terms, find_references
+from ingest.language import QUESTION_NOISE, content_terms, find_references
 
 log = logging.getLogger(__name__)
 FOLLOWUP_MIN_TERMS = 2  # a follow-up with this many own topic terms, none of them found, is refused

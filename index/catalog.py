@@ -185,7 +185,29 @@ class Catalog:
             " AND reference != ''"
         )
 
+    def document_rows(self) -> Iterator[tuple[str, str, str, str, str, str, dict[str, Any]]]:
+        """(doc_id, body, reference, paper_type, date, title, record) of every document; absent values as ""."""
+        for doc_id, body, reference, paper_type, date, title, record in self.db.execute(
+                "SELECT doc_id, body, reference, paper_type, date, title, record FROM documents"):
+            yield (doc_id, body or "", reference or "", paper_type or "", date or "", title or "", json.loads(record))
+
     # --- chunks ----------------------------------------------------------------------------
+    def lead_chunk_ids(self, max_position: int) -> Iterator[str]:
+        """The chunks at positions 0..max_position of their papers (the overview and the first body chunks)."""
+        for (chunk_id,) in self.db.execute("SELECT chunk_id FROM chunks WHERE position <= ?", (max_position,)):
+            yield chunk_id
+
+    def embedded_by_position(self, max_position: int) -> list[tuple[int, int, int]]:
+        """(position, chunks, chunks with a vector) for positions 0..max_position, in order."""
+        return [(int(position), int(total), int(embedded or 0)) for position, total, embedded in self.db.execute(
+            "SELECT position, COUNT(*), SUM(embedded) FROM chunks WHERE position <= ? GROUP BY position "
+            "ORDER BY position", (max_position,))]
+
+    def embedded_up_to(self, max_position: int) -> int:
+        """How many chunks at positions 0..max_position have a vector."""
+        return int(self.db.execute("SELECT COUNT(*) FROM chunks WHERE embedded=1 AND position <= ?",
+                                   (max_position,)).fetchone()[0])
+
     def iter_chunks(self, batch: int = 5000) -> Iterator[tuple[str, str, str]]:
         """(chunk_id, doc_id, index_text) of every chunk in a stable order."""
         cur = self.db.execute("SELECT chunk_id, doc_id, header || text FROM chunks ORDER BY rowid")

@@ -17,7 +17,7 @@ os.environ.setdefault("ANONYMIZED_TELEMETRY", "False")
 # HNSW candidate list at query time. Chroma's default (100) found only 86 % of the true 100 nearest chunks
 # on the evaluation index (as few as 71 % for some questions), and which ones differed from process to
 # process; 800 finds 99.4 % at 4 ms (bench/dense_recall.py). The retriever searches exactly over `vectors()`
-# up to `assistant.retrieval.retriever.EXACT_MAX` vectors; this setting serves larger stores and other clients.
+# up to `assistant.retrieval.dense.EXACT_MAX` vectors; this setting serves larger stores and other clients.
 SEARCH_EF = 800
 
 

@@ -18,7 +18,6 @@ MONTHS = {
 }
 MONTH_NAMES = ["", "Januar", "Februar", "März", "April", "Mai", "Juni", "Juli", "August", "September",
                "Oktober", "November", "Dezember"]
-
 _DATE_NUM = r"(\d{1,2})\.\s?(\d{1,2})\.\s?(\d{2,4})"
 _DATE_LONG = r"(\d{1,2})\.\s?(" + "|".join(m for m in MONTHS) + r")\s+(\d{4})"
 _DATE_ANY = re.compile(f"{_DATE_NUM}|{_DATE_LONG}", re.I)

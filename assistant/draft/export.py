@@ -5,7 +5,7 @@ from __future__ import annotations
 from pathlib import Path
 
 from assistant.draft.anfrage import german_date
-from assistant.draft.drafting import Draft, Precedent
+from assistant.draft.records import Draft, Precedent
 from assistant.types import Citation
 
 DISCLAIMER = ("Automatisch erstellter Entwurf – vor der Weitergabe fachlich prüfen. Belegte Sätze sind wörtlich "

@@ -12,8 +12,9 @@ from typing import Any
 
 import gradio as gr
 
-from assistant.draft.drafting import Draft, DraftError, draft_stellungnahme
+from assistant.draft.drafting import draft_stellungnahme
 from assistant.draft.export import precedent_row, to_docx, to_markdown
+from assistant.draft.records import Draft, DraftError
 
 PRECEDENT_HEADERS = ["Datum", "Drucksache", "Titel", "Art", "Hinweis"]
 

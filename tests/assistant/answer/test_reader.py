@@ -198,16 +198,16 @@ def test_a_compound_of_the_question_is_found_in_its_parts() -> None:
 
 
 def test_drafting_reads_a_question_with_the_reader(koffer_index: Path) -> None:
-    from assistant.draft.drafting import _read
+    from assistant.draft.answers import read_answer
     from assistant.service import Assistant
     from assistant.settings import Settings
 
     assistant = Assistant(Settings().with_(index_dir=koffer_index, embedder="", answerer="reader"))
     hits = assistant.search(LOAN_QUESTION, mode="bm25")
-    sentences, citations, answerability = _read(assistant, LOAN_QUESTION, hits)
+    sentences, citations, answerability = read_answer(assistant, LOAN_QUESTION, hits)
     assert answerability >= assistant.reader.answer_threshold
     assert LOAN_ANSWER in [s.text for s in sentences] and citations[0].reference == "2026/0503"
-    _s, _c, unrelated = _read(assistant, "Wie hoch ist der Grundsteuer-Hebesatz der Stadt Mannheim?", hits)
+    _s, _c, unrelated = read_answer(assistant, "Wie hoch ist der Grundsteuer-Hebesatz der Stadt Mannheim?", hits)
     assert unrelated < assistant.reader.answer_threshold
 
 

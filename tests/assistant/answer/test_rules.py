@@ -9,8 +9,8 @@ from __future__ import annotations
 from typing import Any
 
 from assistant.answer.citations import split_sentences
+from assistant.answer.query import IdfLookup
 from assistant.answer.rules import (
-    IdfLookup,
     answer_confidence,
     extractive_answer,
     is_form_like,
@@ -81,7 +81,7 @@ def test_a_letterheads_numbers_do_not_answer_a_count() -> None:
     assert is_letterhead(head) and is_letterhead(LETTERHEAD.split("\n\n")[0])
     # a form row of the financial effects still answers "Was kostet …?"
     assert not is_letterhead("Gesamtkosten: 8.000 € THH IT Jährliche/r Budgetbedarf/Folgekosten: 8.000 € Gesamteinzahlung:")
-    # q122: for an outcome question, the title run into the consultation table's header is no answer either
+    # for an outcome question, the title run into the consultation table's header is no answer either
     table = "Zukunftsfähiges Plätzekonzept für den Christkindlesmarkt Ergänzungsantrag: FDP/FW Gremien Termin TOP Ö / N Zuständigkeit"
     said = "Der Gemeinderat hat das Plätzekonzept für den Christkindlesmarkt mehrheitlich abgelehnt."
     ranked = score_sentences("Hat der Gemeinderat dem Plätzekonzept für den Christkindlesmarkt zugestimmt?",
@@ -91,7 +91,7 @@ def test_a_letterheads_numbers_do_not_answer_a_count() -> None:
 
 
 def test_an_agenda_heading_of_minutes_is_no_answer() -> None:
-    """q090: "Punkt 2 der Tagesordnung: Oberwaldbad" names the item; the statements about it answer."""
+    """"Punkt 2 der Tagesordnung: Oberwaldbad" names the item; the statements about it answer."""
     minutes = ("Punkt 2 der Tagesordnung: Oberwaldbad Eigentümer und Betreiber\n\n"
                "Der Eigentümer des Oberwaldbades Wohnstift Karlsruhe e. V. und der Betreiber PSK Südstadt haben "
                "eine Regelung für die nächsten 10 Jahre getroffen.")
@@ -115,7 +115,7 @@ def test_abbreviations_do_not_split_a_sentence() -> None:
 
 
 def test_a_date_at_the_start_of_a_line_is_no_numbered_item() -> None:
-    # q138: the PDF line wraps before the date; "17. Juli 2023." is the end of the sentence, not item 17
+    # the PDF line wraps before the date; "17. Juli 2023." is the end of the sentence, not item 17
     text = ("1. Wann gehen die Arbeiten am Bolzplatz weiter?\n\nGeplanter Beginn der Montage der Zaunpfosten ist am\n"
             "17. Juli 2023.\n2. Was ist der Grund?")
     assert split_sentences(text) == ["1. Wann gehen die Arbeiten am Bolzplatz weiter?",
@@ -184,7 +184,7 @@ def test_missing_years() -> None:
     assert missing_years("Wie oft wurde der Koffer 2028 verliehen?", answer) == {"2028"}
     assert missing_years("Wie oft wurde der Koffer seit 2023 verliehen?", answer) == set()
     assert missing_years("Was steht in Drucksache 2024/0919?", answer) == set()  # a Drucksache number is no year
-    # nor is a budget pair: the Doppelhaushalt 2024/2025 was deliberated in 2023 (q102)
+    # nor is a budget pair: the Doppelhaushalt 2024/2025 was deliberated in 2023
     assert missing_years("Warum lehnt die Verwaltung das Gießfahrzeug im Haushalt 2024/2025 ab?", answer) == set()
     # "seit 2019" starts the period asked about: "in oben genanntem Zeitraum" answers it
     assert missing_years("Wie viele Anträge gab es seit 2019?", "- Es waren ca. 40 Anträge in diesem Zeitraum. [1]") == set()
@@ -210,12 +210,12 @@ def test_followup_rewriting() -> None:
                "- 2023 wurden 834 Anträge gestellt. [1]\n- Vorlage Nr.: 2026/0355 Verantwortlich: Dez. 2 [2]")]
     assert rewrite_followup("Und wie viele davon sind noch offen?", quoted) == \
         "Wie viele Menschen haben 2023 die Einbürgerung beantragt? Und wie viele davon sind noch offen?"
-    # "dann" refers back (q168: the paid Express-Sperrmüll of the previous answer)
+    # "dann" refers back (the paid Express-Sperrmüll of the previous answer)
     assert needs_context("Und wie schnell kommt dann der kostenpflichtige Service?")
 
 
 def test_a_followup_whose_own_words_are_nowhere_in_the_found_text_is_refused() -> None:
-    """q235: the earlier question found the Turmbergbahn papers; "in Betrieb gehen" is in none of them."""
+    """the earlier question found the Turmbergbahn papers; "in Betrieb gehen" is in none of them."""
     from types import SimpleNamespace
 
     from assistant.service import Assistant, followup_own_words
@@ -353,12 +353,12 @@ def test_glued_section_heading_is_not_shown_but_stays_in_the_quote() -> None:
 
 
 def test_second_part_of_a_question_gets_its_own_sentence() -> None:
-    from assistant.answer.rules import _weights, choose, question_terms
+    from assistant.answer.rules import choose, question_terms, term_weights
 
     question = "Wie oft hat das Kinderbüro den Bücherkoffer verliehen, und wie entwickelt sich die Nachfrage?"
     cands = score_sentences(question, [hit(KOFFER)], IDF)
     plain = choose(cands, 3)
-    greedy = choose(cands, 3, _weights(question_terms(question), IDF))
+    greedy = choose(cands, 3, term_weights(question_terms(question), IDF))
     assert not any("rückläufig" in c.sentence for c in plain)  # by score alone, two topic sentences win
     assert any("rückläufig" in c.sentence for c in greedy)  # covering "Nachfrage" is worth more
 
@@ -446,10 +446,10 @@ def test_a_number_that_counts_something_else_does_not_answer_how_many() -> None:
 
 
 def test_strong_verb_forms_meet_their_infinitive() -> None:
-    from assistant.answer.rules import sentence_terms
+    from ingest.language import sentence_terms
 
     assert "empfehl" in sentence_terms("Was empfiehlt die Verwaltung?") & sentence_terms("Wir empfehlen, den Antrag abzulehnen.")
-    # q025: "Wann soll der Umbau beginnen?" - "Mit dem Bau soll 2027 begonnen werden"
+    # "Wann soll der Umbau beginnen?" - "Mit dem Bau soll 2027 begonnen werden"
     assert "beginn" in sentence_terms("Wann soll der Umbau beginnen?") & sentence_terms("Mit dem Bau soll 2027 begonnen werden.")
     assert "gelt" in sentence_terms("Welche Regeln gelten?") & sentence_terms("Seit 2024 gilt eine neue Satzung.")
     hits = [hit("Die Verwaltung hat den Antrag des Vereins im Sommer ausführlich geprüft und beraten."),
@@ -511,7 +511,7 @@ def test_a_follower_that_repeats_a_shown_sentence_is_left_out() -> None:
 
 
 def test_coverage_counts_compound_parts_with_the_index_vocabulary() -> None:
-    """q048: "Schaltung der Stellenanzeigen" is covered by "Anzeigenschaltung von Stellenangeboten"."""
+    """"Schaltung der Stellenanzeigen" is covered by "Anzeigenschaltung von Stellenangeboten"."""
     from index.lexical import LexicalIndex
 
     vocabulary = " ".join(["Stellen Anzeigen Schaltung Angeboten Firma"] * 3)
@@ -526,7 +526,7 @@ def test_coverage_counts_compound_parts_with_the_index_vocabulary() -> None:
 
 
 def test_a_textless_best_paper_refuses_content_questions_only() -> None:
-    """q231: the Ergänzungsvertrag "Am Salgenholz" is in the index with title and dates only; what the developer
+    """the Ergänzungsvertrag "Am Salgenholz" is in the index with title and dates only; what the developer
     undertakes is not in it, and sentences from other papers must not stand in for it."""
     from assistant.service import NO_TEXT, Assistant
 

@@ -8,8 +8,10 @@ from pathlib import Path
 
 import pytest
 
-from assistant.draft.drafting import OPEN, classify_file, draft_stellungnahme, make_exclusion
+from assistant.draft.drafting import draft_stellungnahme, make_exclusion
 from assistant.draft.export import to_docx, to_markdown
+from assistant.draft.inputs import classify_file
+from assistant.draft.records import OPEN
 from assistant.service import Assistant
 from assistant.settings import Settings
 from assistant.types import Hit

@@ -9,7 +9,10 @@ from typing import Any
 
 import pytest
 
-from assistant.retrieval.retriever import ChunkTable, Retriever
+from assistant.retrieval import priors
+from assistant.retrieval.dense import DENSE_K, exact_neighbours
+from assistant.retrieval.papers import DECIDED, PaperTable
+from assistant.retrieval.retriever import Retriever
 from assistant.types import Filters
 from index.catalog import Catalog
 from ingest.language import base_reference, find_references, version_base
@@ -123,17 +126,16 @@ def test_paper_level_bm25_equals_an_index_of_whole_papers() -> None:
 
 def test_retriever_has_one_paper_row_per_document(index: Path) -> None:
     r = Retriever(index)
-    assert r.papers is not None and r.table is not None
-    assert r.papers.chunk_ids == r.table.docs
-    assert r.papers.matrix.shape[0] == len(r.table.docs)
+    assert r.table is not None and r.table.papers is not None
+    assert r.table.papers.chunk_ids == r.table.docs
+    assert r.table.papers.matrix.shape[0] == len(r.table.docs)
 
 
-def _bare_retriever(metas: list[dict[str, Any]], doc_index: list[int]) -> Retriever:
+def _table(metas: list[dict[str, Any]], doc_index: list[int], newest_year: int = 0) -> PaperTable:
     import numpy as np
 
-    r = Retriever.__new__(Retriever)
-    r.table = ChunkTable(np.array(doc_index, dtype=np.int32), [m["doc_id"] for m in metas], list(metas))
-    return r
+    return PaperTable(np.array(doc_index, dtype=np.int32), [m["doc_id"] for m in metas], list(metas), {},
+                      newest_year=newest_year)
 
 
 def test_version_base() -> None:
@@ -145,37 +147,35 @@ def test_version_base() -> None:
 
 @pytest.mark.parametrize(("prefer", "metas", "before", "asking", "after", "neutral"), [
     # a paper type named in the question: the Änderungsantrag leads among the versions of its Drucksache
-    ("_prefer_named_type", [
+    (priors.prefer_named_type, [
         {"doc_id": "a", "reference": "2025/0891", "paper_type": "Beschlussvorlage"},
         {"doc_id": "b", "reference": "2025/0891/1", "paper_type": "Änderungs-/Ergänzungsantrag"},
         {"doc_id": "c", "reference": "2025/0100", "paper_type": "Beschlussvorlage"},
     ], {0: 3.0, 1: 2.0, 2: 2.5}, "Was ist aus dem Änderungsantrag zur Zweitwohnungsteuer geworden?",
      {0: 2.0, 1: 3.0, 2: 2.5}, "Was ist aus der Zweitwohnungsteuer geworden?"),
-    # q111: the Antrag was referred on; its /1 version carries the council's decision
-    ("_prefer_decided", [
+    # the Antrag was referred on; its /1 version carries the council's decision
+    (priors.prefer_decided, [
         {"doc_id": "a", "reference": "2026/0158", "decided": False},
         {"doc_id": "b", "reference": "2026/0158/1", "decided": True},
         {"doc_id": "c", "reference": "2026/0100", "decided": False},
     ], {0: 3.8, 1: 3.7, 2: 3.75}, "Was hat der Gemeinderat zum Antrag auf Hygieneprodukte beschlossen?",
      {0: 3.7, 1: 3.8, 2: 3.75}, "Was fordert der Antrag auf Hygieneprodukte?"),
 ])
-def test_a_preference_reorders_only_versions_of_one_drucksache(prefer: str, metas: list[dict[str, Any]],
+def test_a_preference_reorders_only_versions_of_one_drucksache(prefer: Any, metas: list[dict[str, Any]],
                                                                before: dict[int, float], asking: str,
                                                                after: dict[int, float], neutral: str) -> None:
-    r = _bare_retriever(metas, [0, 1, 2])
+    table = _table(metas, [0, 1, 2])
     scores = dict(before)
-    getattr(r, prefer)(asking, scores, set())
+    prefer(table, asking, scores, set())
     assert scores == after  # the group's scores are handed out anew; the other paper keeps its own
     scores = dict(before)
-    getattr(r, prefer)(neutral, scores, set())
+    prefer(table, neutral, scores, set())
     assert scores == before
-    getattr(r, prefer)(asking, scores, {0})  # pinned papers stay
+    prefer(table, asking, scores, {0})  # pinned papers stay
     assert scores == before
 
 
 def test_decided_comes_from_a_deciding_consultation_result(index: Path) -> None:
-    from assistant.retrieval.retriever import DECIDED
-
     assert DECIDED.search("teilweise zugestimmt") and DECIDED.search("mehrheitlich abgelehnt")
     assert not DECIDED.search("verwiesen in den Gemeinderat") and not DECIDED.search("Kenntnisnahme")
     r = Retriever(index)
@@ -196,13 +196,11 @@ def test_a_followup_stays_with_the_papers_of_the_previous_answer(index: Path) ->
 
 
 def test_sparse_dense_only_breaks_near_ties_among_the_best() -> None:
-    import assistant.retrieval.retriever as retrieve
-
-    r = _bare_retriever([{"doc_id": d} for d in "abc"], [0, 0, 1, 2])
+    table = _table([{"doc_id": d} for d in "abc"], [0, 0, 1, 2])
     scores = {0: 2.0, 1: 1.95, 2: 1.0}
-    r._dense_tiebreak(scores, {3: 1.0, 2: 0.9}, set())  # rows 2, 3: overview chunks of b and c
+    priors.dense_tiebreak(table, scores, {3: 1.0, 2: 0.9}, set())  # rows 2, 3: overview chunks of b and c
     assert scores[1] > scores[0] > scores[2]
-    assert scores[1] - 1.95 <= retrieve.RERANK_W * 2.0 + 1e-9
+    assert scores[1] - 1.95 <= priors.RERANK_W * 2.0 + 1e-9
 
 
 def test_partly_embedded_bodies_do_not_count_as_dense_evidence(tmp_path: Path, corpus: Path) -> None:
@@ -222,7 +220,7 @@ def test_partly_embedded_bodies_do_not_count_as_dense_evidence(tmp_path: Path, c
     store = ChromaStore(tmp_path, emb.name)
     r = Retriever(tmp_path, emb, store)
     body_vectors = [cid for cid in store.all_ids() if position[cid] > LEAD_CHUNKS]
-    assert len(body_vectors) == 4 and r.dense_ready() and r._coverage < 0.5 <= r._lead_coverage
+    assert len(body_vectors) == 4 and r.dense_ready() and r.dense.coverage < 0.5 <= r.dense.lead_coverage
     body_text = Catalog(tmp_path / "catalog.sqlite").db.execute(
         "SELECT text FROM chunks WHERE chunk_id = ?", (body_vectors[0],)).fetchone()[0]
     query = " ".join(body_text.split()[:40])
@@ -243,19 +241,19 @@ def test_the_lead_depth_is_read_from_the_vectors_an_index_has(tmp_path: Path, co
     docs = [document_from_json(corpus, n) for n in ("19165", "17504", "27243", "21229", "23615")]
     pipe = Pipeline(tmp_path, emb, lambda: ChromaStore(tmp_path, emb.name), workers=1)
     pipe.run([("ka", ListSource(docs))], embed_scope="overview")
-    assert Retriever(tmp_path, emb, ChromaStore(tmp_path, emb.name))._detect_lead_depth() == ingest.pipeline.LEAD_CHUNKS
+    assert Retriever(tmp_path, emb, ChromaStore(tmp_path, emb.name)).dense.detect_lead_depth() == ingest.pipeline.LEAD_CHUNKS
     monkeypatch.setattr(ingest.pipeline, "LEAD_CHUNKS", 1)
     pipe.run([("ka", ListSource(docs))], embed_scope="lead")
     r = Retriever(tmp_path, emb, ChromaStore(tmp_path, emb.name))
-    assert r._detect_lead_depth() == 1
-    assert r.dense_ready() and r._lead_depth == 1 and r._lead_coverage == 1.0
+    assert r.dense.detect_lead_depth() == 1
+    assert r.dense_ready() and r.dense.lead_depth == 1 and r.dense.lead_coverage == 1.0
     monkeypatch.setattr(ingest.pipeline, "LEAD_CHUNKS", 3)
     pipe.run([("ka", ListSource(docs))], embed_scope="lead")
     pipe.close()
     r = Retriever(tmp_path, emb, ChromaStore(tmp_path, emb.name))
-    assert r.dense_ready() and r._lead_depth == 3
+    assert r.dense_ready() and r.dense.lead_depth == 3 and r.table is not None
     positions = dict(Catalog(tmp_path / "catalog.sqlite").db.execute("SELECT chunk_id, position FROM chunks"))
-    lead = r._lead_rows()
+    lead = r.dense.lead_rows(r.table)
     assert all(lead[row] == (positions[cid] <= 3) for cid, row in r.table.row_of.items())
 
 
@@ -286,9 +284,10 @@ def test_dense_similarity_floor_refuses_only_for_a_fully_embedded_index(tmp_path
 def test_dense_search_is_exact_and_reads_new_vectors(tmp_path: Path, corpus: Path) -> None:
     """Dense neighbours are the exact nearest chunks (not an approximate graph's), and vectors written
     after the retriever loaded (a background embedding) are searched once their number changed."""
+    import threading
+
     import numpy as np
 
-    import assistant.retrieval.retriever as retrieve
     from index.embedders import HashEmbedder
     from index.vectors import ChromaStore
 
@@ -298,32 +297,30 @@ def test_dense_search_is_exact_and_reads_new_vectors(tmp_path: Path, corpus: Pat
     pipe.run([("ka", ListSource(docs))], embed_limit=5)
     store = ChromaStore(tmp_path, emb.name)
     r = Retriever(tmp_path, emb, store)
-    assert r._exact is None
     r.warm()  # `council serve` reads the vectors at start
-    assert r._exact is not None and len(r._exact[1]) == 5
-    import threading
-
-    stale, got = r._exact, []
-    with r._exact_lock:  # another thread is reading newer vectors: this query goes on with the ones it has
-        r._store_count += 1
-        query = threading.Thread(target=lambda: got.append(r._exact_vectors()), daemon=True)
-        query.start()
-        query.join(timeout=5)
-        r._store_count -= 1
-    assert got == [stale]  # returned at once, without waiting for the lock
+    stale = r.dense.exact_vectors(r.table)
+    assert stale is not None and len(stale[1]) == 5
     pipe.run([("ka", ListSource(docs))])  # the rest is embedded while the retriever runs
     pipe.close()
-    r._vectors_checked = 0.0  # the next check (every 30 s) sees the new count
-    assert r.dense_ready() and len(r._exact_vectors()[1]) == store.count() > 5
+    r.dense.recheck()  # the next check (every 30 s) sees the new count
+    got: list[Any] = []
+    with r.dense.reading:  # another thread is reading the newer vectors: this query goes on with the ones it has
+        assert r.dense_ready()
+        query_thread = threading.Thread(target=lambda: got.append(r.dense.exact_vectors(r.table)), daemon=True)
+        query_thread.start()
+        query_thread.join(timeout=5)
+    assert got == [stale]  # returned at once, without waiting for the lock
+    exact = r.dense.exact_vectors(r.table)
+    assert exact is not None and len(exact[1]) == store.count() > 5
     ids, matrix = store.vectors()
     query = "Barrierefreier Umbau der Haltestelle und Kosten der Maßnahme"
     vec = emb.embed_query(query)
     sims = matrix @ (vec / np.linalg.norm(vec))
-    truth = np.sort(sims)[::-1][:retrieve.DENSE_K]
-    got = r._exact_neighbours(r._exact_vectors(), vec, None, None)
-    assert np.allclose([sim for _row, sim in got], truth, atol=1e-5)  # the k best similarities, best first
+    truth = np.sort(sims)[::-1][:DENSE_K]
+    nearest = exact_neighbours(exact, vec, None, None)
+    assert np.allclose([sim for _row, sim in nearest], truth, atol=1e-5)  # the k best similarities, best first
     by_id = dict(zip(ids, sims.tolist(), strict=True))
-    assert all(abs(by_id[r.lexical.chunk_ids[row]] - sim) < 1e-5 for row, sim in got)
+    assert r.lexical is not None and all(abs(by_id[r.lexical.chunk_ids[row]] - sim) < 1e-5 for row, sim in nearest)
     best = [h for h in r.search(query, k=40, per_paper=40) if h.dense_rank == 1]
     assert best and abs(by_id[best[0].chunk_id] - float(truth[0])) < 1e-5
 
@@ -357,30 +354,29 @@ def test_bare_years_a_question_names() -> None:
 
 
 @pytest.mark.parametrize(("prior", "metas", "favouring", "neutral"), [
-    # q123: the Stellplatzsatzung of 2024-10-08, decided on 2024-12-17, against its 2026 successors
-    ("_point_in_time_prior", [
+    # the Stellplatzsatzung of 2024-10-08, decided on 2024-12-17, against its 2026 successors
+    (priors.point_in_time_prior, [
         {"doc_id": "old", "date": "2024-10-08", "meetings": ["2024-11-12", "2024-12-17"]},
         {"doc_id": "new", "date": "2026-01-27", "meetings": ["2026-02-24"]},
         {"doc_id": "draft", "date": "2024-02-23", "meetings": ["2024-03-19"]},
     ], "Wie hat der Gemeinderat im Dezember 2024 über die Stellplatzsatzung entschieden?",
      "Wie hat der Gemeinderat über die Stellplatzsatzung entschieden?"),
-    # q167: the 2023 applications were reported in February 2024, not in the 2026 paper on the same topic;
+    # the 2023 applications were reported in February 2024, not in the 2026 paper on the same topic;
     # a year after the newest paper is a target ("bis 2040", "World Games 2029"), not a time of writing
-    ("_year_prior", [
+    (priors.year_prior, [
         {"doc_id": "report", "date": "2024-02-27"},
         {"doc_id": "later", "date": "2026-05-05"},
         {"doc_id": "older", "date": "2009-09-21"},
     ], "Wie viele Menschen haben 2023 in Karlsruhe die Einbürgerung beantragt?",
      "Hat sich der Gemeinderat mit der Bewerbung um die World Games 2029 einverstanden erklärt?"),
 ])
-def test_a_date_the_question_names_favours_the_papers_of_then(prior: str, metas: list[dict[str, Any]],
+def test_a_date_the_question_names_favours_the_papers_of_then(prior: Any, metas: list[dict[str, Any]],
                                                                favouring: str, neutral: str) -> None:
-    r = _bare_retriever(metas, [0, 1, 2])
-    r._newest_year = 2026
+    table = _table(metas, [0, 1, 2], newest_year=2026)
     before = {0: 3.50, 1: 3.60, 2: 3.55}
     moved = dict(before)
-    getattr(r, prior)(favouring, moved)
+    prior(table, favouring, moved)
     assert max(moved, key=moved.__getitem__) == 0 and moved[1] == before[1] and moved[2] == before[2]
     unmoved = dict(before)
-    getattr(r, prior)(neutral, unmoved)
+    prior(table, neutral, unmoved)
     assert unmoved == before

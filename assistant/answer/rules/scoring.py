@@ -1,0 +1,206 @@
+"""Every retrieved sentence scored for the question, and the greedy choice of the best ones."""
+
+from __future__ import annotations
+
+import re
+
+from assistant.answer.query import IdfLookup
+from assistant.answer.rules.sentences import (
+    Candidate,
+    is_form_like,
+    is_letterhead,
+    is_question_like,
+    question_terms,
+    reference_terms,
+    term_weights,
+)
+from assistant.answer.rules.slots import HAS_DATE
+from assistant.types import Hit
+from index.boilerplate import Boilerplate
+from ingest.language import (
+    AGENDA_HEADING,
+    content_terms,
+    find_references,
+    overview_units,
+    sentence_terms,
+    split_sentences,
+)
+
+AMOUNT_Q = re.compile(r"\b(wie\s+(viel|viele|hoch|teuer|lang|groß|gross|oft|häufig|stark)|kostet|kosten|betrag|summe|anzahl|höhe|euro|prozent|mio|anteil|zahl|preis)\b", re.I)
+DATE_Q = re.compile(r"\b(wann|bis wann|ab wann|zeitpunkt|datum|termin|frist|seit wann|jahr)\b", re.I)
+OUTCOME_Q = re.compile(
+    r"\b(beschlossen|beschluss|entschieden|abgestimmt|ergebnis|zugestimmt|abgelehnt|gremium|ausschuss|beraten|ausgegangen|"
+    r"einverstanden|angenommen|behandelt|geworden)\b|\bwas (ist|wurde) (aus|mit)\b", re.I)
+OUTCOME_S = re.compile(r"Ergebnis:|beschlossen|zugestimmt|abgelehnt|Kenntnis|einverstanden|Dafür:\s*\d")
+# questions about the request itself ("Was fordert die CDU in ihrem Antrag?"): the Antrag/Anfrage text answers
+ABOUT_REQUEST_Q = re.compile(r"\b(beantrag\w*|forder\w*|antrag\w*|anfrage\w*|fragt|fragen|wissen|möchte|will|wollen|schlägt|vorschlag\w*)\b", re.I)
+REQUEST_FILE = re.compile(r"^\s*(?!.*stellungnahme)(?:top\s*\S+\s+)?(anfrage|antrag|änderungs|ergänzungs|interfraktionell)", re.I)
+ABOUT_PAPER_Q = re.compile(r"\b(worum|wovon|titel|thema|was für eine?|welche art)\b", re.I)
+HAS_NUMBER = re.compile(r"\d")
+HAS_AMOUNT = re.compile(r"\d[\d.,]*\s*(?:€|euro|eur\b|prozent|%|mio|millionen|mrd|tsd|plätze|stellen|mal\b|-mal\b)|\d\s*-mal", re.I)
+_LIST_MARK = re.compile(r"^(?:[-•▪●–]\s*)+")
+_GENERIC = frozenset(content_terms("Stadt Karlsruhe Braunschweig Oberbürgermeister Drucksache Vorlage Anfrage Stellungnahme Datum Seite"))
+# tuning constants (measured on the even-numbered half of eval/questions.jsonl)
+DOC_DECAY = 0.7  # score factor 1 / (1 + DOC_DECAY * paper rank)
+TITLE_TERM_FACTOR = 0.5  # a question term in the paper title counts this much within the paper (it found the paper)
+CARRY_AFTER_QUESTION = 0.8  # share of a restated question's / heading's score the next sentence inherits
+CARRY_AFTER_SENTENCE = 0.3  # share of an ordinary sentence's score the next sentence inherits
+CARRY_BACK = 0.3  # share of the next sentence's score a sentence inherits
+QUESTION_PENALTY = 0.1  # a restated question answers nothing
+FORM_PENALTY = 0.3  # letterhead, table header, title line: few lowercase words
+RELATIVE_CUTOFF = 0.2  # stop when a candidate scores below this share of the best one
+PER_HIT = 4  # at most this many sentences from one chunk
+AMOUNT_BONUS = 1.0
+NUMBER_BONUS = 0.5
+DATE_BONUS = 0.5
+OUTCOME_BONUS = 2.0
+ANSWER_FILE = 1.3
+REQUEST_FILE_FACTOR = 0.7
+NOVELTY_FLOOR = 0.5  # share of its score a sentence keeps when all its question terms are already covered
+NOVELTY_POOL = 60  # greedy selection looks at this many best candidates
+SUMMARY_FACTOR = 1.6  # a sentence of the paper's own short summary (Kurzfassung) is the administration's answer
+NAMED_SUMMARY_FLOOR = 0.5  # least score of the Kurzfassung sentences of a paper the question names
+SUMMARY_SECTION = re.compile(r"^\s*(Kurzfassung|Zusammenfassung)\b", re.I)
+CHOSEN_JACCARD = 0.6  # an anchor sharing more than this share of its terms with a chosen one repeats it
+FOCUS_FACTOR = 2.0  # a follow-up's own terms count this many times its earlier question's
+
+
+def _paper_ranks(hits: list[Hit]) -> list[int]:
+    order: dict[str, int] = {}
+    return [order.setdefault(h.doc_id, len(order)) for h in hits]
+
+
+def score_sentences(question: str, hits: list[Hit], idf: IdfLookup, boilerplate: Boilerplate | None = None,
+                    asked: str | None = None) -> list[Candidate]:
+    """Every sentence of the hits, scored by idf-weighted coverage of the question's topic terms.
+
+    Sentences in `boilerplate` (lines recurring across many papers of the corpus) are never candidates.
+    `asked` is a follow-up as the user asked it when `question` is its standalone rewrite: what it asks
+    for (an amount, a date, an outcome) comes from it alone, and its own terms count FOCUS_FACTOR times.
+    """
+    terms_of_text = sentence_terms
+    q_terms = question_terms(question)
+    weights = term_weights(q_terms, idf)
+    if asked:
+        focus = question_terms(asked)
+        weights = {t: w * (FOCUS_FACTOR if t in focus else 1.0) for t, w in weights.items()}
+    total = sum(weights.values()) or 1.0
+    summary_mode = not q_terms  # "Was steht in 2024/0015?": summarise the named paper
+    named = {r.lower() for r in find_references(question)}
+    kind = asked or question
+    wants_amount, wants_date, wants_outcome = AMOUNT_Q.search(kind), DATE_Q.search(kind), OUTCOME_Q.search(kind)
+    about_request = bool(ABOUT_REQUEST_Q.search(kind))
+    about_paper = bool(wants_date or ABOUT_PAPER_Q.search(kind))
+    with_text = {h.doc_id for h in hits if h.meta.get("file_id") != "overview"}
+    ranks = _paper_ranks(hits)
+    out: list[Candidate] = []
+    for i, hit in enumerate(hits):
+        prior = 1.0 / (1.0 + DOC_DECAY * ranks[i]) / (1.0 + 0.02 * i)
+        overview = hit.meta.get("file_id") == "overview"
+        if summary_mode and named and str(hit.meta.get("reference", "")).lower() not in named:
+            continue
+        title_terms = terms_of_text(str(hit.meta.get("title", "")))
+        section = str(hit.meta.get("section") or "")
+        in_summary = bool(SUMMARY_SECTION.match(section))
+        # the paper was found by its topic; within it, the question's other terms pick the answer
+        local = {t: (w * TITLE_TERM_FACTOR if t in title_terms else w) for t, w in weights.items()}
+        local_total = sum(local.values()) or 1.0
+        file_name = str(hit.meta.get("file_name", ""))
+        answer_file = ANSWER_FILE if re.search(r"stellungnahme|antwort", file_name, re.I) else 1.0
+        if REQUEST_FILE.match(file_name) and not about_request:
+            answer_file = REQUEST_FILE_FACTOR  # the request restates the question; the statement answers it
+        units = overview_units(hit.text) if overview else split_sentences(hit.text)
+        reference = str(hit.meta.get("reference", "")).lower()
+        named_paper = bool(reference) and reference in named
+        parts = [_LIST_MARK.sub("", raw) for raw in units]
+        terms_of = [terms_of_text(p) for p in parts]
+        own_of = [sum(w for t, w in local.items() if t in terms) / local_total for terms in terms_of]
+        question_of = [is_question_like(p, section) for p in parts]
+        for position, sentence in enumerate(parts):
+            terms, own, question_like = terms_of[position], own_of[position], question_of[position]
+            coverage = sum(w for t, w in weights.items() if t in terms) / total
+            inherited = 0.0
+            if position > 0:  # the sentence after a matching one often holds the answer
+                inherited = own_of[position - 1] * (CARRY_AFTER_QUESTION if question_of[position - 1] else CARRY_AFTER_SENTENCE)
+            if position + 1 < len(parts) and not question_of[position + 1]:
+                inherited = max(inherited, own_of[position + 1] * CARRY_BACK)
+            if len(sentence) > 600 or len(sentence) < (4 if units[position] != sentence else 20):
+                continue  # a short list item ("- Altlastenverdacht") stays: a list announced by ":" shows it
+            if boilerplate is not None and boilerplate.is_boilerplate(sentence):
+                continue  # printer's note, letterhead, form label: in many papers, about none
+            identity = overview and position == 0
+            if identity and not ((named_paper and about_paper) or (ranks[i] == 0 and hit.doc_id not in with_text)):
+                continue  # title, type and date answer what a named paper is, or stand in for a paper without text
+            if not identity and terms and terms <= title_terms | reference_terms(sentence) | _GENERIC:
+                continue  # a restated title or letterhead says nothing new
+            score = (own + inherited) * answer_file * (SUMMARY_FACTOR if in_summary else 1.0)
+            if in_summary and named_paper:  # "Warum hält die Verwaltung in 2023/0703 … für unpassend?"
+                score = max(score, NAMED_SUMMARY_FLOOR / (1.0 + 0.3 * position))  # its own summary answers
+            if summary_mode:
+                coverage = 1.0 if not overview else 0.0
+                score = (0.0 if overview else 1.0) / (1.0 + 0.3 * position) + (0.2 if len(terms) >= 6 else 0.0)
+            elif identity and named_paper and about_paper:
+                score = 1.0  # "Von wann ist 26-29470, und worum geht es?": title, type and date first
+            elif overview and not wants_outcome:
+                score *= 0.6
+            boost = 0.0
+            if wants_amount and HAS_NUMBER.search(sentence):
+                boost += AMOUNT_BONUS if HAS_AMOUNT.search(sentence) else NUMBER_BONUS
+            if wants_date and HAS_DATE.search(sentence):
+                boost += DATE_BONUS
+            if wants_outcome and OUTCOME_S.search(sentence):
+                boost += OUTCOME_BONUS
+            score += boost * 0.4
+            if question_like or AGENDA_HEADING.match(sentence):
+                score *= QUESTION_PENALTY  # the Anfrage's own question restates, a minutes' agenda heading names
+            elif not overview and is_letterhead(sentence):
+                score *= QUESTION_PENALTY  # also for outcome and amount questions: a head decides and costs nothing
+            elif not overview and not wants_outcome and is_form_like(sentence) and not (
+                    wants_amount and HAS_AMOUNT.search(sentence)):
+                score *= FORM_PENALTY
+            out.append(Candidate(i, sentence, score * prior, coverage, position, terms, own + inherited,
+                                 units[position] != sentence))
+    out.sort(key=lambda c: -c.score)
+    return out
+
+
+def choose(candidates: list[Candidate], max_sentences: int = 5, weights: dict[str, float] | None = None) -> list[Candidate]:
+    """The best candidates: no near-duplicates, at most PER_HIT per chunk, none far below the best.
+
+    With the question's term `weights`, selection is greedy over coverage: a candidate whose question
+    terms are already covered by chosen sentences counts less (NOVELTY_FLOOR), so the second part of
+    "Wie oft …, und wie entwickelt sich die Nachfrage?" gets its own sentence.
+    """
+    chosen: list[Candidate] = []
+    per_hit: dict[int, int] = {}
+    covered: set[str] = set()
+    pool = list(candidates[:NOVELTY_POOL]) if weights else list(candidates)
+
+    def adjusted(cand: Candidate) -> float:
+        if not weights or not chosen:
+            return cand.score
+        own = {t: w for t, w in weights.items() if t in cand.terms}
+        total = sum(own.values())
+        if total <= 0:
+            return cand.score * NOVELTY_FLOOR  # no question term: it adds no coverage
+        new = sum(w for t, w in own.items() if t not in covered) / total
+        return cand.score * (NOVELTY_FLOOR + (1.0 - NOVELTY_FLOOR) * new)
+
+    while pool and len(chosen) < max_sentences:
+        best_i = max(range(len(pool)), key=lambda i: adjusted(pool[i])) if weights else 0
+        cand = pool.pop(best_i)
+        if chosen and cand.score < RELATIVE_CUTOFF * chosen[0].score:
+            break
+        if any(near_duplicate(cand, c, CHOSEN_JACCARD) for c in chosen):
+            continue  # near-duplicate (e.g. the same sentence in Anfrage and Stellungnahme)
+        if per_hit.get(cand.hit_index, 0) >= PER_HIT:
+            continue
+        chosen.append(cand)
+        covered |= cand.terms
+        per_hit[cand.hit_index] = per_hit.get(cand.hit_index, 0) + 1
+    return chosen
+
+
+def near_duplicate(a: Candidate, b: Candidate, share: float) -> bool:
+    """`a` shares more than `share` of its and `b`'s terms (Jaccard): the same statement again."""
+    return bool(a.terms) and len(a.terms & b.terms) / len(a.terms | b.terms) > share
