@@ -1,11 +1,13 @@
-"""One typed settings object; every field has a description and an environment variable."""
+"""One typed settings object (pydantic-settings): every field has a description and its environment variable."""
 
 from __future__ import annotations
 
 import os
-from dataclasses import dataclass, field, fields, replace
 from pathlib import Path
 from typing import Any
+
+from pydantic import Field, field_validator
+from pydantic_settings import BaseSettings, SettingsConfigDict
 
 
 def default_index_dir() -> Path:
@@ -14,30 +16,18 @@ def default_index_dir() -> Path:
     return Path(base) / "council-assistant" / "index"
 
 
-def _env(name: str, default: Any) -> Any:
-    raw = os.environ.get(name)
-    if raw is None or raw == "":
-        return default
-    if isinstance(default, bool):
-        return raw.strip().lower() in {"1", "true", "yes", "ja", "on"}
-    if isinstance(default, int):
-        return int(raw)
-    if isinstance(default, float):
-        return float(raw)
-    if isinstance(default, Path):
-        return Path(raw).expanduser()
-    return raw
-
-
 def _field(env: str, default: Any, description: str) -> Any:
-    return field(default_factory=lambda: _env(env, default), metadata={"env": env, "description": description})
+    """A setting read from `env` (an empty variable counts as unset); the field name works as a keyword too."""
+    return Field(default, validation_alias=env, description=description, json_schema_extra={"env": env})
 
 
-@dataclass(frozen=True)
-class Settings:
+class Settings(BaseSettings):
     """Configuration of index, embedder, retrieval and answer generation."""
 
-    index_dir: Path = _field("COUNCIL_INDEX", default_index_dir(), "Ordner des Index (Katalog, BM25, Chroma)")
+    model_config = SettingsConfigDict(frozen=True, env_ignore_empty=True, populate_by_name=True, extra="ignore")
+
+    index_dir: Path = Field(default_factory=default_index_dir, validation_alias="COUNCIL_INDEX",
+                            description="Ordner des Index (Katalog, BM25, Chroma)", json_schema_extra={"env": "COUNCIL_INDEX"})
     chroma_url: str = _field("COUNCIL_CHROMA_URL", "", "URL eines Chroma-Servers (leer: eingebettete Chroma im Index-Ordner)")
     embedder: str = _field(
         "COUNCIL_EMBEDDER", "e5",
@@ -68,8 +58,15 @@ class Settings:
     ocr: bool = _field("COUNCIL_OCR", True, "Seiten ohne Textebene mit Tesseract (deu) erkennen")
     workers: int = _field("COUNCIL_WORKERS", 2, "Prozesse für Bereinigung und Zerlegung beim Einlesen")
 
+    @field_validator("index_dir", "reader_path", "feedback_path", mode="after")
+    @classmethod
+    def _home(cls, path: Path) -> Path:
+        return path.expanduser()
+
     def with_(self, **changes: Any) -> Settings:
-        return replace(self, **{k: v for k, v in changes.items() if v is not None})
+        """A copy with the given fields changed (None leaves a field as it is), validated like the environment."""
+        values = {**self.model_dump(), **{k: v for k, v in changes.items() if v is not None}}
+        return Settings.model_validate(values)
 
     @property
     def feedback_file(self) -> Path:
@@ -77,5 +74,9 @@ class Settings:
 
     @staticmethod
     def describe() -> list[tuple[str, str, str]]:
-        """(field, environment variable, description) for README and --help."""
-        return [(f.name, f.metadata["env"], f.metadata["description"]) for f in fields(Settings)]
+        """(field, environment variable, description) of every setting, for the README's table and `--help`."""
+        out = []
+        for name, info in Settings.model_fields.items():
+            extra = info.json_schema_extra if isinstance(info.json_schema_extra, dict) else {}
+            out.append((name, str(extra.get("env", "")), info.description or ""))
+        return out

@@ -12,7 +12,7 @@ import logging
 import subprocess
 import time
 from collections.abc import Mapping, Sequence
-from dataclasses import asdict, dataclass
+from dataclasses import dataclass
 from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
@@ -20,6 +20,7 @@ from typing import Any
 from tqdm import tqdm
 
 from assistant.cli.errors import CliError
+from assistant.settings import Settings
 from assistant.types import Answer
 from eval import metrics as m
 from eval.gold import QUESTIONS_PATH, GoldItem
@@ -106,14 +107,14 @@ def git_commit() -> dict[str, Any] | None:
     return {"commit": head, "dirty": bool(dirty)}
 
 
-def settings_json(settings: Any) -> dict[str, Any]:
+def settings_json(settings: Settings | None) -> dict[str, Any]:
     """Settings as JSON, without secrets."""
     if settings is None:
         return {}
-    data = asdict(settings)
+    data = settings.model_dump(mode="json")
     if data.get("llm_api_key") not in (None, "", "none"):
         data["llm_api_key"] = "***"
-    return {k: str(v) if isinstance(v, Path) else v for k, v in data.items()}
+    return data
 
 
 # --- evaluation ----------------------------------------------------------------------------------------
