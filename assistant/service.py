@@ -190,7 +190,7 @@ class Assistant:
             yield from self._generative(question, query, hits, timings, t_start, common, history, filters, retrieval)
             return
         if self.settings.answerer == "reader":
-            yield from self._reader_answer(question, query, hits, timings, t_start, common)
+            yield from self._reader_answer(question, query, hits, timings, t_start, common, retrieval)
             return
         t0 = time.perf_counter()
         context = self.retriever.context_hits(query, hits)
@@ -202,13 +202,8 @@ class Assistant:
         common["retrieved"] = retrieved + tuple(_retrieved_entry(h) for h in context if h.chunk_id in cited)
         confidence = answer_confidence(query, hits, pool, self.idf)
         timings["answer"] = time.perf_counter() - t0
-        dense_best = max((float(h.meta.get("dense_similarity", 0.0)) for h in hits), default=0.0)
-        # the similarity floor is calibrated for e5 vectors only (other embedders: no dense refusal)
-        calibrated = getattr(self.retriever.embedder, "space", "") == "multilingual-e5-small"
-        # ... and for a fully embedded index: while embeddings are still missing (a demo embedding in the
-        # background, an archive with lead vectors), a chunk without a vector says nothing about the question
-        weak_dense = (retrieval != "bm25" and calibrated and self.retriever.dense_coverage() >= DENSE_FLOOR_COVERAGE
-                      and dense_best < self.settings.min_dense_similarity)
+        closest = self._closeness(hits, retrieval)
+        weak_dense = closest is not None and closest < self.settings.min_dense_similarity
         reason: RefusalReason | None = None
         if not citations:
             reason = RefusalReason.NO_SOURCES
@@ -227,6 +222,16 @@ class Assistant:
                 reason = RefusalReason.NO_TEXT
         yield from self._conclude(reason, hits, timings, t_start, common, text, sentences, citations)
 
+    def _closeness(self, hits: list[Hit], retrieval: str) -> float | None:
+        """The e5 similarity of the question to its closest retrieved chunk, where it means something: e5 vectors
+        (a floor is calibrated for them only) for a fully embedded index (while embeddings are still missing, a
+        demo embedding in the background or an archive with lead vectors, a chunk without a vector says nothing
+        about the question); else None."""
+        calibrated = getattr(self.retriever.embedder, "space", "") == "multilingual-e5-small"
+        if retrieval == "bm25" or not calibrated or self.retriever.dense_coverage() < DENSE_FLOOR_COVERAGE:
+            return None
+        return max((float(h.meta.get("dense_similarity", 0.0)) for h in hits), default=0.0)
+
     # --- the learned reader (COUNCIL_ANSWERER=reader) ------------------------------------------------
     @property
     def reader(self) -> Reader:
@@ -242,9 +247,11 @@ class Assistant:
         return self.reader.read(parsed, pool, units_of(pool, self.retriever.boilerplate)), parsed
 
     def _reader_answer(self, question: str, query: str, hits: list[Hit], timings: dict[str, float], t_start: float,
-                       common: dict[str, Any]) -> Iterator[str | Answer]:
-        """The extractive answer of the reader: refused when its answerability is below its threshold (unless the
-        question names a Drucksache among the best hits) or when the lead paper has no text."""
+                       common: dict[str, Any], retrieval: str) -> Iterator[str | Answer]:
+        """The extractive answer of the reader. Unless the question names a Drucksache among the best hits, it is
+        refused when the question is further from its closest passage than the calibrated closeness floor (with e5
+        vectors for the whole index), else when the reader's own answerability is below its threshold (BM25 alone),
+        or when the lead paper has no text."""
         t0 = time.perf_counter()
         pool = hits + self.retriever.context_hits(query, hits)
         reading, parsed = self.read(question, query, pool)
@@ -258,12 +265,23 @@ class Assistant:
         if not extract.citations:
             reason = RefusalReason.NO_SOURCES
         elif not (parsed.references and self._pinned(query, hits)):
-            if reading.answerable < self.reader.answer_threshold:
-                reason = RefusalReason.UNANSWERED
-            elif self._textless_lead(query, pool):
+            reason = self.reader_refusal(query, parsed, hits, reading, retrieval)
+            if reason is None and self._textless_lead(query, pool):
                 reason = RefusalReason.NO_TEXT
         yield from self._conclude(reason, hits, timings, t_start, common, extract.text, extract.sentences,
                                   extract.citations)
+
+    def reader_refusal(self, query: str, parsed: Query, hits: list[Hit], reading: Reading,
+                       retrieval: str = "hybrid") -> RefusalReason | None:
+        """Why the documents do not answer, by the reader (None: they may): the question further from its closest
+        passage than the calibrated closeness floor (with e5 vectors for the whole index), else (BM25 alone) the
+        reader's answerability below its threshold. A Drucksache the question names among the best hits answers."""
+        if parsed.references and self._pinned(query, hits):
+            return None
+        closest, floor = self._closeness(hits, retrieval), self.reader.closeness_threshold
+        if closest is not None and floor is not None:
+            return RefusalReason.FAR_FROM_QUESTION if closest < floor else None
+        return RefusalReason.UNANSWERED if reading.answerable < self.reader.answer_threshold else None
 
     def _conclude(self, reason: RefusalReason | None, hits: list[Hit], timings: dict[str, float], t_start: float,
                   common: dict[str, Any], text: str, sentences: list[Sentence], citations: list[Citation]
@@ -337,11 +355,10 @@ class Assistant:
             reading, parsed = self.read(question, query, pool)
             common["answerability"] = round(reading.answerable, 4)
             sources = selected_passages(parsed, pool, reading, self.reader.passage_threshold)
-            refused = not (parsed.references and self._pinned(query, hits)) and \
-                reading.answerable < self.reader.answer_threshold
-            if not sources or refused:
-                yield from self._refuse(hits, timings, t_start, common,
-                                       RefusalReason.UNANSWERED if sources else RefusalReason.NO_SOURCES)
+            refusal = self.reader_refusal(query, parsed, hits, reading, retrieval) if sources else \
+                RefusalReason.NO_SOURCES
+            if refusal is not None:
+                yield from self._refuse(hits, timings, t_start, common, refusal)
                 return
         else:
             coverage = topic_coverage(query, hits, self.idf)

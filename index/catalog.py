@@ -260,6 +260,15 @@ class Catalog:
                 out[cid] = (doc_id, text, json.loads(meta))
         return out
 
+    def index_texts(self, chunk_ids: list[str]) -> dict[str, str]:
+        """chunk_id -> the text the index embeds (header || text) for the given ids."""
+        out: dict[str, str] = {}
+        for start in range(0, len(chunk_ids), 500):
+            part = chunk_ids[start:start + 500]
+            marks = ",".join("?" * len(part))
+            out.update(self.db.execute(f"SELECT chunk_id, header || text FROM chunks WHERE chunk_id IN ({marks})", part))
+        return out
+
     def doc_chunks(self, doc_id: str) -> list[tuple[str, str, dict[str, Any]]]:
         rows = self.db.execute(
             "SELECT chunk_id, text, meta FROM chunks WHERE doc_id=? ORDER BY position", (doc_id,)

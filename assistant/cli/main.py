@@ -199,6 +199,9 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--out", default=None, help="Ausgabedatei der Gewichte")
     p.add_argument("--limit", type=int, help="höchstens so viele Paare (schneller Probelauf)")
     p.add_argument("--seed", type=int, default=0)
+    p.add_argument("--closeness-only", action="store_true",
+                   help="nur die Nähe-Schwelle neu bestimmen (Paare und Trainingsindex eines früheren Laufs im "
+                   "Arbeitsordner; die übrigen Gewichte bleiben)")
     p.set_defaults(func=_lazy("assistant.answer.train", "run_cli"))
     return parser
 

@@ -67,6 +67,8 @@ def read_answer(assistant: Any, query: str, hits: list[Hit]) -> tuple[list[Sente
     from assistant.answer.compose import compose
 
     reading, parsed = assistant.read(query, query, hits)
+    if assistant.reader_refusal(query, parsed, hits, reading) is not None:
+        return [], [], reading.answerable
     extract = compose(parsed, hits, reading, assistant.reader.passage_threshold, decisions=False)
     keep = [s for s in extract.sentences if not s.text.rstrip().endswith("?")]
     used = {n for s in keep for n in s.citations}
@@ -81,7 +83,7 @@ def _generative(assistant: Any, query: str, hits: list[Hit]) -> tuple[list[Sente
         from assistant.answer.compose import selected_passages
 
         reading, parsed = assistant.read(query, query, hits)
-        if reading.answerable < assistant.reader.answer_threshold:
+        if assistant.reader_refusal(query, parsed, hits, reading) is not None:
             return [], [], 0.0
         sources = selected_passages(parsed, hits, reading, assistant.reader.passage_threshold) or sources
     reply = assistant.chat_model().invoke(build_messages(query, sources))
@@ -112,11 +114,9 @@ def answer_question(assistant: Any, number: int, question: str, title: str, excl
     coverage = topic_coverage(query, hits, assistant.idf)
     sentences: list[Sentence] = []
     citations: list[Citation] = []
-    generated = False
     if mode == "generative":
         try:
             sentences, citations, best = _generative(assistant, query, hits)
-            generated = True
         except Exception as exc:  # model down: fall back to verbatim sentences, say so
             log.warning("Sprachmodell nicht erreichbar, extraktiver Entwurf: %s", exc)
             sentences, citations, best = extractive(assistant, asked, hits)
@@ -127,7 +127,7 @@ def answer_question(assistant: Any, number: int, question: str, title: str, excl
     citations = [c for c in citations if c.n in cited]
     if by_reader:  # the reader's answerability (a generated answer: the reader let the model answer)
         coverage = best
-        unanswered = not sentences or (not generated and best < assistant.reader.answer_threshold)
+        unanswered = not sentences  # `read_answer` and `_generative` leave a refused question without sentences
     else:
         unanswered = not sentences or max(best, coverage) < MIN_ANSWER_COVERAGE or best < MIN_SENTENCE_COVERAGE
     if unanswered:

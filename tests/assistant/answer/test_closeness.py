@@ -1,0 +1,91 @@
+"""The closeness floor: calibrated on validation questions with and without their paper, and the reader's refusal
+from it when the whole index has e5 vectors (else from the reader's own answerability)."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import numpy as np
+import pytest
+
+from assistant.answer.closeness import calibrate, closeness
+from assistant.answer.examples import Pair
+from assistant.answer.reader import Reader
+from assistant.retrieval.retriever import Retriever
+from assistant.service import Assistant
+from assistant.settings import Settings
+from index.embedders import HashEmbedder
+from index.vectors import ChromaStore
+from ingest.pipeline import Pipeline
+from ingest.records import Document
+from ingest.sources.memory import ListSource
+from tests.assistant.conftest import document_from_json
+
+PAPERS = ("54676", "19165", "17504", "27243", "21229")
+
+
+@pytest.fixture(scope="module")
+def docs(corpus: Path) -> list[Document]:
+    return [document_from_json(corpus, n) for n in PAPERS]
+
+
+@pytest.fixture(scope="module")
+def embedded_index(tmp_path_factory: pytest.TempPathFactory, docs: list[Document]) -> Path:
+    folder = tmp_path_factory.mktemp("closeness")
+    emb = HashEmbedder()
+    pipe = Pipeline(folder, emb, lambda: ChromaStore(folder, emb.name), workers=1)
+    pipe.run([("karlsruhe", ListSource(docs))])
+    pipe.close()
+    return folder
+
+
+def test_closeness_is_the_best_cosine() -> None:
+    emb = HashEmbedder()
+    texts = ["Radweg an der Hauptstraße", "Kosten der Sanierung der Grundschule"]
+    best = closeness("Was kostet die Sanierung der Grundschule?", texts, emb, emb)
+    q = emb.embed_query("Was kostet die Sanierung der Grundschule?")
+    assert best == pytest.approx(float(max(emb.embed_passages(texts) @ q)), abs=1e-6)
+    assert closeness("Frage", [], emb, emb) is None
+
+
+def test_the_floor_refuses_the_stated_share_of_answerable_questions(embedded_index: Path, docs: list[Document]) -> None:
+    retriever = Retriever(embedded_index)
+    pairs = [Pair(f"p{i}", f"{d.title}?", "", d.id, frozenset([d.id]), "validation") for i, d in enumerate(docs)]
+    pairs.append(Pair("t", "Training?", "", docs[0].id, frozenset([docs[0].id]), "train"))  # not asked
+    emb = HashEmbedder()
+    found = calibrate(pairs, retriever, retriever.catalog, emb, emb, seed=0, false_refusals=0.2)
+    assert found.answerable == len(docs) and found.unanswerable == len(docs)  # each asked with and without its paper
+    texts = retriever.catalog.index_texts
+    with_paper = []
+    for d in docs:
+        hits = retriever.search(f"{d.title}?", k=10, per_paper=2, mode="bm25")
+        with_paper.append(closeness(f"{d.title}?", list(texts([h.chunk_id for h in hits]).values()), emb, emb))
+    assert found.threshold == pytest.approx(float(np.quantile(with_paper, 0.2)), abs=1e-4)
+    assert 0.0 <= found.refused_unanswerable <= 1.0 and found.to_json()["false_refusals"] == 0.2
+
+
+def _assistant(index: Path, floor: float | None, monkeypatch: pytest.MonkeyPatch) -> Assistant:
+    shipped = Reader.load()
+    thresholds = {k: v for k, v in shipped.thresholds.items() if k != "closeness"}
+    if floor is not None:
+        thresholds["closeness"] = floor
+    reader = Reader(shipped.sentence, shipped.answer, thresholds, shipped.info, shipped.presence)
+    emb = HashEmbedder()
+    monkeypatch.setattr(emb, "space", "multilingual-e5-small", raising=False)  # as if e5: the floor applies
+    return Assistant(Settings().with_(index_dir=index, answerer="reader"), embedder=emb,
+                     store=ChromaStore(index, HashEmbedder.name), reader=reader)
+
+
+def test_the_reader_refuses_a_question_far_from_every_passage(embedded_index: Path, docs: list[Document],
+                                                               monkeypatch: pytest.MonkeyPatch) -> None:
+    question = f"Was ist zu {docs[0].title} beschlossen worden?"
+    strict = _assistant(embedded_index, 0.999, monkeypatch).ask(question)
+    assert strict.refused and strict.refusal_reason == "far_from_question" and not strict.citations
+    lenient = _assistant(embedded_index, -1.0, monkeypatch).ask(question)
+    assert lenient.refusal_reason != "far_from_question"
+    # named Drucksache numbers answer whatever the closeness
+    pinned = _assistant(embedded_index, 0.999, monkeypatch).ask(f"Was steht in {docs[0].reference}?")
+    assert pinned.refusal_reason != "far_from_question"
+    # BM25 alone has no closeness: the reader's own answerability decides
+    bm25 = _assistant(embedded_index, 0.999, monkeypatch).ask(question, retrieval="bm25")
+    assert bm25.refusal_reason != "far_from_question"
