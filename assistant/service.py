@@ -216,9 +216,9 @@ class Assistant:
                 reason = RefusalReason.VALUE_MISSING
             elif missing_years(question, extract.core, (c.date for c in citations)):
                 reason = RefusalReason.YEAR_MISSING
-            elif query != question and self._followup_uncovered(question, hits, pool):
+            elif query != question and self.followup_uncovered(question, hits, pool):
                 reason = RefusalReason.FOLLOWUP_UNCOVERED
-            elif self._textless_lead(query, pool):
+            elif self.textless_lead(query, pool):
                 reason = RefusalReason.NO_TEXT
         yield from self._conclude(reason, hits, timings, t_start, common, text, sentences, citations)
 
@@ -266,7 +266,7 @@ class Assistant:
             reason = RefusalReason.NO_SOURCES
         elif not (parsed.references and self._pinned(query, hits)):
             reason = self.reader_refusal(query, parsed, hits, reading, retrieval)
-            if reason is None and self._textless_lead(query, pool):
+            if reason is None and self.textless_lead(query, pool):
                 reason = RefusalReason.NO_TEXT
         yield from self._conclude(reason, hits, timings, t_start, common, extract.text, extract.sentences,
                                   extract.citations)
@@ -295,7 +295,7 @@ class Assistant:
         yield Answer(text=text, citations=tuple(citations), sentences=tuple(sentences), timings=timings, **common)
 
     @staticmethod
-    def _textless_lead(question: str, pool: list[Hit]) -> bool:
+    def textless_lead(question: str, pool: list[Hit]) -> bool:
         """The best paper has no text in the index, only its metadata, and the question asks about its content
         ("Welche Verpflichtungen übernimmt der Vorhabenträger im Ergänzungsvertrag …?"): an answer from other
         papers would stand in for it. Questions what a paper is or is about ("Um welches Grundstück geht es
@@ -307,7 +307,7 @@ class Assistant:
         lead = pool[0].doc_id
         return all(h.meta.get("file_id") == "overview" for h in pool if h.doc_id == lead)
 
-    def _followup_uncovered(self, question: str, hits: list[Hit], pool: list[Hit]) -> bool:
+    def followup_uncovered(self, question: str, hits: list[Hit], pool: list[Hit]) -> bool:
         """A follow-up's own words ("… die verlängerte Bahn … in Betrieb gehen") appear nowhere in the found
         text: the earlier question's words found it, and an answer would repeat the earlier answer."""
         own = followup_own_words(question)

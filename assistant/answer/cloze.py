@@ -25,7 +25,7 @@ _LEAD = (("money", "Wie viel kostet"), ("date", "Wann"), ("count", "Wie viele"),
 TYPES = ("Beschlussvorlage", "Informationsvorlage", "Antrag", "Änderungs-/Ergänzungsantrag")
 
 
-def _answerable_sentence(sentence: str) -> str | None:
+def answerable_sentence(sentence: str) -> str | None:
     """The question word for a sentence worth asking about, or None."""
     if not 60 <= len(sentence) <= 400 or prose_share(sentence) < 0.5 or is_question_like(sentence) \
             or is_letterhead(sentence):
@@ -61,7 +61,7 @@ def cloze_pairs(catalog: Catalog, splits: Mapping[str, str], limit: int, seed: i
         for _cid, text, meta in catalog.doc_chunks(doc_id):
             if meta.get("file_id") == "overview":
                 continue
-            found += [(s, lead) for s in split_sentences(text) if (lead := _answerable_sentence(s))]
+            found += [(s, lead) for s in split_sentences(text) if (lead := answerable_sentence(s))]
         for k in rng.permutation(len(found))[:PER_PAPER]:
             sentence, lead = found[int(k)]
             pairs.append(Pair(f"cloze:{doc_id}:{int(k)}", question_for(sentence, lead, title or "", rng), sentence,

@@ -120,99 +120,151 @@ def _preceding_questions(units: list[Unit]) -> list[tuple[int, Unit] | None]:
     return out
 
 
+@dataclass
+class _Scene:
+    """What every unit's features share: the question's weights and the retrieved papers' terms and ranks."""
+
+    query: Query
+    hits: list[Hit]
+    units: list[Unit]
+    ranks: list[int]
+    top_score: float
+    paper_terms: dict[str, set[str]]
+    chunk_terms: list[set[str]]
+    title_terms: list[set[str]]
+    weights: dict[str, float]
+    max_w: float
+    focus_total: float
+    nouns_total: float
+    at: dict[tuple[int, int], Unit]
+    found: list[frozenset[str]]
+    covs: list[float]
+    max_cov: float
+    best_paper: str
+    asked_before: list[tuple[int, Unit] | None]
+
+    @staticmethod
+    def of(query: Query, hits: list[Hit], units: list[Unit]) -> _Scene:
+        weights = dict(query.weights)
+        paper_terms = _paper_terms(hits)
+        found = [query.matched(u.terms) for u in units]
+        covs = [query.covered(f) for f in found]
+        return _Scene(
+            query, hits, units, _paper_ranks(hits), max(hits[0].score, 1e-9), paper_terms,
+            [sentence_terms(h.text + " " + str(h.meta.get("title", ""))) for h in hits],
+            [sentence_terms(str(h.meta.get("title", ""))) for h in hits],
+            weights, max(weights.values(), default=1.0),
+            sum(w for t, w in weights.items() if t in query.focus) or 1.0,
+            sum(w for t, w in weights.items() if t in query.nouns),
+            {(u.hit_index, u.position): u for u in units}, found, covs, max(covs) or 1.0,
+            max(paper_terms, key=lambda d: query.covered(paper_terms[d])), _preceding_questions(units),
+        )
+
+
 def feature_matrix(query: Query, hits: list[Hit], units: list[Unit]) -> np.ndarray:
     """One row of FEATURES per unit."""
     x = np.zeros((len(units), len(FEATURES)), dtype=np.float32)
     if not units:
         return x
-    ranks = _paper_ranks(hits)
-    top_score = max(hits[0].score, 1e-9)
-    paper_terms = _paper_terms(hits)
-    chunk_terms = [sentence_terms(h.text + " " + str(h.meta.get("title", ""))) for h in hits]
-    title_terms = [sentence_terms(str(h.meta.get("title", ""))) for h in hits]
-    weights = dict(query.weights)
-    max_w = max(weights.values(), default=1.0)
-    focus_total = sum(w for t, w in weights.items() if t in query.focus) or 1.0
-    nouns_total = sum(w for t, w in weights.items() if t in query.nouns)
-    at = {(u.hit_index, u.position): u for u in units}
-    found = [query.matched(u.terms) for u in units]
-    covs = [query.covered(f) for f in found]
-    max_cov = max(covs) or 1.0
-    best_paper = max(paper_terms, key=lambda d: query.covered(paper_terms[d]))
-    asked_before = _preceding_questions(units)
+    scene = _Scene.of(query, hits, units)
     for row, u in enumerate(units):
-        hit = hits[u.hit_index]
-        meta = hit.meta
-        above = asked_before[row]
-        cov = covs[row]
-        prev, nxt = at.get((u.hit_index, u.position - 1)), at.get((u.hit_index, u.position + 1))
-        cov_prev = query.covered(prev.terms) if prev else 0.0
-        in_title = query.matched(title_terms[u.hit_index])
-        nontitle = {t: w for t, w in weights.items() if t not in in_title}
-        in_paper = query.matched(paper_terms[hit.doc_id])
-        missing = [w for t, w in weights.items() if t not in in_paper]
-        values = sentence_values(u.text)
-        file_name = str(meta.get("file_name") or "")
-        date_year = str(meta.get("date") or "")[:4]
-        s_years = set(YEAR.findall(u.text))
-        f = {
-            "cov": cov,
-            "cov_focus": sum(w for t, w in weights.items() if t in query.focus and t in found[row]) / focus_total,
-            # what the question asks about, without the verbs people word it with (the answer need not repeat them)
-            "cov_nouns": sum(w for t, w in weights.items() if t in query.nouns and t in found[row]) / nouns_total
-            if nouns_total else cov,
-            "cov_nontitle": sum(w for t, w in nontitle.items() if t in found[row]) / (sum(nontitle.values()) or 1.0),
-            "cov_prev": cov_prev,
-            "cov_next": query.covered(nxt.terms) if nxt else 0.0,
-            "prev_question": float(bool(prev and prev.question_like)),
-            "prev_question_cov": cov_prev if prev and prev.question_like else 0.0,
-            "cov_chunk": query.covered(chunk_terms[u.hit_index]),
-            "cov_paper": query.covered(paper_terms[hit.doc_id]),
-            "missing_paper": max(missing, default=0.0) / max_w,
-            "jaccard_question": len(found[row]) / (len(u.terms | query.terms) or 1),
-            "question_like": float(u.question_like),
-            "ends_question": float(u.text.rstrip().endswith("?")),
-            "letterhead": float(is_letterhead(u.text)),
-            "prose": prose_share(u.text),
-            "form_row": float(label_count(u.text) >= 2),
-            "agenda_heading": float(bool(AGENDA_HEADING.match(u.text))),
-            "length": math.log(len(u.text)) / 6.0,
-            "short": float(len(u.text) < 40),
-            "first": float(prev is None),
-            "position": 1.0 / (1.0 + u.position),
-            "summary": float(bool(SUMMARY_SECTION.match(str(meta.get("section") or "")))),
-            "answer_file": float(bool(_ANSWER_FILE.search(file_name))),
-            "request_file": float(bool(_REQUEST_FILE.match(file_name))),
-            "minutes_file": float(bool(_MINUTES_FILE.search(file_name))),
-            "overview": float(u.overview),
-            "identity": float(u.overview and u.position == 0),
-            "decision": float(u.overview and bool(DECISIVE_S.search(u.text))),
-            "rank0": float(ranks[u.hit_index] == 0),
-            "rank1": float(ranks[u.hit_index] == 1),
-            "rank_inv": 1.0 / (1.0 + ranks[u.hit_index]),
-            "score_rel": max(0.0, hit.score / top_score),
-            "context_chunk": float(bool(meta.get("context"))),
-            "item": float(u.item),
-            "announces_list": float(u.text.rstrip().endswith(":")),
-            "n_terms": math.log1p(len(weights)) / 3.0,
-            "year_match": float(bool(query.years & s_years)),
-            "year_other": float(bool(query.years) and bool(s_years) and not (query.years & s_years)),
-            "paper_year": float(any(abs(int(y) - int(date_year)) <= 1 for y in query.years) if date_year.isdigit() else 0.0),
-            "cov_rel": cov / max_cov,
-            "after_question": 1.0 / (1.0 + above[0]) if above else 0.0,
-            "after_question_cov": query.covered(above[1].terms) / (1.0 + above[0]) if above else 0.0,
-            "best_paper": float(hit.doc_id == best_paper),
-            "answer_paper": float(bool(_ANSWER_FILE.search(str(meta.get("paper_type") or "")))),
-        }
-        for k in KINDS:
-            asks, has = k in query.kinds, k in values
-            f[f"asks_{k}"], f[f"has_{k}"], f[f"fills_{k}"] = float(asks), float(has), float(asks and has)
-        fills = float(bool(query.kinds & values))
-        asks_outcome = "outcome" in query.kinds
-        f["fills_asked"] = fills
-        f["asks_unfilled"] = float(any(k in query.kinds for k in VALUE_KINDS)) * (1.0 - fills)
-        f["overview_unasked"] = f["overview"] * (not asks_outcome)
-        f["decision_asked"] = f["decision"] * asks_outcome
-        f["cov_nouns_lead"] = f["cov_nouns"] * f["rank0"]
+        f = {**_match_features(scene, row, u), **_form_features(u), **_place_features(scene, u)}
+        _kind_features(query, u, f)
         x[row] = [f[name] for name in FEATURES]
     return x
+
+
+def _match_features(scene: _Scene, row: int, u: Unit) -> dict[str, float]:
+    """How much of the question the unit, its neighbours, its chunk and its paper cover."""
+    query, weights, hit = scene.query, scene.weights, scene.hits[u.hit_index]
+    cov, found = scene.covs[row], scene.found[row]
+    prev, nxt = scene.at.get((u.hit_index, u.position - 1)), scene.at.get((u.hit_index, u.position + 1))
+    cov_prev = query.covered(prev.terms) if prev else 0.0
+    in_title = query.matched(scene.title_terms[u.hit_index])
+    nontitle = {t: w for t, w in weights.items() if t not in in_title}
+    in_paper = query.matched(scene.paper_terms[hit.doc_id])
+    missing = [w for t, w in weights.items() if t not in in_paper]
+    s_years = set(YEAR.findall(u.text))
+    date_year = str(hit.meta.get("date") or "")[:4]
+    above = scene.asked_before[row]
+    return {
+        "cov": cov,
+        "cov_focus": sum(w for t, w in weights.items() if t in query.focus and t in found) / scene.focus_total,
+        # what the question asks about, without the verbs people word it with (the answer need not repeat them)
+        "cov_nouns": sum(w for t, w in weights.items() if t in query.nouns and t in found) / scene.nouns_total
+        if scene.nouns_total else cov,
+        "cov_nontitle": sum(w for t, w in nontitle.items() if t in found) / (sum(nontitle.values()) or 1.0),
+        "cov_prev": cov_prev,
+        "cov_next": query.covered(nxt.terms) if nxt else 0.0,
+        "prev_question": float(bool(prev and prev.question_like)),
+        "prev_question_cov": cov_prev if prev and prev.question_like else 0.0,
+        "cov_chunk": query.covered(scene.chunk_terms[u.hit_index]),
+        "cov_paper": query.covered(scene.paper_terms[hit.doc_id]),
+        "missing_paper": max(missing, default=0.0) / scene.max_w,
+        "jaccard_question": len(found) / (len(u.terms | query.terms) or 1),
+        "first": float(prev is None),
+        "n_terms": math.log1p(len(weights)) / 3.0,
+        "year_match": float(bool(query.years & s_years)),
+        "year_other": float(bool(query.years) and bool(s_years) and not (query.years & s_years)),
+        "paper_year": float(any(abs(int(y) - int(date_year)) <= 1 for y in query.years) if date_year.isdigit() else 0.0),
+        "cov_rel": cov / scene.max_cov,
+        "after_question": 1.0 / (1.0 + above[0]) if above else 0.0,
+        "after_question_cov": query.covered(above[1].terms) / (1.0 + above[0]) if above else 0.0,
+    }
+
+
+def _form_features(u: Unit) -> dict[str, float]:
+    """What the unit looks like: a question, letterhead, a form row, prose, a list."""
+    return {
+        "question_like": float(u.question_like),
+        "ends_question": float(u.text.rstrip().endswith("?")),
+        "letterhead": float(is_letterhead(u.text)),
+        "prose": prose_share(u.text),
+        "form_row": float(label_count(u.text) >= 2),
+        "agenda_heading": float(bool(AGENDA_HEADING.match(u.text))),
+        "length": math.log(len(u.text)) / 6.0,
+        "short": float(len(u.text) < 40),
+        "position": 1.0 / (1.0 + u.position),
+        "overview": float(u.overview),
+        "identity": float(u.overview and u.position == 0),
+        "decision": float(u.overview and bool(DECISIVE_S.search(u.text))),
+        "item": float(u.item),
+        "announces_list": float(u.text.rstrip().endswith(":")),
+    }
+
+
+def _place_features(scene: _Scene, u: Unit) -> dict[str, float]:
+    """Where the unit stands: its file, its section, its paper's rank and kind."""
+    hit = scene.hits[u.hit_index]
+    meta = hit.meta
+    file_name = str(meta.get("file_name") or "")
+    rank = scene.ranks[u.hit_index]
+    return {
+        "summary": float(bool(SUMMARY_SECTION.match(str(meta.get("section") or "")))),
+        "answer_file": float(bool(_ANSWER_FILE.search(file_name))),
+        "request_file": float(bool(_REQUEST_FILE.match(file_name))),
+        "minutes_file": float(bool(_MINUTES_FILE.search(file_name))),
+        "rank0": float(rank == 0),
+        "rank1": float(rank == 1),
+        "rank_inv": 1.0 / (1.0 + rank),
+        "score_rel": max(0.0, hit.score / scene.top_score),
+        "context_chunk": float(bool(meta.get("context"))),
+        "best_paper": float(hit.doc_id == scene.best_paper),
+        "answer_paper": float(bool(_ANSWER_FILE.search(str(meta.get("paper_type") or "")))),
+    }
+
+
+def _kind_features(query: Query, u: Unit, f: dict[str, float]) -> None:
+    """The value kinds the question asks for against those the unit carries, and their interactions (the sentence
+    model is linear: "counts only for some questions" must be a feature of its own)."""
+    values = sentence_values(u.text)
+    for k in KINDS:
+        asks, has = k in query.kinds, k in values
+        f[f"asks_{k}"], f[f"has_{k}"], f[f"fills_{k}"] = float(asks), float(has), float(asks and has)
+    fills = float(bool(query.kinds & values))
+    asks_outcome = "outcome" in query.kinds
+    f["fills_asked"] = fills
+    f["asks_unfilled"] = float(any(k in query.kinds for k in VALUE_KINDS)) * (1.0 - fills)
+    f["overview_unasked"] = f["overview"] * (not asks_outcome)
+    f["decision_asked"] = f["decision"] * asks_outcome
+    f["cov_nouns_lead"] = f["cov_nouns"] * f["rank0"]

@@ -107,14 +107,24 @@ def _lazy(module: str, func: str) -> Any:
 
 
 def build_parser() -> argparse.ArgumentParser:
-    from ingest.specs import add_source_arguments
-
     parser = argparse.ArgumentParser(
         prog="council",
         description="Assistent für Ratsinformationssysteme: Dokumente einlesen, Fragen mit geprüften Quellen beantworten.",
     )
     parser.add_argument("-v", "--verbose", action="store_true", help="ausführliche Protokollausgabe")
     sub = parser.add_subparsers(dest="command", required=True)
+    _add_ingest(sub)
+    _add_status(sub)
+    _add_ask(sub)
+    _add_serve(sub)
+    _add_eval(sub)
+    _add_draft(sub)
+    _add_train_reader(sub)
+    return parser
+
+
+def _add_ingest(sub: Any) -> None:
+    from ingest.specs import add_source_arguments
 
     p = sub.add_parser("ingest", help="Dokumente einlesen (OParl-Spiegel/-API, ALLRIS-Seiten, PDFs, Manifeste)",
                        description="Liest Quellen inkrementell in den Index: unveränderte Dokumente kosten nichts, "
@@ -136,11 +146,15 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--json", action="store_true", help="Zusammenfassung als JSON")
     p.set_defaults(func=cmd_ingest)
 
+
+def _add_status(sub: Any) -> None:
     p = sub.add_parser("status", help="zeigt, was ein Index enthält und wann er zuletzt synchronisiert wurde")
     _add_index(p)
     p.add_argument("--json", action="store_true")
     p.set_defaults(func=cmd_status)
 
+
+def _add_ask(sub: Any) -> None:
     p = sub.add_parser("ask", help="eine Frage beantworten (mit Quellen)",
                        description="Beantwortet eine Frage aus dem Index mit nummerierten, geprüften Quellen.")
     p.add_argument("question")
@@ -156,6 +170,8 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--json", action="store_true", help="stabile JSON-Ausgabe (siehe README)")
     p.set_defaults(func=_lazy("assistant.cli.ask", "run"))
 
+
+def _add_serve(sub: Any) -> None:
     p = sub.add_parser("serve", help="Web-Chat (Gradio) starten")
     _add_index(p)
     p.add_argument("--host", default="127.0.0.1")
@@ -165,6 +181,8 @@ def build_parser() -> argparse.ArgumentParser:
                    help="diese Quelle im Hintergrund einlesen und einbetten, während der Chat schon antwortet")
     p.set_defaults(func=_lazy("assistant.web.app", "serve"))
 
+
+def _add_eval(sub: Any) -> None:
     p = sub.add_parser("eval", help="Batch-Auswertung eines Fragenkatalogs")
     _add_index(p)
     p.add_argument("--questions", default=None, help="Fragen-Datei (JSONL oder CSV; Pflicht ist nur das Feld "
@@ -180,6 +198,8 @@ def build_parser() -> argparse.ArgumentParser:
                    help="Folgefragen: frühere Antworten aus dem Fragenkatalog (gold) oder die eigenen (own)")
     p.set_defaults(func=_lazy("eval.runner", "run_cli"))
 
+
+def _add_draft(sub: Any) -> None:
     p = sub.add_parser("draft", help="Stellungnahme zu einer Anfrage entwerfen")
     _add_index(p)
     p.add_argument("--anfrage", required=True, help="Drucksachennummer im Index oder Datei (PDF, Text)")
@@ -188,6 +208,8 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--exclude", action="append", help="Drucksache beim Entwurf nicht verwenden (Test/Auswertung)")
     p.set_defaults(func=_lazy("assistant.cli.draft", "run"))
 
+
+def _add_train_reader(sub: Any) -> None:
     p = sub.add_parser("train-reader", help="das Lesemodell aus einem Archiv trainieren (Fragen und Antworten der Vorlagen)",
                        description="Gewinnt Frage-Antwort-Paare aus den Anfragen und Stellungnahmen eines archivierten "
                        "OParl-Spiegels (ohne die für die Evaluation reservierten Vorlagen), trainiert das Lesemodell und "
@@ -203,7 +225,6 @@ def build_parser() -> argparse.ArgumentParser:
                    help="nur die Nähe-Schwelle neu bestimmen (Paare und Trainingsindex eines früheren Laufs im "
                    "Arbeitsordner; die übrigen Gewichte bleiben)")
     p.set_defaults(func=_lazy("assistant.answer.train", "run_cli"))
-    return parser
 
 
 def main(argv: list[str] | None = None) -> int:

@@ -138,7 +138,7 @@ def _safe_status(assistant: Any) -> dict[str, Any]:
         return {"exists": False}
 
 
-def _draft_builder() -> Any:
+def draft_builder() -> Any:
     """`assistant.web.draft_tab.build_draft_tab` if another module provides it, else None."""
     if importlib.util.find_spec("assistant.web.draft_tab") is None:
         return None
@@ -265,7 +265,7 @@ def build_app(assistant: Any, feedback: FeedbackStore | None = None) -> gr.Block
             copy_text = gr.Textbox(visible=False, elem_id="kopiertext")
             state = gr.State(ChatState())
 
-        draft = _draft_builder()
+        draft = draft_builder()
         if draft is not None:
             with gr.Tab("Stellungnahme entwerfen"):
                 try:

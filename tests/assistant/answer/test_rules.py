@@ -223,14 +223,14 @@ def test_a_followup_whose_own_words_are_nowhere_in_the_found_text_is_refused() -
     found = [Hit(chunk_id="c", doc_id="d", score=1.0, meta={"title": "Turmbergbahn"},
                  text="Das Planfeststellungsverfahren ist noch nicht abgeschlossen. Die VBK erwarten den Beschluss.")]
     fake = SimpleNamespace(idf=IDF)
-    assert Assistant._followup_uncovered(fake, "Und wann soll die verlängerte Bahn dann in Betrieb gehen?", found, found)
+    assert Assistant.followup_uncovered(fake, "Und wann soll die verlängerte Bahn dann in Betrieb gehen?", found, found)
     opened = [Hit(chunk_id="c2", doc_id="d", score=1.0, meta={"title": "Turmbergbahn"},
                   text="Die verlängerte Bahn soll im Jahr 2028 in Betrieb gehen.")]
-    assert not Assistant._followup_uncovered(fake, "Und wann soll die verlängerte Bahn dann in Betrieb gehen?",
+    assert not Assistant.followup_uncovered(fake, "Und wann soll die verlängerte Bahn dann in Betrieb gehen?",
                                              opened, opened)
     # nothing of its own to check: "Und was ist im Gemeinderat daraus geworden?" is left to the other checks
     assert "geworden" not in followup_own_words("Und was ist im Gemeinderat daraus geworden?")
-    assert not Assistant._followup_uncovered(fake, "Und was ist im Gemeinderat daraus geworden?", found, found)
+    assert not Assistant.followup_uncovered(fake, "Und was ist im Gemeinderat daraus geworden?", found, found)
 
 
 def test_a_followup_is_answered_for_what_it_asks_itself() -> None:
@@ -534,12 +534,12 @@ def test_a_textless_best_paper_refuses_content_questions_only() -> None:
                    meta={"file_id": "overview", "title": "Ergänzungsvertrag „Am Salgenholz“"})
     other = hit("Alle Verpflichtungen des Vorhabenträgers werden in einem Durchführungsvertrag geregelt.", doc="ka")
     pool = [overview, other]
-    assert Assistant._textless_lead("Welche Verpflichtungen übernimmt der Vorhabenträger im Ergänzungsvertrag?", pool)
+    assert Assistant.textless_lead("Welche Verpflichtungen übernimmt der Vorhabenträger im Ergänzungsvertrag?", pool)
     # what the paper is, is about, when it is from or how it was decided: the metadata answer that
-    assert not Assistant._textless_lead("Um welches Grundstück geht es bei dem Ergänzungsvertrag?", pool)
-    assert not Assistant._textless_lead("Von wann ist der Ergänzungsvertrag zum Salgenholz?", pool)
-    assert not Assistant._textless_lead("Hat der Rat den Ergänzungsvertrag zum Salgenholz beschlossen?", pool)
+    assert not Assistant.textless_lead("Um welches Grundstück geht es bei dem Ergänzungsvertrag?", pool)
+    assert not Assistant.textless_lead("Von wann ist der Ergänzungsvertrag zum Salgenholz?", pool)
+    assert not Assistant.textless_lead("Hat der Rat den Ergänzungsvertrag zum Salgenholz beschlossen?", pool)
     # a paper with text leads: nothing to say
-    assert not Assistant._textless_lead("Welche Verpflichtungen übernimmt der Vorhabenträger?", [other, overview])
+    assert not Assistant.textless_lead("Welche Verpflichtungen übernimmt der Vorhabenträger?", [other, overview])
     # a refusal with the notice is still a refusal for the conversation
     assert conversation_context("Und wer zahlt?", [("Welche Verpflichtungen …?", f"{REFUSAL} {NO_TEXT}")]) is None

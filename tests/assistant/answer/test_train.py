@@ -35,14 +35,14 @@ def test_answer_threshold_refuses_the_stated_share_of_answerable_questions() -> 
 
 
 def test_cloze_question_asks_for_the_value_its_sentence_carries() -> None:
-    from assistant.answer.cloze import _answerable_sentence, question_for
+    from assistant.answer.cloze import answerable_sentence, question_for
 
     sentence = "Die Sanierung der Sporthalle kostet nach der aktuellen Schätzung voraussichtlich rund 2,4 Millionen Euro."
-    lead = _answerable_sentence(sentence)
+    lead = answerable_sentence(sentence)
     assert lead == "Wie viel kostet"
     question = question_for(sentence, lead, "Sanierung der Sporthalle Grötzingen", np.random.default_rng(0))
     assert question.startswith("Wie viel kostet ") and question.endswith("?") and "2,4" not in question
-    assert _answerable_sentence("Wie viel kostet die Sanierung der Sporthalle in Grötzingen eigentlich genau?") is None
+    assert answerable_sentence("Wie viel kostet die Sanierung der Sporthalle in Grötzingen eigentlich genau?") is None
 
 
 def test_near_miss_asks_for_a_year_or_a_detail_the_found_text_lacks() -> None:

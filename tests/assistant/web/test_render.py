@@ -200,9 +200,9 @@ def test_build_app_mode_selector_and_draft_tab(small_index: Path, tmp_path: Path
     assert radios and all(not r.visible for r in radios if r.elem_id == "modus")
     tabs = [b.label for b in app.blocks.values() if isinstance(b, gr.Tab)]
     assert tabs[0] == "Fragen"
-    from assistant.web.app import _draft_builder
+    from assistant.web.app import draft_builder
 
-    assert ("Stellungnahme entwerfen" in tabs) == (_draft_builder() is not None)
+    assert ("Stellungnahme entwerfen" in tabs) == (draft_builder() is not None)
     assistant.settings = assistant.settings.with_(llm_base_url="http://127.0.0.1:9/v1")
     app = build_app(assistant, feedback=FeedbackStore(tmp_path / "f.sqlite"))
     assert [r.visible for r in app.blocks.values() if isinstance(r, gr.Radio) and r.elem_id == "modus"] == [True]
