@@ -49,6 +49,9 @@ def test_shipped_weights_match_the_features(reader: Reader) -> None:
     assert reader.sentence.mean.shape == (len(FEATURES),)
     assert 0.0 < reader.answer_threshold < 1.0 and 0.0 < reader.passage_threshold < 1.0
     assert reader.info["validation_questions"] > 100  # trained on mined pairs, thresholds from their validation split
+    closeness = reader.info["closeness"]  # calibrated on validation questions with and without their paper
+    assert reader.closeness_threshold == closeness["threshold"] and 0.5 < closeness["threshold"] < 1.0
+    assert closeness["answerable"] > 100 and closeness["refused_unanswerable"] > closeness["false_refusals"]
 
 
 def test_missing_weights_name_the_command(tmp_path: Path) -> None:
