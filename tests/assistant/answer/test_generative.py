@@ -90,7 +90,7 @@ def test_an_unsupported_generated_answer_gives_way_to_the_answer_from_the_source
     from langchain_core.language_models.fake_chat_models import GenericFakeChatModel
     from langchain_core.messages import AIMessage
 
-    from assistant.service import FALLBACK_UNSUPPORTED
+    from assistant.messages import FALLBACK_UNSUPPORTED
 
     model = GenericFakeChatModel(messages=iter([AIMessage(content="Die Polizei bekommt 5.000 neue Stellen [1].")]))
     settings = Settings().with_(index_dir=small_index, embedder="hash", mode="generative")

@@ -20,7 +20,8 @@ from assistant.answer.rules import (
     score_sentences,
     topic_coverage,
 )
-from assistant.service import REFUSAL, conversation_context, needs_context, rewrite_followup
+from assistant.conversation import conversation_context, needs_context, rewrite_followup
+from assistant.messages import REFUSAL
 from assistant.types import Hit
 
 IDF = IdfLookup(None)
@@ -218,7 +219,8 @@ def test_a_followup_whose_own_words_are_nowhere_in_the_found_text_is_refused() -
     """the earlier question found the Turmbergbahn papers; "in Betrieb gehen" is in none of them."""
     from types import SimpleNamespace
 
-    from assistant.service import Assistant, followup_own_words
+    from assistant.conversation import followup_own_words
+    from assistant.service import Assistant
 
     found = [Hit(chunk_id="c", doc_id="d", score=1.0, meta={"title": "Turmbergbahn"},
                  text="Das Planfeststellungsverfahren ist noch nicht abgeschlossen. Die VBK erwarten den Beschluss.")]
@@ -528,7 +530,8 @@ def test_coverage_counts_compound_parts_with_the_index_vocabulary() -> None:
 def test_a_textless_best_paper_refuses_content_questions_only() -> None:
     """the Ergänzungsvertrag "Am Salgenholz" is in the index with title and dates only; what the developer
     undertakes is not in it, and sentences from other papers must not stand in for it."""
-    from assistant.service import NO_TEXT, Assistant
+    from assistant.messages import NO_TEXT
+    from assistant.service import Assistant
 
     overview = Hit(chunk_id="o", doc_id="bs", score=2.0, text="Ergänzungsvertrag zum Städtebaulichen Vertrag „Am Salgenholz“",
                    meta={"file_id": "overview", "title": "Ergänzungsvertrag „Am Salgenholz“"})
