@@ -33,6 +33,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
+from assistant.service import Assistant
 from ingest.records import Consultation, Document, Page, SourceFile
 from ingest.sources.base import ProblemLog
 
@@ -140,7 +141,7 @@ def stellungnahme_facts(stn: str, anfrage: str, idf: Any) -> tuple[set[str], set
     return numbers, set(ranked)
 
 
-def evaluate_pair(assistant: Any, pair: dict[str, Any], text_of: dict[str, str]) -> tuple[PairResult, Any]:
+def evaluate_pair(assistant: Assistant, pair: dict[str, Any], text_of: dict[str, str]) -> tuple[PairResult, Any]:
     from assistant.draft.drafting import draft_stellungnahme, make_exclusion
     from ingest.language import content_terms, numbers_in
 
@@ -201,7 +202,6 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--show", help="den Entwurf zu dieser Drucksache als Markdown ausgeben")
     parser.add_argument("--json", help="Ergebnisse zusätzlich als JSON schreiben")
     args = parser.parse_args(argv)
-    from assistant.service import Assistant
     from assistant.settings import Settings
 
     index = Path(args.index).expanduser()

@@ -6,8 +6,8 @@ import argparse
 import json
 import sys
 from pathlib import Path
-from typing import Any
 
+from assistant.service import Assistant
 from assistant.settings import Settings
 from assistant.types import Answer, Filters
 
@@ -48,7 +48,7 @@ def format_answer(answer: Answer) -> str:
 def run(args: argparse.Namespace, settings: Settings) -> int:
     from assistant.compose import make_assistant
 
-    assistant: Any = make_assistant(settings)
+    assistant: Assistant = make_assistant(settings)
     answer = assistant.ask(args.question, load_history(args.history), filters_from_args(args), args.mode)
     if args.json:
         json.dump(answer.to_json(), sys.stdout, ensure_ascii=False, indent=2)

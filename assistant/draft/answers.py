@@ -5,13 +5,13 @@ from __future__ import annotations
 import logging
 import re
 from dataclasses import replace
-from typing import Any
 
 from assistant.answer.citations import check_answer
 from assistant.answer.rules import extractive_answer, topic_coverage
 from assistant.draft.inputs import classify_file
 from assistant.draft.precedents import HitPredicate, weighted_overlap
 from assistant.draft.records import OPEN, DraftAnswer
+from assistant.service import Assistant
 from assistant.types import Citation, Filters, Hit, Sentence
 from ingest.language import QUESTION_NOISE, content_terms
 
@@ -33,7 +33,7 @@ def _not_a_statement(hit: Hit) -> bool:
     return str(hit.meta.get("file_id") or "") == "overview" or bool(re.search(r"antrag", kind, re.I))
 
 
-def _answer_hits(assistant: Any, query: str, title: str, excluded: HitPredicate, k: int = 8,
+def _answer_hits(assistant: Assistant, query: str, title: str, excluded: HitPredicate, k: int = 8,
                  as_of: str | None = None) -> list[Hit]:
     filters = Filters(date_to=as_of[:10]) if as_of else None  # nothing the author could not have known
     hits = [h for h in assistant.search(query, filters, k=k * 3, per_paper=2)
@@ -49,7 +49,7 @@ def _answer_hits(assistant: Any, query: str, title: str, excluded: HitPredicate,
     return sorted(hits, key=is_question_file)[:k]
 
 
-def _extractive(assistant: Any, query: str, hits: list[Hit]) -> tuple[list[Sentence], list[Citation], float]:
+def _extractive(assistant: Assistant, query: str, hits: list[Hit]) -> tuple[list[Sentence], list[Citation], float]:
     # a draft answers the question; a precedent paper's Beratungsergebnis is not part of that answer
     extract = extractive_answer(query, hits, assistant.idf, max_sentences=3, boilerplate=assistant.boilerplate,
                                 decisions=False)
@@ -61,7 +61,7 @@ def _extractive(assistant: Any, query: str, hits: list[Hit]) -> tuple[list[Sente
     return keep, citations, coverage
 
 
-def read_answer(assistant: Any, query: str, hits: list[Hit]) -> tuple[list[Sentence], list[Citation], float]:
+def read_answer(assistant: Assistant, query: str, hits: list[Hit]) -> tuple[list[Sentence], list[Citation], float]:
     """The learned reader's answer (settings.answerer "reader"): its sentences and its answerability, which decides
     whether the question stays open (`answer_question`)."""
     from assistant.answer.compose import compose
@@ -75,7 +75,7 @@ def read_answer(assistant: Any, query: str, hits: list[Hit]) -> tuple[list[Sente
     return keep, [c for c in extract.citations if c.n in used], reading.answerable
 
 
-def _generative(assistant: Any, query: str, hits: list[Hit]) -> tuple[list[Sentence], list[Citation], float]:
+def _generative(assistant: Assistant, query: str, hits: list[Hit]) -> tuple[list[Sentence], list[Citation], float]:
     from assistant.answer.prompts import build_messages
 
     sources = hits[:6]
@@ -95,7 +95,7 @@ def _generative(assistant: Any, query: str, hits: list[Hit]) -> tuple[list[Sente
     return keep, citations, 1.0 if keep else 0.0
 
 
-def answer_question(assistant: Any, number: int, question: str, title: str, excluded: HitPredicate,
+def answer_question(assistant: Assistant, number: int, question: str, title: str, excluded: HitPredicate,
                     registry: dict[str, Citation], mode: str, as_of: str | None = None,
                     used: set[str] | None = None) -> DraftAnswer:
     """One question: retrieve (without the own paper), answer with citations, or mark it open.

@@ -4,13 +4,13 @@ from __future__ import annotations
 
 import re
 from collections.abc import Iterable
-from typing import Any
 
 from assistant.draft.anfrage import german_date, parse_anfrage
 from assistant.draft.answers import answer_question
 from assistant.draft.inputs import load_anfrage
 from assistant.draft.precedents import OUTDATED_YEARS, HitPredicate, find_precedents
 from assistant.draft.records import OPEN, Draft, DraftAnswer, Precedent
+from assistant.service import Assistant
 from assistant.types import Citation, Hit
 from ingest.language import base_reference
 
@@ -53,7 +53,7 @@ def house_header(submitter: str | None, date: str | None) -> str:
 
 
 # --- the whole draft -------------------------------------------------------------------------------------------
-def draft_stellungnahme(assistant: Any, source: str, exclude_refs: Iterable[str] = (), mode: str | None = None,
+def draft_stellungnahme(assistant: Assistant, source: str, exclude_refs: Iterable[str] = (), mode: str | None = None,
                         exclude_hit: HitPredicate | None = None) -> Draft:
     """Draft the Stellungnahme to the Anfrage named by `source` (Drucksache, file path or text)."""
     mode = mode or str(getattr(assistant.settings, "mode", "extractive") or "extractive")

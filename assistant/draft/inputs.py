@@ -9,6 +9,7 @@ from typing import Any
 
 from assistant.draft.anfrage import parse_anfrage
 from assistant.draft.records import AnfrageInput, DraftError
+from assistant.service import Assistant
 from ingest.language import find_references
 
 
@@ -115,7 +116,7 @@ def anfrage_text_of(catalog: Any, doc_id: str) -> str:
     return rest[0] if rest else ""
 
 
-def load_anfrage(assistant: Any, source: str) -> AnfrageInput:
+def load_anfrage(assistant: Assistant, source: str) -> AnfrageInput:
     """Resolve a Drucksache number, a file path or pasted text into the Anfrage's text."""
     catalog = assistant.catalog
     source = source.strip()

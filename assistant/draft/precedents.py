@@ -6,11 +6,11 @@ import datetime as dt
 import re
 from collections import defaultdict
 from collections.abc import Callable
-from typing import Any
 
 from assistant.draft.anfrage import ParsedAnfrage
 from assistant.draft.inputs import file_texts, split_paper_files
 from assistant.draft.records import Precedent
+from assistant.service import Assistant
 from assistant.types import Filters, Hit
 from ingest.language import QUESTION_NOISE, base_reference, content_terms, split_sentences
 
@@ -28,7 +28,7 @@ def weighted_overlap(query_terms: dict[str, float], text: str) -> float:
     return sum(w for t, w in query_terms.items() if t in terms) / total
 
 
-def _query_weights(assistant: Any, title: str, questions: list[str]) -> dict[str, float]:
+def _query_weights(assistant: Assistant, title: str, questions: list[str]) -> dict[str, float]:
     weights: dict[str, float] = {}
     for t in content_terms(" ".join(questions)) - QUESTION_NOISE:
         weights[t] = assistant.idf.get(t, 1.0)
@@ -45,7 +45,7 @@ def _years_before(iso: str, years: int) -> str:
     return d.replace(year=d.year - years, day=min(d.day, 28)).isoformat()
 
 
-def find_precedents(assistant: Any, parsed: ParsedAnfrage, date: str | None, excluded: HitPredicate,
+def find_precedents(assistant: Assistant, parsed: ParsedAnfrage, date: str | None, excluded: HitPredicate,
                     limit: int = MAX_PRECEDENTS) -> list[Precedent]:
     """Earlier Anfragen/Stellungnahmen on the topic, most similar first, each with its answer."""
     catalog = assistant.catalog
@@ -95,7 +95,7 @@ def find_precedents(assistant: Any, parsed: ParsedAnfrage, date: str | None, exc
     return out
 
 
-def _attach_answer(assistant: Any, p: Precedent, weights: dict[str, float], excluded: HitPredicate) -> None:
+def _attach_answer(assistant: Assistant, p: Precedent, weights: dict[str, float], excluded: HitPredicate) -> None:
     """The administration's answer: the paper's Stellungnahme file (Karlsruhe) or the linked "-01" paper."""
     catalog = assistant.catalog
     candidates: list[tuple[str, str, str]] = []  # (answer label, file id, text)

@@ -20,6 +20,7 @@ os.environ["GRADIO_ANALYTICS_ENABLED"] = "False"
 
 import gradio as gr  # noqa: E402
 
+from assistant.service import Assistant  # noqa: E402
 from assistant.types import Answer, Filters  # noqa: E402
 from assistant.web.feedback import FeedbackStore  # noqa: E402
 from assistant.web.render import (  # noqa: E402
@@ -130,7 +131,7 @@ def _choices(counts: dict[str, int] | None) -> list[str]:
     return sorted(k for k in (counts or {}) if k)
 
 
-def _safe_status(assistant: Any) -> dict[str, Any]:
+def _safe_status(assistant: Assistant) -> dict[str, Any]:
     try:
         return dict(assistant.status())
     except Exception:  # the status line must never break the page
@@ -151,7 +152,7 @@ def draft_builder() -> Any:
 
 
 # --- event handlers -----------------------------------------------------------------------------------
-def respond(assistant: Any, question: str, messages: list[dict[str, Any]] | None, state: ChatState | None,
+def respond(assistant: Assistant, question: str, messages: list[dict[str, Any]] | None, state: ChatState | None,
             body: str | None, paper_types: list[str] | None, date_from: str | None, date_to: str | None,
             committee: str | None, only_current: bool, mode: str | None) -> Iterator[tuple[Any, ...]]:
     """Streams (chat, textbox, sources, query line, state, copy text) while the answer is produced."""
@@ -213,7 +214,7 @@ def reset() -> tuple[Any, ...]:
 
 
 # --- layout ---------------------------------------------------------------------------------------------
-def build_app(assistant: Any, feedback: FeedbackStore | None = None) -> gr.Blocks:
+def build_app(assistant: Assistant, feedback: FeedbackStore | None = None) -> gr.Blocks:
     """The German web chat over `assistant` (Assistant or any AssistantService with .settings)."""
     settings: Any = getattr(assistant, "settings", None)
     if feedback is None and settings is None:

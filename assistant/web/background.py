@@ -5,14 +5,14 @@ from __future__ import annotations
 import logging
 import threading
 import time
-from typing import Any
 
+from assistant.service import Assistant
 from assistant.settings import Settings
 
 log = logging.getLogger(__name__)
 
 
-def start_background_ingest(assistant: Any, settings: Settings, source_args: list[str]) -> threading.Thread:
+def start_background_ingest(assistant: Assistant, settings: Settings, source_args: list[str]) -> threading.Thread:
     """Ingest `source_args` (usually already in the catalog) and embed pending chunks in a thread.
 
     Uses the assistant's own embedder and Chroma client, so one process owns the store.

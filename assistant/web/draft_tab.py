@@ -15,6 +15,7 @@ import gradio as gr
 from assistant.draft.drafting import draft_stellungnahme
 from assistant.draft.export import precedent_row, to_docx, to_markdown
 from assistant.draft.records import Draft, DraftError
+from assistant.service import Assistant
 
 PRECEDENT_HEADERS = ["Datum", "Drucksache", "Titel", "Art", "Hinweis"]
 
@@ -41,7 +42,7 @@ def summary_html(draft: Draft) -> str:
     return "<div class='draft-summary'>" + "<br>".join(items) + "</div>"
 
 
-def make_draft(assistant: Any, text: str, upload: Any, reference: str, exclude: str = ""
+def make_draft(assistant: Assistant, text: str, upload: Any, reference: str, exclude: str = ""
                ) -> tuple[str, list[list[str]], str, str | None, str | None]:
     """(summary HTML, precedent rows, Markdown, .md path, .docx path) for the UI."""
     source = _source_of(text, upload, reference)
@@ -72,7 +73,7 @@ def save_edited(markdown: str) -> str | None:
     return str(path)
 
 
-def build_draft_tab(assistant: Any) -> None:
+def build_draft_tab(assistant: Assistant) -> None:
     """Components of the drafting tab (must run inside a gr.Blocks/gr.Tab context)."""
     gr.Markdown("Anfrage einfügen, als PDF/TXT hochladen oder eine Drucksachennummer aus dem Index angeben. "
                 "Der Entwurf übernimmt nur belegte Sätze aus den Quellen; fehlende Angaben sind als "
