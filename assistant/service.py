@@ -39,8 +39,8 @@ _GOES_ABOUT = re.compile(r"\bgeht es\b|\bgegenstand\b", re.I)
 
 
 def _retrieved_entry(h: Hit) -> dict[str, Any]:
-    return {"chunk_id": h.chunk_id, "doc_id": h.doc_id, "reference": h.meta.get("reference"), "score": round(h.score, 6),
-            "lexical_rank": h.lexical_rank, "dense_rank": h.dense_rank, "title": h.meta.get("title")}
+    return {"chunk_id": h.chunk_id, "doc_id": h.doc_id, "reference": h.meta.reference, "score": round(h.score, 6),
+            "lexical_rank": h.lexical_rank, "dense_rank": h.dense_rank, "title": h.meta.title}
 
 
 class Assistant:
@@ -176,7 +176,7 @@ class Assistant:
         calibrated = getattr(self.retriever.embedder, "space", "") == "multilingual-e5-small"
         if retrieval == "bm25" or not calibrated or self.retriever.dense_coverage() < DENSE_FLOOR_COVERAGE:
             return None
-        return max((float(h.meta.get("dense_similarity", 0.0)) for h in hits), default=0.0)
+        return max((h.meta.dense_similarity or 0.0 for h in hits), default=0.0)
 
     # --- the learned reader (COUNCIL_ANSWERER=reader) ------------------------------------------------
     @property
@@ -251,7 +251,7 @@ class Assistant:
                 or OUTCOME_Q.search(question):
             return False
         lead = pool[0].doc_id
-        return all(h.meta.get("file_id") == "overview" for h in pool if h.doc_id == lead)
+        return all(h.meta.file_id == "overview" for h in pool if h.doc_id == lead)
 
     def followup_uncovered(self, question: str, hits: list[Hit], pool: list[Hit]) -> bool:
         """A follow-up's own words ("… die verlängerte Bahn … in Betrieb gehen") appear nowhere in the found
@@ -264,7 +264,7 @@ class Assistant:
     def _pinned(query: str, hits: list[Hit]) -> bool:
         """The question names a Drucksache that is among the best hits: answer from it."""
         refs = find_references(query)
-        return bool(refs) and any(h.meta.get("reference") in refs for h in hits[:2])
+        return bool(refs) and any(h.meta.reference in refs for h in hits[:2])
 
     def _refuse(self, hits: list[Hit], timings: dict[str, float], t_start: float, common: dict[str, Any],
                 reason: RefusalReason) -> Iterator[str | Answer]:

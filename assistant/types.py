@@ -6,8 +6,8 @@ evaluation and scripts consume (see README, "JSON-Ausgabe").
 
 from __future__ import annotations
 
-from collections.abc import Iterator
-from dataclasses import asdict, dataclass, field
+from collections.abc import Iterator, Mapping
+from dataclasses import asdict, dataclass, field, fields
 from enum import StrEnum
 from typing import Any, Protocol
 
@@ -42,6 +42,44 @@ class Filters:
 
 
 @dataclass(frozen=True)
+class ChunkMeta:
+    """What a chunk carries about its paper and file (`ingest.chunk.document_meta` and `chunk_document` write it to
+    the catalog; "" or 0 where unknown), and what retrieval adds to a hit."""
+
+    doc_id: str = ""
+    source: str = ""
+    body: str = ""
+    reference: str = ""
+    paper_type: str = ""
+    title: str = ""
+    date: str = ""
+    date_int: int = 0
+    paper_url: str = ""
+    submitter: str = ""
+    committees: str = ""
+    related: str = ""
+    file_id: str = ""  # "overview" for the synthetic chunk of the paper's metadata and consultations
+    file_name: str = ""
+    file_url: str = ""
+    page_start: int = 0
+    page_end: int = 0
+    section: str = ""
+    position: int = 0
+    dense_similarity: float | None = None  # cosine similarity to the question, for chunks dense retrieval found
+    context: bool = False  # a further chunk of the best paper (`Retriever.context_hits`), not a search result
+
+    @staticmethod
+    def of(values: Mapping[str, Any]) -> ChunkMeta:
+        """From the catalog's stored metadata; keys it does not know are left out, None counts as unknown."""
+        known: dict[str, Any] = {f.name: f.default for f in fields(ChunkMeta)}
+        return ChunkMeta(**{k: (known[k] if v is None else v) for k, v in values.items() if k in known})
+
+    @property
+    def overview(self) -> bool:
+        return self.file_id == "overview"
+
+
+@dataclass(frozen=True)
 class Hit:
     """A retrieved chunk with its fused score and per-retriever ranks."""
 
@@ -49,7 +87,7 @@ class Hit:
     doc_id: str
     text: str
     score: float
-    meta: dict[str, Any] = field(default_factory=dict)
+    meta: ChunkMeta = field(default_factory=ChunkMeta)
     lexical_rank: int | None = None
     dense_rank: int | None = None
 

@@ -45,7 +45,7 @@ def test_dense_retrieval_with_real_models(tmp_path: Path, corpus: Path) -> None:
     }
     for question, ref in cases.items():
         hits = assistant.search(question, mode="dense", k=3)
-        assert hits and hits[0].meta["reference"] == ref, (question, [h.meta["reference"] for h in hits])
+        assert hits and hits[0].meta.reference == ref, (question, [h.meta.reference for h in hits])
         assert hits[0].dense_rank == 1 and hits[0].lexical_rank is None
     answer = assistant.ask("Wie viele Brücken unterhält die Stadt Karlsruhe?")
     assert not answer.refused and answer.citations

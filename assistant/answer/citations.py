@@ -52,12 +52,12 @@ def best_quote(sentence: str, source: str, max_chars: int = 400) -> str:
 
 def citation_from_hit(n: int, hit: Hit, quote: str) -> Citation:
     m = hit.meta
-    page = int(m.get("page_start") or 0) or None
+    page = int(m.page_start or 0) or None
     return Citation(
-        n=n, chunk_id=hit.chunk_id, doc_id=hit.doc_id, reference=m.get("reference") or None,
-        paper_type=m.get("paper_type") or None, title=str(m.get("title") or ""), date=m.get("date") or None,
-        body=m.get("body") or None, file_name=m.get("file_name") or None, page=page, quote=quote,
-        paper_url=m.get("paper_url") or None, file_url=m.get("file_url") or None,
+        n=n, chunk_id=hit.chunk_id, doc_id=hit.doc_id, reference=m.reference or None,
+        paper_type=m.paper_type or None, title=m.title, date=m.date or None,
+        body=m.body or None, file_name=m.file_name or None, page=page, quote=quote,
+        paper_url=m.paper_url or None, file_url=m.file_url or None,
     )
 
 
@@ -95,7 +95,7 @@ def check_answer(text: str, sources: list[Hit], min_support: float = 0.6) -> tup
 
 def _meta_text(hit: Hit) -> str:
     m = hit.meta
-    return " ".join(str(m.get(k, "")) for k in ("title", "reference", "paper_type", "date", "body"))
+    return " ".join((m.title, m.reference, m.paper_type, m.date, m.body))
 
 
 def render(sentences: list[Sentence]) -> str:

@@ -86,9 +86,9 @@ def with_followers(reading: Reading, hits: list[Hit], chosen: list[int]) -> list
     for a in chosen:
         anchor = reading.units[a]
         group = [a]
-        overview = hits[anchor.hit_index].meta.get("file_id") == "overview"  # its lines are fields, not a passage
+        overview = hits[anchor.hit_index].meta.file_id == "overview"  # its lines are fields, not a passage
         listing = not overview and anchor.text.rstrip().endswith(":")
-        in_summary = bool(SUMMARY_SECTION.match(str(hits[anchor.hit_index].meta.get("section") or "")))
+        in_summary = bool(SUMMARY_SECTION.match(hits[anchor.hit_index].meta.section))
         limit = 0 if overview else (LIST_ITEMS if listing else FOLLOW + int(in_summary))
         for step in range(1, limit + 1):
             k = at.get((anchor.hit_index, anchor.position + step))
@@ -168,13 +168,13 @@ def named_units(query: Query, hits: list[Hit], reading: Reading) -> set[int]:
         return set()
     named = {version_base(r) for r in query.references}
     return {k for k, u in enumerate(reading.units)
-            if version_base(str(hits[u.hit_index].meta.get("reference") or "")) in named}
+            if version_base(hits[u.hit_index].meta.reference) in named}
 
 
 def _summary(reading: Reading, hits: list[Hit], named: set[int], n: int = 3) -> list[int]:
     """The first sentences of a named paper's text (its Kurzfassung first, where it has one)."""
     body = [k for k in named if not reading.units[k].overview]
-    summary = [k for k in body if SUMMARY_SECTION.match(str(hits[reading.units[k].hit_index].meta.get("section") or ""))]
+    summary = [k for k in body if SUMMARY_SECTION.match(hits[reading.units[k].hit_index].meta.section)]
     return sorted(summary or body, key=lambda k: (reading.units[k].hit_index, reading.units[k].position))[:n]
 
 
@@ -184,7 +184,7 @@ def _identity_line(query: Query, hits: list[Hit], reading: Reading) -> int | Non
         return None
     named = {r.lower() for r in query.references}
     for k, u in enumerate(reading.units):
-        if u.overview and u.position == 0 and str(hits[u.hit_index].meta.get("reference") or "").lower() in named:
+        if u.overview and u.position == 0 and hits[u.hit_index].meta.reference.lower() in named:
             return k
     return None
 
@@ -193,7 +193,7 @@ def _render(hits: list[Hit], reading: Reading, ordered: list[int], decided: int 
     shown = []
     for k in ordered:
         unit = reading.units[k]
-        text = decision_text(unit.text, str(hits[unit.hit_index].meta.get("reference") or "")) if k == decided \
+        text = decision_text(unit.text, hits[unit.hit_index].meta.reference) if k == decided \
             else unit.shown
         shown.append(Shown(unit.hit_index, unit.position, unit.text, text))
     text, sentences, citations = render(hits, shown)
@@ -227,7 +227,7 @@ def render(hits: list[Hit], shown: list[Shown]) -> tuple[str, list[Sentence], li
         marked = f"{sentence.text} [{n}]"
         passages = quotes.setdefault(item.hit_index, [])
         if previous is not None and previous.hit_index == item.hit_index and previous.position + 1 == item.position \
-                and hits[item.hit_index].meta.get("file_id") != "overview":
+                and hits[item.hit_index].meta.file_id != "overview":
             lines[-1] += " " + marked
             passages[-1] += " " + item.source
         else:
@@ -252,9 +252,9 @@ def paper_lines(hits: list[Hit], picks: list[tuple[int, str, str]]) -> tuple[str
 def paper_label(hit: Hit) -> str:
     """ "2024/0919 (Beschlussvorlage, 2024-10-01) „Titel“" from a hit's metadata."""
     m = hit.meta
-    details = ", ".join(str(x) for x in (m.get("paper_type"), m.get("date")) if x)
-    ref = str(m.get("reference") or "").strip()
-    title = str(m.get("title") or "").strip()
+    details = ", ".join(str(x) for x in (m.paper_type, m.date) if x)
+    ref = m.reference.strip()
+    title = m.title.strip()
     head = " ".join(x for x in (ref, f"({details})" if details else "") if x)
     return f"{head} „{title}“".strip() if title else head
 

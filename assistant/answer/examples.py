@@ -124,7 +124,7 @@ def pair_examples(pair: Pair, retriever: Any, idf: IdfLookup, rng: np.random.Gen
     hits = retriever.search(pair.question, k=TOP_K + 12, per_paper=PER_PAPER, mode="bm25")
     base = version_base(pair.reference) if pair.reference else None
     others = [h for h in hits if h.doc_id not in pair.family
-              and not (base and version_base(str(h.meta.get("reference") or "")) == base)]
+              and not (base and version_base(h.meta.reference) == base)]
     for situation, kept in (("a", hits[:TOP_K]), ("b", others[:TOP_K])):
         if not kept:
             continue
@@ -147,8 +147,8 @@ def _near_miss_example(pair: Pair, retriever: Any, idf: IdfLookup, pool: list[Hi
                        rng: np.random.Generator) -> Iterator[Example]:
     found: set[str] = set()
     for h in pool:
-        found |= sentence_terms(h.text + " " + str(h.meta.get("title", "")))
-    found |= set(YEAR.findall(" ".join(h.text + " " + str(h.meta.get("date", "")) for h in pool)))
+        found |= sentence_terms(h.text + " " + h.meta.title)
+    found |= set(YEAR.findall(" ".join(h.text + " " + h.meta.date for h in pool)))
     question = near_miss(pair.question, found, donor, rng)
     if question is None:
         return

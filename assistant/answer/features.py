@@ -64,9 +64,9 @@ def units_of(hits: list[Hit], boilerplate: Boilerplate | None = None) -> list[Un
     """All candidate sentences of `hits`, in hit and reading order (positions count every sentence)."""
     out: list[Unit] = []
     for i, hit in enumerate(hits):
-        overview = hit.meta.get("file_id") == "overview"
+        overview = hit.meta.file_id == "overview"
         raw = overview_units(hit.text) if overview else split_sentences(hit.text)
-        section = str(hit.meta.get("section") or "")
+        section = hit.meta.section
         for position, sentence in enumerate(raw):
             text = LIST_MARK.sub("", sentence)
             item = text != sentence
@@ -102,7 +102,7 @@ def _paper_ranks(hits: list[Hit]) -> list[int]:
 def _paper_terms(hits: list[Hit]) -> dict[str, set[str]]:
     out: dict[str, set[str]] = {}
     for h in hits:
-        out.setdefault(h.doc_id, set()).update(sentence_terms(h.text + " " + str(h.meta.get("title", ""))))
+        out.setdefault(h.doc_id, set()).update(sentence_terms(h.text + " " + h.meta.title))
     return out
 
 
@@ -151,8 +151,8 @@ class _Scene:
         covs = [query.covered(f) for f in found]
         return _Scene(
             query, hits, units, _paper_ranks(hits), max(hits[0].score, 1e-9), paper_terms,
-            [sentence_terms(h.text + " " + str(h.meta.get("title", ""))) for h in hits],
-            [sentence_terms(str(h.meta.get("title", ""))) for h in hits],
+            [sentence_terms(h.text + " " + h.meta.title) for h in hits],
+            [sentence_terms(h.meta.title) for h in hits],
             weights, max(weights.values(), default=1.0),
             sum(w for t, w in weights.items() if t in query.focus) or 1.0,
             sum(w for t, w in weights.items() if t in query.nouns),
@@ -185,7 +185,7 @@ def _match_features(scene: _Scene, row: int, u: Unit) -> dict[str, float]:
     in_paper = query.matched(scene.paper_terms[hit.doc_id])
     missing = [w for t, w in weights.items() if t not in in_paper]
     s_years = set(YEAR.findall(u.text))
-    date_year = str(hit.meta.get("date") or "")[:4]
+    date_year = hit.meta.date[:4]
     above = scene.asked_before[row]
     return {
         "cov": cov,
@@ -237,10 +237,10 @@ def _place_features(scene: _Scene, u: Unit) -> dict[str, float]:
     """Where the unit stands: its file, its section, its paper's rank and kind."""
     hit = scene.hits[u.hit_index]
     meta = hit.meta
-    file_name = str(meta.get("file_name") or "")
+    file_name = meta.file_name
     rank = scene.ranks[u.hit_index]
     return {
-        "summary": float(bool(SUMMARY_SECTION.match(str(meta.get("section") or "")))),
+        "summary": float(bool(SUMMARY_SECTION.match(meta.section))),
         "answer_file": float(bool(_ANSWER_FILE.search(file_name))),
         "request_file": float(bool(_REQUEST_FILE.match(file_name))),
         "minutes_file": float(bool(_MINUTES_FILE.search(file_name))),
@@ -248,9 +248,9 @@ def _place_features(scene: _Scene, u: Unit) -> dict[str, float]:
         "rank1": float(rank == 1),
         "rank_inv": 1.0 / (1.0 + rank),
         "score_rel": max(0.0, hit.score / scene.top_score),
-        "context_chunk": float(bool(meta.get("context"))),
+        "context_chunk": float(bool(meta.context)),
         "best_paper": float(hit.doc_id == scene.best_paper),
-        "answer_paper": float(bool(_ANSWER_FILE.search(str(meta.get("paper_type") or "")))),
+        "answer_paper": float(bool(_ANSWER_FILE.search(meta.paper_type))),
     }
 
 

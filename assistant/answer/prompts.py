@@ -28,9 +28,9 @@ EXAMPLE_ANSWER = (
 
 def format_source(n: int, hit: Hit, max_chars: int = 1200) -> str:
     m = hit.meta
-    head = " ".join(str(x) for x in (m.get("paper_type"), m.get("reference")) if x)
-    date = f" ({m.get('date')})" if m.get("date") else ""
-    title = f" „{m.get('title')}“" if m.get("title") else ""
+    head = " ".join(str(x) for x in (m.paper_type, m.reference) if x)
+    date = f" ({m.date})" if m.date else ""
+    title = f" „{m.title}“" if m.title else ""
     return f"[{n}] {head}{date}{title}: {hit.text[:max_chars]}"
 
 

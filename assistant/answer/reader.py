@@ -151,10 +151,10 @@ def _seen(hit: Hit) -> str:
     """What a chunk states about its paper: its sentences except the questions it restates (a detail that only a
     question names is asked, not answered), the paper's title and its date in words (a paper of October 2025 speaks
     of "this year"; a decision "am 14.10." was taken in October)."""
-    section = str(hit.meta.get("section") or "")
+    section = hit.meta.section
     statements = " ".join(s for s in split_sentences(hit.text) if not is_question_like(s, section))
-    date = str(hit.meta.get("date") or "")
-    return " ".join([statements, str(hit.meta.get("title", "")), date, months_in_digits(f"{statements} {date}")])
+    date = hit.meta.date
+    return " ".join([statements, hit.meta.title, date, months_in_digits(f"{statements} {date}")])
 
 
 def answer_features(ev: Evidence, probs: np.ndarray, presence: NounPresence) -> np.ndarray:

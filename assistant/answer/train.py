@@ -25,7 +25,7 @@ from assistant.answer.features import FEATURES
 from assistant.answer.presence import NounPresence, learn_presence
 from assistant.answer.query import IdfLookup, read_query
 from assistant.answer.reader import ANSWER_FEATURES, WEIGHTS_PATH, Network, paper_absent
-from assistant.types import Hit
+from assistant.types import ChunkMeta, Hit
 from index.catalog import Catalog
 
 log = logging.getLogger(__name__)
@@ -341,7 +341,7 @@ def noun_presence(pairs: list[Pair], catalog: Catalog, idf: IdfLookup) -> NounPr
         if not chunks:
             continue
         query = read_query(pair.question, None, idf)
-        hits = [Hit(cid, pair.paper_id, text, 0.0, meta) for cid, text, meta in chunks]
+        hits = [Hit(cid, pair.paper_id, text, 0.0, ChunkMeta.of(meta)) for cid, text, meta in chunks]
         observations.append((query.nouns, query.nouns - {t for t, _share in paper_absent(query, hits)}))
     return learn_presence(observations)
 

@@ -29,8 +29,8 @@ def _on_topic(title_weights: dict[str, float], rarest: str, text: str) -> bool:
 
 def _not_a_statement(hit: Hit) -> bool:
     """Passages a Stellungnahme must not quote as fact: the metadata overview and the factions' Anträge."""
-    kind = str(hit.meta.get("paper_type") or "")
-    return str(hit.meta.get("file_id") or "") == "overview" or bool(re.search(r"antrag", kind, re.I))
+    kind = hit.meta.paper_type
+    return hit.meta.file_id == "overview" or bool(re.search(r"antrag", kind, re.I))
 
 
 def _answer_hits(assistant: Assistant, query: str, title: str, excluded: HitPredicate, k: int = 8,
@@ -41,10 +41,10 @@ def _answer_hits(assistant: Assistant, query: str, title: str, excluded: HitPred
     title_weights = {t: assistant.idf.get(t, 1.0) for t in content_terms(title) - QUESTION_NOISE}
     if title_weights:  # stay on the Anfrage's topic: a passage that only matches "erwarten" is no answer
         rarest = max(title_weights, key=lambda t: title_weights[t])
-        hits = [h for h in hits if _on_topic(title_weights, rarest, h.text + " " + str(h.meta.get("title") or ""))]
+        hits = [h for h in hits if _on_topic(title_weights, rarest, h.text + " " + h.meta.title)]
     # the administration's statements first: the text of another Anfrage restates, it does not answer
     def is_question_file(h: Hit) -> bool:
-        return classify_file(str(h.meta.get("file_name") or ""), h.text[:300]) == "anfrage"
+        return classify_file(h.meta.file_name, h.text[:300]) == "anfrage"
 
     return sorted(hits, key=is_question_file)[:k]
 

@@ -25,9 +25,9 @@ def make_exclusion(doc_ids: Iterable[str] = (), refs: Iterable[str] = (), file_i
     files = set(file_ids)
 
     def excluded(hit: Hit) -> bool:
-        ref = str(hit.meta.get("reference") or "").lower()
+        ref = hit.meta.reference.lower()
         return (hit.doc_id in docs or (bool(ref) and (ref in ref_set or base_reference(ref) in ref_set))
-                or str(hit.meta.get("file_id") or "") in files or (extra is not None and extra(hit)))
+                or hit.meta.file_id in files or (extra is not None and extra(hit)))
 
     return excluded
 

@@ -11,7 +11,7 @@ from assistant.draft.anfrage import ParsedAnfrage
 from assistant.draft.inputs import file_texts, split_paper_files
 from assistant.draft.records import Precedent
 from assistant.service import Assistant
-from assistant.types import Filters, Hit
+from assistant.types import ChunkMeta, Filters, Hit
 from ingest.language import QUESTION_NOISE, base_reference, content_terms, split_sentences
 
 OUTDATED_YEARS = 4
@@ -66,23 +66,23 @@ def find_precedents(assistant: Assistant, parsed: ParsedAnfrage, date: str | Non
     out: list[Precedent] = []
     for doc_id, doc_hits in by_doc.items():
         m = doc_hits[0].meta
-        ref = str(m.get("reference") or "")
+        ref = m.reference
         family = base_reference(ref) or doc_id
         if family in seen_refs:
             continue
-        doc_date = str(m.get("date") or "")
+        doc_date = m.date
         if date and doc_date and doc_date[:10] > date[:10]:
             continue  # nothing dated after the Anfrage
-        sim = weighted_overlap(weights, str(m.get("title") or "") + " " + " ".join(h.text for h in doc_hits))
+        sim = weighted_overlap(weights, m.title + " " + " ".join(h.text for h in doc_hits))
         title_sim = weighted_overlap({t: w for t, w in weights.items() if t in content_terms(title)},
-                                      str(m.get("title") or "")) if title else 0.0
+                                      m.title) if title else 0.0
         score = 0.6 * sim + 0.4 * title_sim
         if score < MIN_PRECEDENT_SIMILARITY:
             continue
         seen_refs.add(family)
-        p = Precedent(doc_id=doc_id, reference=ref, title=str(m.get("title") or ""), date=doc_date[:10],
-                      paper_type=str(m.get("paper_type") or ""), similarity=round(score, 3),
-                      url=str(m.get("paper_url") or "") or None,
+        p = Precedent(doc_id=doc_id, reference=ref, title=m.title, date=doc_date[:10],
+                      paper_type=m.paper_type, similarity=round(score, 3),
+                      url=m.paper_url or None,
                       outdated=bool(cutoff and doc_date and doc_date[:10] < cutoff))
         _attach_answer(assistant, p, weights, excluded)
         out.append(p)
@@ -111,7 +111,7 @@ def _attach_answer(assistant: Assistant, p: Precedent, weights: dict[str, float]
                     break
     for label, fid, text in candidates:
         probe = Hit(chunk_id="", doc_id=p.doc_id, text="", score=0.0,
-                    meta={"file_id": fid, "reference": p.reference})
+                    meta=ChunkMeta(file_id=fid, reference=p.reference))
         if excluded(probe):
             continue
         p.answer_reference = label

@@ -14,7 +14,7 @@ import numpy as np
 from assistant.retrieval import priors
 from assistant.retrieval.dense import DenseIndex
 from assistant.retrieval.papers import PaperTable
-from assistant.types import Filters, Hit
+from assistant.types import ChunkMeta, Filters, Hit
 from index.boilerplate import Boilerplate
 from index.catalog import Catalog
 from index.lexical import LexicalIndex
@@ -205,7 +205,7 @@ class Retriever:
 
         chunks.sort(key=lambda c: (c[2].get("file_id") != "overview", -lexical_score(c[0])))
         base = hits[0].score
-        return [Hit(chunk_id=cid, doc_id=doc_id, text=text, score=base - 1e-3 * (k + 1), meta={**meta, "context": True})
+        return [Hit(chunk_id=cid, doc_id=doc_id, text=text, score=base - 1e-3 * (k + 1), meta=ChunkMeta.of({**meta, "context": True}))
                 for k, (cid, text, meta) in enumerate(chunks[:limit])]
 
     def _best_rows_of_doc(self, table: PaperTable, d: int, query: str) -> list[int]:
@@ -221,9 +221,8 @@ class Retriever:
         assert self.lexical is not None
         cid = self.lexical.chunk_ids[row]
         doc_id, text, meta = self.catalog.chunks([cid]).get(cid, ("", "", {}))
-        if sim is not None:
-            meta = dict(meta, dense_similarity=sim)
-        return Hit(chunk_id=cid, doc_id=doc_id, text=text, score=score, meta=meta, lexical_rank=lex, dense_rank=dense)
+        return Hit(chunk_id=cid, doc_id=doc_id, text=text, score=score, meta=ChunkMeta.of({**meta, "dense_similarity": sim}),
+                   lexical_rank=lex, dense_rank=dense)
 
     # --- documents ----------------------------------------------------------------------------
     def document(self, doc_id: str) -> dict[str, Any] | None:

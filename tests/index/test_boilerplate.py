@@ -16,7 +16,7 @@ import pytest
 from assistant.answer.features import units_of
 from assistant.answer.query import IdfLookup
 from assistant.answer.rules import extractive_answer, score_sentences
-from assistant.types import Hit
+from assistant.types import ChunkMeta, Hit
 from index.boilerplate import (
     FILE_NAME,
     MIN_DOCS,
@@ -134,7 +134,7 @@ def test_save_load_round_trip(boilerplate: Boilerplate, tmp_path: Path) -> None:
 def test_candidate_sentences_skip_boilerplate(boilerplate: Boilerplate) -> None:
     meta = {"title": "Zustand der Brücken in Karlsruhe", "reference": "2024/1079", "paper_type": "Anfrage",
             "file_name": "Stellungnahme Anfrage", "date": "2024-09-24", "file_id": "f1"}
-    hits = [Hit(chunk_id="c1", doc_id="d1", text=BRIDGES, score=1.0, meta=meta)]
+    hits = [Hit(chunk_id="c1", doc_id="d1", text=BRIDGES, score=1.0, meta=ChunkMeta.of(meta))]
     plain = [u.text for u in units_of(hits)]
     assert PRINTER in plain  # without the corpus' boilerplate the printer's note is a candidate answer
     skipped = [u.text for u in units_of(hits, boilerplate)]
@@ -145,7 +145,7 @@ def test_candidate_sentences_skip_boilerplate(boilerplate: Boilerplate) -> None:
 def test_extractive_answer_skips_boilerplate(boilerplate: Boilerplate) -> None:
     meta = {"title": "Zustand der Brücken in Karlsruhe", "reference": "2024/1079", "paper_type": "Anfrage",
             "file_name": "Stellungnahme Anfrage", "date": "2024-09-24", "file_id": "f1"}
-    hits = [Hit(chunk_id="c1", doc_id="d1", text=BRIDGES, score=1.0, meta=meta)]
+    hits = [Hit(chunk_id="c1", doc_id="d1", text=BRIDGES, score=1.0, meta=ChunkMeta.of(meta))]
     question = "Wie viele Brücken unterhält die Stadt Karlsruhe?"
     idf = IdfLookup(None)
     plain = [c.sentence for c in score_sentences(question, hits, idf)]

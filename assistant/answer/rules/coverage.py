@@ -52,7 +52,7 @@ def topic_coverage(question: str, hits: list[Hit], idf: IdfLookup, top: int = 3,
     parts = _compound_parts(question, analyzer)
     found: set[str] = set()
     for hit in hits[:top]:
-        found |= _covered(q_terms, hit.text + " " + str(hit.meta.get("title", "")), content_terms, analyzer, parts)
+        found |= _covered(q_terms, hit.text + " " + hit.meta.title, content_terms, analyzer, parts)
     return sum(weights[t] for t in sorted(found)) / (sum(weights.values()) or 1.0)
 
 
@@ -67,7 +67,7 @@ def paper_coverage(question: str, hits: list[Hit], idf: IdfLookup, compounds: bo
     found: set[str] = set()
     for hit in hits:
         if hit.doc_id == hits[0].doc_id:
-            found |= _covered(q_terms, hit.text + " " + str(hit.meta.get("title", "")), sentence_terms, analyzer, parts)
+            found |= _covered(q_terms, hit.text + " " + hit.meta.title, sentence_terms, analyzer, parts)
     return sum(weights[t] for t in sorted(found)) / (sum(weights.values()) or 1.0)
 
 

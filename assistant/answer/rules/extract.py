@@ -109,9 +109,9 @@ def with_followers(chosen: list[Candidate], candidates: list[Candidate], hits: l
     seen: set[tuple[int, int]] = set()
     for anchor in chosen:
         group = [anchor]
-        overview = hits[anchor.hit_index].meta.get("file_id") == "overview"  # its lines are fields, not a passage
+        overview = hits[anchor.hit_index].meta.file_id == "overview"  # its lines are fields, not a passage
         listing = not overview and anchor.sentence.rstrip().endswith(":")
-        summary = SUMMARY_SECTION.match(str(hits[anchor.hit_index].meta.get("section") or ""))
+        summary = SUMMARY_SECTION.match(hits[anchor.hit_index].meta.section)
         limit = 0 if overview else max(follow, LIST_ITEMS if listing else 0, SUMMARY_FOLLOW if summary else 0)
         step = 1
         while step <= limit:
@@ -146,7 +146,7 @@ def decision(candidates: list[Candidate], hits: list[Hit]) -> Candidate | None:
     if not hits:
         return None
     top = hits[0].doc_id
-    lines = [c for c in candidates if hits[c.hit_index].doc_id == top and hits[c.hit_index].meta.get("file_id") == "overview"
+    lines = [c for c in candidates if hits[c.hit_index].doc_id == top and hits[c.hit_index].meta.file_id == "overview"
              and DECISIVE_S.search(c.sentence)]
     if not lines:
         return None
@@ -161,7 +161,7 @@ def named_paper_candidates(question: str, candidates: list[Candidate], hits: lis
     if not named:
         return candidates
     own = [c for c in candidates
-           if version_base(base_reference(str(hits[c.hit_index].meta.get("reference") or ""))) in named]
+           if version_base(base_reference(hits[c.hit_index].meta.reference)) in named]
     return own or candidates
 
 
@@ -196,7 +196,7 @@ def extractive_answer(question: str, hits: list[Hit], idf: IdfLookup, max_senten
         # the question asks what became of it: the decision answers first; else it closes the answer as its status
         ordered.insert(0 if OUTCOME_Q.search(kind) else len(ordered), decided)
     shown = [Shown(c.hit_index, c.position, c.sentence,
-                   decision_text(c.sentence, str(hits[c.hit_index].meta.get("reference") or "")) if c is decided
+                   decision_text(c.sentence, hits[c.hit_index].meta.reference) if c is decided
                    else _HEADING_LEAD.sub("", c.sentence)) for c in ordered]
     text, sentences, citations = render(hits, shown)
     return Extract(text, sentences, citations, best, slot_filled, core)

@@ -91,26 +91,26 @@ def score_sentences(question: str, hits: list[Hit], idf: IdfLookup, boilerplate:
     wants_amount, wants_date, wants_outcome = AMOUNT_Q.search(kind), DATE_Q.search(kind), OUTCOME_Q.search(kind)
     about_request = bool(ABOUT_REQUEST_Q.search(kind))
     about_paper = bool(wants_date or ABOUT_PAPER_Q.search(kind))
-    with_text = {h.doc_id for h in hits if h.meta.get("file_id") != "overview"}
+    with_text = {h.doc_id for h in hits if h.meta.file_id != "overview"}
     ranks = _paper_ranks(hits)
     out: list[Candidate] = []
     for i, hit in enumerate(hits):
         prior = 1.0 / (1.0 + DOC_DECAY * ranks[i]) / (1.0 + 0.02 * i)
-        overview = hit.meta.get("file_id") == "overview"
-        if summary_mode and named and str(hit.meta.get("reference", "")).lower() not in named:
+        overview = hit.meta.file_id == "overview"
+        if summary_mode and named and hit.meta.reference.lower() not in named:
             continue
-        title_terms = terms_of_text(str(hit.meta.get("title", "")))
-        section = str(hit.meta.get("section") or "")
+        title_terms = terms_of_text(hit.meta.title)
+        section = hit.meta.section
         in_summary = bool(SUMMARY_SECTION.match(section))
         # the paper was found by its topic; within it, the question's other terms pick the answer
         local = {t: (w * TITLE_TERM_FACTOR if t in title_terms else w) for t, w in weights.items()}
         local_total = sum(local.values()) or 1.0
-        file_name = str(hit.meta.get("file_name", ""))
+        file_name = hit.meta.file_name
         answer_file = ANSWER_FILE if re.search(r"stellungnahme|antwort", file_name, re.I) else 1.0
         if REQUEST_FILE.match(file_name) and not about_request:
             answer_file = REQUEST_FILE_FACTOR  # the request restates the question; the statement answers it
         units = overview_units(hit.text) if overview else split_sentences(hit.text)
-        reference = str(hit.meta.get("reference", "")).lower()
+        reference = hit.meta.reference.lower()
         named_paper = bool(reference) and reference in named
         parts = [_LIST_MARK.sub("", raw) for raw in units]
         terms_of = [terms_of_text(p) for p in parts]

@@ -9,7 +9,7 @@ from assistant.answer.compose import compose, paper_list
 from assistant.answer.features import units_of
 from assistant.answer.query import IdfLookup, read_query
 from assistant.answer.reader import Reading
-from assistant.types import Hit
+from assistant.types import ChunkMeta, Hit
 
 KOFFER = (
     "1. Wie oft wurde der Koffer seit seiner Einführung ausgeliehen?\n\n"
@@ -27,7 +27,7 @@ LISTING = (
 
 def _hit(chunk: str, doc: str, text: str, ref: str) -> Hit:
     return Hit(chunk_id=chunk, doc_id=doc, text=text, score=1.0,
-               meta={"reference": ref, "title": f"Vorlage {ref}", "file_name": "Stellungnahme", "file_id": f"f-{chunk}"})
+               meta=ChunkMeta.of({"reference": ref, "title": f"Vorlage {ref}", "file_name": "Stellungnahme", "file_id": f"f-{chunk}"}))
 
 
 def _reading(hits: list[Hit], probs: dict[str, float]) -> Reading:

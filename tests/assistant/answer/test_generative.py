@@ -10,15 +10,15 @@ import pytest
 from assistant.answer.citations import NOT_SUPPORTED, check_answer
 from assistant.compose import make_assistant
 from assistant.settings import Settings
-from assistant.types import Answer, Filters, Hit
+from assistant.types import Answer, ChunkMeta, Filters, Hit
 
 SOURCES = [
     Hit(chunk_id="c1", doc_id="d1", score=1.0,
         text="Im Karlsruher Straßen- und Wegenetz gibt es 317 Brücken. Als einsturzgefährdet stufen wir momentan kein Bauwerk ein.",
-        meta={"reference": "2024/1079", "paper_type": "Anfrage", "title": "Zustand der Brücken", "date": "2024-09-24"}),
+        meta=ChunkMeta.of({"reference": "2024/1079", "paper_type": "Anfrage", "title": "Zustand der Brücken", "date": "2024-09-24"})),
     Hit(chunk_id="c2", doc_id="d2", score=0.5,
         text="Die Live-Übertragung der Sitzungen kostet jährlich rund 25.000 Euro.",
-        meta={"reference": "2025/1126", "paper_type": "Antrag", "title": "Livestream", "date": "2025-10-01"}),
+        meta=ChunkMeta.of({"reference": "2025/1126", "paper_type": "Antrag", "title": "Livestream", "date": "2025-10-01"})),
 ]
 
 

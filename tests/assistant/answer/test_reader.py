@@ -13,7 +13,7 @@ from assistant.answer.features import FEATURES, feature_matrix, units_of
 from assistant.answer.query import IdfLookup, read_query
 from assistant.answer.reader import Reader, ReaderMissingError
 from assistant.retrieval.retriever import Retriever
-from assistant.types import Hit
+from assistant.types import ChunkMeta, Hit
 from ingest.pipeline import Pipeline
 from ingest.sources.memory import ListSource
 from tests.assistant.conftest import document_from_json
@@ -145,7 +145,7 @@ def test_a_question_is_about_its_nouns_and_years() -> None:
 
 
 def _chunk(text: str, date: str = "", section: str = "") -> Hit:
-    return Hit("c", "d", text, 1.0, {"title": "", "date": date, "section": section})
+    return Hit("c", "d", text, 1.0, ChunkMeta.of({"title": "", "date": date, "section": section}))
 
 
 def test_a_missing_noun_counts_a_missing_verb_does_not(koffer_index: Path) -> None:
@@ -219,8 +219,8 @@ def test_what_a_candidate_is_is_weighed_by_what_the_question_asks() -> None:
 
     col = {name: j for j, name in enumerate(FEATURES)}
     overview = Hit("o", "d", "Beratung: Gemeinderat, am 2025-10-14, TOP 3, Ergebnis: einstimmig beschlossen", 1.0,
-                   {"file_id": "overview", "title": "Koffer"})
-    body = Hit("b", "d", "Der Koffer wurde 15-mal verliehen. Der Koffer steht im Kinderbüro.", 0.9, {"title": "Koffer"})
+                   ChunkMeta.of({"file_id": "overview", "title": "Koffer"}))
+    body = Hit("b", "d", "Der Koffer wurde 15-mal verliehen. Der Koffer steht im Kinderbüro.", 0.9, ChunkMeta.of({"title": "Koffer"}))
     pool = [overview, body]
     units = units_of(pool)
 

@@ -22,7 +22,7 @@ from assistant.answer.rules import (
 )
 from assistant.conversation import conversation_context, needs_context, rewrite_followup
 from assistant.messages import REFUSAL
-from assistant.types import Hit
+from assistant.types import ChunkMeta, Hit
 
 IDF = IdfLookup(None)
 
@@ -46,7 +46,7 @@ LETTERHEAD = (
 
 
 def hit(text: str, doc: str = "d1", chunk: str = "c1", **meta: Any) -> Hit:
-    return Hit(chunk_id=chunk, doc_id=doc, text=text, score=1.0, meta={**KOFFER_META, **meta})
+    return Hit(chunk_id=chunk, doc_id=doc, text=text, score=1.0, meta=ChunkMeta.of({**KOFFER_META, **meta}))
 
 
 def test_answer_after_a_restated_question_is_chosen_and_the_question_is_not() -> None:
@@ -222,11 +222,11 @@ def test_a_followup_whose_own_words_are_nowhere_in_the_found_text_is_refused() -
     from assistant.conversation import followup_own_words
     from assistant.service import Assistant
 
-    found = [Hit(chunk_id="c", doc_id="d", score=1.0, meta={"title": "Turmbergbahn"},
+    found = [Hit(chunk_id="c", doc_id="d", score=1.0, meta=ChunkMeta.of({"title": "Turmbergbahn"}),
                  text="Das Planfeststellungsverfahren ist noch nicht abgeschlossen. Die VBK erwarten den Beschluss.")]
     fake = SimpleNamespace(idf=IDF)
     assert Assistant.followup_uncovered(fake, "Und wann soll die verlängerte Bahn dann in Betrieb gehen?", found, found)
-    opened = [Hit(chunk_id="c2", doc_id="d", score=1.0, meta={"title": "Turmbergbahn"},
+    opened = [Hit(chunk_id="c2", doc_id="d", score=1.0, meta=ChunkMeta.of({"title": "Turmbergbahn"}),
                   text="Die verlängerte Bahn soll im Jahr 2028 in Betrieb gehen.")]
     assert not Assistant.followup_uncovered(fake, "Und wann soll die verlängerte Bahn dann in Betrieb gehen?",
                                              opened, opened)
@@ -238,7 +238,7 @@ def test_a_followup_whose_own_words_are_nowhere_in_the_found_text_is_refused() -
 def test_a_followup_is_answered_for_what_it_asks_itself() -> None:
     """The rewrite carries the earlier question ("Wie viele Besucher …?"); the follow-up asks who runs the
     theatre: numbers get no bonus and its own words count more."""
-    hit = Hit(chunk_id="c", doc_id="d", score=1.0, meta={"title": "Staatstheater"},
+    hit = Hit(chunk_id="c", doc_id="d", score=1.0, meta=ChunkMeta.of({"title": "Staatstheater"}),
               text="Das Theater hatte im Jahr 2024 rund 250.000 Besucher. Die Auslastung lag bei 80 Prozent. "
                    "Träger des Theaters ist das Land Baden-Württemberg.")
     rewritten = "Wie viele Besucher hat das Theater? Und wer ist Träger des Theaters?"
@@ -384,7 +384,7 @@ BS_META = {"title": "Innovationsstrategie für Braunschweig", "reference": "26-2
 
 
 def test_a_question_about_a_named_paper_gets_its_title_type_and_date() -> None:
-    hits = [Hit(chunk_id="o", doc_id="bs", text=BS_OVERVIEW, score=1.0, meta=BS_META),
+    hits = [Hit(chunk_id="o", doc_id="bs", text=BS_OVERVIEW, score=1.0, meta=ChunkMeta.of(BS_META)),
             hit("Die Stellungnahme der Verwaltung liegt vor und wird zur Kenntnis genommen.", doc="x", chunk="x")]
     result = extractive_answer("Von wann ist die Beschlussvorlage 26-29470, und worum geht es?", hits, IDF)
     first = result.text.splitlines()[0]
@@ -393,7 +393,7 @@ def test_a_question_about_a_named_paper_gets_its_title_type_and_date() -> None:
     assert "http" not in result.text and "Sammeldokument" not in result.text
     # a question that names the paper but asks something else does not spend a line on its identity ...
     body = Hit(chunk_id="b", doc_id="bs", text="Für die Innovationsstrategie sind 80.000 Euro eingeplant.", score=1.0,
-               meta={**BS_META, "file_id": "f", "file_name": "Vorlage"})
+               meta=ChunkMeta.of({**BS_META, "file_id": "f", "file_name": "Vorlage"}))
     other = extractive_answer("Was kostet laut 26-29470 die Innovationsstrategie?", [*hits, body], IDF)
     assert "80.000 Euro" in other.text and "Datum: 2026-09-04" not in other.text
     # ... unless the best paper has no text at all: then its title is what there is
@@ -534,7 +534,7 @@ def test_a_textless_best_paper_refuses_content_questions_only() -> None:
     from assistant.service import Assistant
 
     overview = Hit(chunk_id="o", doc_id="bs", score=2.0, text="Ergänzungsvertrag zum Städtebaulichen Vertrag „Am Salgenholz“",
-                   meta={"file_id": "overview", "title": "Ergänzungsvertrag „Am Salgenholz“"})
+                   meta=ChunkMeta.of({"file_id": "overview", "title": "Ergänzungsvertrag „Am Salgenholz“"}))
     other = hit("Alle Verpflichtungen des Vorhabenträgers werden in einem Durchführungsvertrag geregelt.", doc="ka")
     pool = [overview, other]
     assert Assistant.textless_lead("Welche Verpflichtungen übernimmt der Vorhabenträger im Ergänzungsvertrag?", pool)

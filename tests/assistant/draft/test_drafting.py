@@ -14,7 +14,7 @@ from assistant.draft.inputs import classify_file
 from assistant.draft.records import OPEN
 from assistant.service import Assistant
 from assistant.settings import Settings
-from assistant.types import Hit
+from assistant.types import ChunkMeta, Hit
 from eval.draft_eval import paper_document
 from ingest.pipeline import Pipeline
 from ingest.sources.memory import ListSource
@@ -90,7 +90,7 @@ def test_exclusion_removes_the_earlier_stellungnahme(assistant: Assistant) -> No
     draft = draft_stellungnahme(assistant, "2024/0989", exclude_refs=["2024/0919"])
     assert "2024/0919" not in {p.reference for p in draft.precedents}
     assert all(c.reference != "2024/0919" for c in draft.sources)
-    hit = Hit("c", "d", "", 0.0, {"reference": "2024/0919", "file_id": "f"})
+    hit = Hit("c", "d", "", 0.0, ChunkMeta.of({"reference": "2024/0919", "file_id": "f"}))
     assert make_exclusion(refs=["2024/0919"])(hit) and make_exclusion(file_ids=["f"])(hit)
     assert not make_exclusion(refs=["2024/0918"])(hit)
 

@@ -55,27 +55,27 @@ def test_reference_patterns() -> None:
 def test_named_drucksache_comes_first_with_its_family(index: Path) -> None:
     r = Retriever(index)
     hits = r.search("Was antwortet die Verwaltung in 25-25182-01?", k=4)
-    assert hits[0].meta["reference"] == "25-25182-01"
+    assert hits[0].meta.reference == "25-25182-01"
     # the Anfrage number alone brings the administration's Stellungnahme along
     hits = r.search("Worum ging es in der Anfrage 25-25182?", k=4)
-    assert hits[0].meta["reference"] == "25-25182-01"
+    assert hits[0].meta.reference == "25-25182-01"
 
 
 def test_filters_restrict_every_hit(index: Path) -> None:
     r = Retriever(index)
     hits = r.search("Haushalt Investitionen Feuerwehr", Filters(body="Nordstemmen"), k=10)
-    assert hits and all(h.meta["body"] == "Nordstemmen" for h in hits)
+    assert hits and all(h.meta.body == "Nordstemmen" for h in hits)
     hits = r.search("Haushalt Investitionen", Filters(paper_types=("Beschlussvorlage",)), k=10)
-    assert hits and all(h.meta["paper_type"] == "Beschlussvorlage" for h in hits)
+    assert hits and all(h.meta.paper_type == "Beschlussvorlage" for h in hits)
     hits = r.search("Haushalt Investitionen", Filters(date_from="2024-01-01", date_to="2024-12-31"), k=10)
-    assert hits and all("2024-01-01" <= h.meta["date"][:10] <= "2024-12-31" for h in hits)
+    assert hits and all("2024-01-01" <= h.meta.date[:10] <= "2024-12-31" for h in hits)
     assert r.search("Haushalt", Filters(body="Atlantis"), k=5) == []
 
 
 def test_city_in_question_narrows(index: Path) -> None:
     r = Retriever(index)
     hits = r.search("Welche Fahrzeuge bekommen die Ortsfeuerwehren in Nordstemmen?", k=5)
-    assert hits[0].meta["body"] == "Nordstemmen"
+    assert hits[0].meta.body == "Nordstemmen"
 
 
 def test_only_current_prefers_the_newest_version(index: Path, corpus: Path) -> None:
@@ -91,7 +91,7 @@ def test_only_current_prefers_the_newest_version(index: Path, corpus: Path) -> N
 def test_metadata_only_papers_are_findable(index: Path) -> None:
     r = Retriever(index)
     hits = r.search("Landes-Raumordnungsprogramm LROP Stellungnahme der Stadt", k=3)
-    assert hits[0].meta["reference"] == "26-29361"
+    assert hits[0].meta.reference == "26-29361"
 
 
 def test_paper_level_bm25_equals_an_index_of_whole_papers() -> None:
@@ -188,7 +188,7 @@ def test_a_followup_stays_with_the_papers_of_the_previous_answer(index: Path) ->
     question = "Und was kostet das?"
     first = r.search(question, k=10, per_paper=1)
     other = first[1]  # the runner-up: the prior is bounded (CONTEXT_WEIGHT), the follow-up's words still count
-    context = " ".join(h.text for h in r.search(other.meta["title"], k=3, per_paper=3) if h.doc_id == other.doc_id)
+    context = " ".join(h.text for h in r.search(other.meta.title, k=3, per_paper=3) if h.doc_id == other.doc_id)
     assert context
     hits = r.search(question, k=10, per_paper=1, context=context)
     assert hits[0].doc_id == other.doc_id  # without the conversation it was not first
