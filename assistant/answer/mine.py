@@ -33,7 +33,7 @@ from assistant.answer.split import (
     paper_number,
 )
 from assistant.answer.stellungnahme import AnswerItem, parse_stellungnahme, whole_answer
-from assistant.draft.anfrage import split_questions
+from ingest.parse.anfrage_questions import split_questions
 
 _HEAD_LINES = 14
 _STELLUNGNAHME_NAME = re.compile(r"stellungnahme|(?:^|[\W_])stn(?:$|[\W_])", re.I)

@@ -8,7 +8,7 @@ from pathlib import Path
 from typing import Any
 
 from assistant.cli.errors import CliError
-from assistant.draft.anfrage import german_date
+from ingest.parse.anfrage import german_date
 
 
 def run(args: argparse.Namespace, settings: Any) -> int:

@@ -5,7 +5,6 @@ from __future__ import annotations
 import re
 from collections.abc import Iterable
 
-from assistant.draft.anfrage import german_date, parse_anfrage
 from assistant.draft.answers import answer_question
 from assistant.draft.inputs import load_anfrage
 from assistant.draft.precedents import OUTDATED_YEARS, HitPredicate, find_precedents
@@ -13,6 +12,7 @@ from assistant.draft.records import OPEN, Draft, DraftAnswer, Precedent
 from assistant.service import Assistant
 from assistant.types import Citation, Hit
 from ingest.language import base_reference
+from ingest.parse.anfrage import german_date, parse_anfrage
 
 
 # --- exclusion --------------------------------------------------------------------------------------------

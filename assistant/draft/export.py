@@ -4,9 +4,9 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from assistant.draft.anfrage import german_date
 from assistant.draft.records import Draft, Precedent
 from assistant.types import Citation
+from ingest.parse.anfrage import german_date
 
 DISCLAIMER = ("Automatisch erstellter Entwurf – vor der Weitergabe fachlich prüfen. Belegte Sätze sind wörtlich "
               "aus den genannten Quellen übernommen; „[offen: …]“ markiert fehlende Angaben.")

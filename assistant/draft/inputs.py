@@ -7,10 +7,10 @@ from collections import defaultdict
 from pathlib import Path
 from typing import Any
 
-from assistant.draft.anfrage import parse_anfrage
 from assistant.draft.records import AnfrageInput, DraftError
 from assistant.service import Assistant
 from ingest.language import find_references
+from ingest.parse.anfrage import parse_anfrage
 
 
 # --- files of a paper ------------------------------------------------------------------------------

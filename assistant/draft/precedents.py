@@ -7,12 +7,12 @@ import re
 from collections import defaultdict
 from collections.abc import Callable
 
-from assistant.draft.anfrage import ParsedAnfrage
 from assistant.draft.inputs import file_texts, split_paper_files
 from assistant.draft.records import Precedent
 from assistant.service import Assistant
 from assistant.types import ChunkMeta, Filters, Hit
 from ingest.language import QUESTION_NOISE, base_reference, content_terms, split_sentences
+from ingest.parse.anfrage import ParsedAnfrage
 
 OUTDATED_YEARS = 4
 MIN_PRECEDENT_SIMILARITY = 0.08  # absolute floor of the precedent score

@@ -5,8 +5,8 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from typing import Any
 
-from assistant.draft.anfrage import ParsedAnfrage
 from assistant.types import Citation, Sentence
+from ingest.parse.anfrage import ParsedAnfrage
 
 OPEN = "[offen: Angabe der Fachabteilung]"
 

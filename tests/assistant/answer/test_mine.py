@@ -26,7 +26,7 @@ from assistant.answer.split import (
     meta_from_paper,
 )
 from assistant.answer.stellungnahme import AnswerItem, parse_stellungnahme
-from assistant.draft.anfrage import split_questions
+from ingest.parse.anfrage_questions import split_questions
 
 FURNITURE = ("Recyclingpapier", "Gremien Termin", "Gremium Termin", "Vorlage Nr", "Verantwortlich:",
              "Dienststelle:", "Zuständigkeit", "Ergänzende Erläuterungen", "Seite 2", "– 2 –")

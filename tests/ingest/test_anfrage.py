@@ -6,7 +6,8 @@ from pathlib import Path
 
 import pytest
 
-from assistant.draft.anfrage import german_date, iso_date, join_lines, parse_anfrage
+from ingest.parse.anfrage import german_date, iso_date, parse_anfrage
+from ingest.parse.anfrage_questions import join_lines
 
 # file number -> first two words of every question, in order (count = number of questions in the text)
 CASES = [
