@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import re
+from dataclasses import dataclass
 
 from assistant.answer.query import IdfLookup
 from assistant.answer.rules.sentences import (
@@ -70,6 +71,52 @@ def _paper_ranks(hits: list[Hit]) -> list[int]:
     return [order.setdefault(h.doc_id, len(order)) for h in hits]
 
 
+@dataclass(frozen=True)
+class _Asked:
+    """What the rules read from the question for scoring: its weighted terms and the kind of answer it asks for."""
+
+    weights: dict[str, float]
+    total: float
+    summary_mode: bool  # "Was steht in 2024/0015?": summarise the named paper
+    named: set[str]
+    wants_amount: bool
+    wants_date: bool
+    wants_outcome: bool
+    about_request: bool
+    about_paper: bool
+
+    @staticmethod
+    def of(question: str, idf: IdfLookup, asked: str | None) -> _Asked:
+        q_terms = question_terms(question)
+        weights = term_weights(q_terms, idf)
+        if asked:
+            focus = question_terms(asked)
+            weights = {t: w * (FOCUS_FACTOR if t in focus else 1.0) for t, w in weights.items()}
+        kind = asked or question
+        wants_date = bool(DATE_Q.search(kind))
+        return _Asked(weights, sum(weights.values()) or 1.0, not q_terms, {r.lower() for r in find_references(question)},
+                      bool(AMOUNT_Q.search(kind)), wants_date, bool(OUTCOME_Q.search(kind)),
+                      bool(ABOUT_REQUEST_Q.search(kind)), wants_date or bool(ABOUT_PAPER_Q.search(kind)))
+
+
+@dataclass(frozen=True)
+class _Passage:
+    """One retrieved chunk as the rules score its sentences."""
+
+    index: int
+    hit: Hit
+    rank: int  # the paper's rank among the retrieved papers
+    prior: float
+    overview: bool
+    title_terms: set[str]
+    section: str
+    in_summary: bool
+    answer_file: float
+    reference: str
+    named_paper: bool
+    has_text: bool  # the paper has text chunks among the hits (not only its overview)
+
+
 def score_sentences(question: str, hits: list[Hit], idf: IdfLookup, boilerplate: Boilerplate | None = None,
                     asked: str | None = None) -> list[Candidate]:
     """Every sentence of the hits, scored by idf-weighted coverage of the question's topic terms.
@@ -78,90 +125,94 @@ def score_sentences(question: str, hits: list[Hit], idf: IdfLookup, boilerplate:
     `asked` is a follow-up as the user asked it when `question` is its standalone rewrite: what it asks
     for (an amount, a date, an outcome) comes from it alone, and its own terms count FOCUS_FACTOR times.
     """
-    terms_of_text = sentence_terms
-    q_terms = question_terms(question)
-    weights = term_weights(q_terms, idf)
-    if asked:
-        focus = question_terms(asked)
-        weights = {t: w * (FOCUS_FACTOR if t in focus else 1.0) for t, w in weights.items()}
-    total = sum(weights.values()) or 1.0
-    summary_mode = not q_terms  # "Was steht in 2024/0015?": summarise the named paper
-    named = {r.lower() for r in find_references(question)}
-    kind = asked or question
-    wants_amount, wants_date, wants_outcome = AMOUNT_Q.search(kind), DATE_Q.search(kind), OUTCOME_Q.search(kind)
-    about_request = bool(ABOUT_REQUEST_Q.search(kind))
-    about_paper = bool(wants_date or ABOUT_PAPER_Q.search(kind))
-    with_text = {h.doc_id for h in hits if h.meta.file_id != "overview"}
+    q = _Asked.of(question, idf, asked)
+    with_text = {h.doc_id for h in hits if not h.meta.overview}
     ranks = _paper_ranks(hits)
     out: list[Candidate] = []
     for i, hit in enumerate(hits):
-        prior = 1.0 / (1.0 + DOC_DECAY * ranks[i]) / (1.0 + 0.02 * i)
-        overview = hit.meta.file_id == "overview"
-        if summary_mode and named and hit.meta.reference.lower() not in named:
+        if q.summary_mode and q.named and hit.meta.reference.lower() not in q.named:
             continue
-        title_terms = terms_of_text(hit.meta.title)
-        section = hit.meta.section
-        in_summary = bool(SUMMARY_SECTION.match(section))
-        # the paper was found by its topic; within it, the question's other terms pick the answer
-        local = {t: (w * TITLE_TERM_FACTOR if t in title_terms else w) for t, w in weights.items()}
-        local_total = sum(local.values()) or 1.0
-        file_name = hit.meta.file_name
-        answer_file = ANSWER_FILE if re.search(r"stellungnahme|antwort", file_name, re.I) else 1.0
-        if REQUEST_FILE.match(file_name) and not about_request:
-            answer_file = REQUEST_FILE_FACTOR  # the request restates the question; the statement answers it
-        units = overview_units(hit.text) if overview else split_sentences(hit.text)
-        reference = hit.meta.reference.lower()
-        named_paper = bool(reference) and reference in named
-        parts = [_LIST_MARK.sub("", raw) for raw in units]
-        terms_of = [terms_of_text(p) for p in parts]
-        own_of = [sum(w for t, w in local.items() if t in terms) / local_total for terms in terms_of]
-        question_of = [is_question_like(p, section) for p in parts]
-        for position, sentence in enumerate(parts):
-            terms, own, question_like = terms_of[position], own_of[position], question_of[position]
-            coverage = sum(w for t, w in weights.items() if t in terms) / total
-            inherited = 0.0
-            if position > 0:  # the sentence after a matching one often holds the answer
-                inherited = own_of[position - 1] * (CARRY_AFTER_QUESTION if question_of[position - 1] else CARRY_AFTER_SENTENCE)
-            if position + 1 < len(parts) and not question_of[position + 1]:
-                inherited = max(inherited, own_of[position + 1] * CARRY_BACK)
-            if len(sentence) > 600 or len(sentence) < (4 if units[position] != sentence else 20):
-                continue  # a short list item ("- Altlastenverdacht") stays: a list announced by ":" shows it
-            if boilerplate is not None and boilerplate.is_boilerplate(sentence):
-                continue  # printer's note, letterhead, form label: in many papers, about none
-            identity = overview and position == 0
-            if identity and not ((named_paper and about_paper) or (ranks[i] == 0 and hit.doc_id not in with_text)):
-                continue  # title, type and date answer what a named paper is, or stand in for a paper without text
-            if not identity and terms and terms <= title_terms | reference_terms(sentence) | _GENERIC:
-                continue  # a restated title or letterhead says nothing new
-            score = (own + inherited) * answer_file * (SUMMARY_FACTOR if in_summary else 1.0)
-            if in_summary and named_paper:  # "Warum hält die Verwaltung in 2023/0703 … für unpassend?"
-                score = max(score, NAMED_SUMMARY_FLOOR / (1.0 + 0.3 * position))  # its own summary answers
-            if summary_mode:
-                coverage = 1.0 if not overview else 0.0
-                score = (0.0 if overview else 1.0) / (1.0 + 0.3 * position) + (0.2 if len(terms) >= 6 else 0.0)
-            elif identity and named_paper and about_paper:
-                score = 1.0  # "Von wann ist 26-29470, und worum geht es?": title, type and date first
-            elif overview and not wants_outcome:
-                score *= 0.6
-            boost = 0.0
-            if wants_amount and HAS_NUMBER.search(sentence):
-                boost += AMOUNT_BONUS if HAS_AMOUNT.search(sentence) else NUMBER_BONUS
-            if wants_date and HAS_DATE.search(sentence):
-                boost += DATE_BONUS
-            if wants_outcome and OUTCOME_S.search(sentence):
-                boost += OUTCOME_BONUS
-            score += boost * 0.4
-            if question_like or AGENDA_HEADING.match(sentence):
-                score *= QUESTION_PENALTY  # the Anfrage's own question restates, a minutes' agenda heading names
-            elif not overview and is_letterhead(sentence):
-                score *= QUESTION_PENALTY  # also for outcome and amount questions: a head decides and costs nothing
-            elif not overview and not wants_outcome and is_form_like(sentence) and not (
-                    wants_amount and HAS_AMOUNT.search(sentence)):
-                score *= FORM_PENALTY
-            out.append(Candidate(i, sentence, score * prior, coverage, position, terms, own + inherited,
-                                 units[position] != sentence))
+        out.extend(_passage_candidates(q, _passage(q, i, hit, ranks[i], hit.doc_id in with_text), boilerplate))
     out.sort(key=lambda c: -c.score)
     return out
+
+
+def _passage(q: _Asked, i: int, hit: Hit, rank: int, has_text: bool) -> _Passage:
+    file_name = hit.meta.file_name
+    answer_file = ANSWER_FILE if re.search(r"stellungnahme|antwort", file_name, re.I) else 1.0
+    if REQUEST_FILE.match(file_name) and not q.about_request:
+        answer_file = REQUEST_FILE_FACTOR  # the request restates the question; the statement answers it
+    reference = hit.meta.reference.lower()
+    section = hit.meta.section
+    return _Passage(i, hit, rank, 1.0 / (1.0 + DOC_DECAY * rank) / (1.0 + 0.02 * i), hit.meta.overview,
+                    sentence_terms(hit.meta.title), section, bool(SUMMARY_SECTION.match(section)), answer_file,
+                    reference, bool(reference) and reference in q.named, has_text)
+
+
+def _passage_candidates(q: _Asked, p: _Passage, boilerplate: Boilerplate | None) -> list[Candidate]:
+    # the paper was found by its topic; within it, the question's other terms pick the answer
+    local = {t: (w * TITLE_TERM_FACTOR if t in p.title_terms else w) for t, w in q.weights.items()}
+    local_total = sum(local.values()) or 1.0
+    units = overview_units(p.hit.text) if p.overview else split_sentences(p.hit.text)
+    parts = [_LIST_MARK.sub("", raw) for raw in units]
+    terms_of = [sentence_terms(part) for part in parts]
+    own_of = [sum(w for t, w in local.items() if t in terms) / local_total for terms in terms_of]
+    question_of = [is_question_like(part, p.section) for part in parts]
+    out: list[Candidate] = []
+    for position, sentence in enumerate(parts):
+        inherited = 0.0
+        if position > 0:  # the sentence after a matching one often holds the answer
+            inherited = own_of[position - 1] * (CARRY_AFTER_QUESTION if question_of[position - 1] else CARRY_AFTER_SENTENCE)
+        if position + 1 < len(parts) and not question_of[position + 1]:
+            inherited = max(inherited, own_of[position + 1] * CARRY_BACK)
+        if len(sentence) > 600 or len(sentence) < (4 if units[position] != sentence else 20):
+            continue  # a short list item ("- Altlastenverdacht") stays: a list announced by ":" shows it
+        if boilerplate is not None and boilerplate.is_boilerplate(sentence):
+            continue  # printer's note, letterhead, form label: in many papers, about none
+        identity = p.overview and position == 0
+        if identity and not ((p.named_paper and q.about_paper) or (p.rank == 0 and not p.has_text)):
+            continue  # title, type and date answer what a named paper is, or stand in for a paper without text
+        terms = terms_of[position]
+        if not identity and terms and terms <= p.title_terms | reference_terms(sentence) | _GENERIC:
+            continue  # a restated title or letterhead says nothing new
+        coverage = sum(w for t, w in q.weights.items() if t in terms) / q.total
+        own = own_of[position]
+        score, coverage = _sentence_score(q, p, sentence, position, own + inherited, coverage, identity, len(terms),
+                                          question_of[position])
+        out.append(Candidate(p.index, sentence, score * p.prior, coverage, position, terms, own + inherited,
+                             units[position] != sentence))
+    return out
+
+
+def _sentence_score(q: _Asked, p: _Passage, sentence: str, position: int, topical: float, coverage: float,
+                    identity: bool, n_terms: int, question_like: bool) -> tuple[float, float]:
+    """(score, coverage) of one sentence: its topical share, the value bonuses, the penalties for its form."""
+    score = topical * p.answer_file * (SUMMARY_FACTOR if p.in_summary else 1.0)
+    if p.in_summary and p.named_paper:  # "Warum hält die Verwaltung in 2023/0703 … für unpassend?"
+        score = max(score, NAMED_SUMMARY_FLOOR / (1.0 + 0.3 * position))  # its own summary answers
+    if q.summary_mode:
+        coverage = 1.0 if not p.overview else 0.0
+        score = (0.0 if p.overview else 1.0) / (1.0 + 0.3 * position) + (0.2 if n_terms >= 6 else 0.0)
+    elif identity and p.named_paper and q.about_paper:
+        score = 1.0  # "Von wann ist 26-29470, und worum geht es?": title, type and date first
+    elif p.overview and not q.wants_outcome:
+        score *= 0.6
+    boost = 0.0
+    if q.wants_amount and HAS_NUMBER.search(sentence):
+        boost += AMOUNT_BONUS if HAS_AMOUNT.search(sentence) else NUMBER_BONUS
+    if q.wants_date and HAS_DATE.search(sentence):
+        boost += DATE_BONUS
+    if q.wants_outcome and OUTCOME_S.search(sentence):
+        boost += OUTCOME_BONUS
+    score += boost * 0.4
+    if question_like or AGENDA_HEADING.match(sentence):
+        score *= QUESTION_PENALTY  # the Anfrage's own question restates, a minutes' agenda heading names
+    elif not p.overview and is_letterhead(sentence):
+        score *= QUESTION_PENALTY  # also for outcome and amount questions: a head decides and costs nothing
+    elif not p.overview and not q.wants_outcome and is_form_like(sentence) and not (
+            q.wants_amount and HAS_AMOUNT.search(sentence)):
+        score *= FORM_PENALTY
+    return score, coverage
 
 
 def choose(candidates: list[Candidate], max_sentences: int = 5, weights: dict[str, float] | None = None) -> list[Candidate]:
