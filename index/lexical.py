@@ -6,6 +6,7 @@ import json
 from array import array
 from collections import Counter
 from collections.abc import Iterable
+from dataclasses import dataclass
 from pathlib import Path
 
 import numpy as np
@@ -32,71 +33,15 @@ class LexicalIndex:
         Only word ids and counts are kept (no text); the word -> terms expansion (stem, compound
         parts) runs once per distinct word, and the chunk x term matrix is assembled with numpy.
         """
-        vocab: dict[str, int] = {}
-        word_ids, word_tf, row_ptr = array("i"), array("i"), array("l", [0])
-        chunk_ids: list[str] = []
-        doc_ids: list[str] = []
-        lengths = array("f")
-        findall, stop = WORD.findall, STOPWORDS
-        for chunk_id, doc_id, text in rows:
-            bag = Counter(findall(text.lower()))
-            for w in stop & bag.keys():
-                del bag[w]
-            new = [w for w in bag if w not in vocab]
-            for w in new:
-                vocab[w] = len(vocab)
-            word_ids.extend([vocab[w] for w in bag])
-            word_tf.extend(bag.values())
-            row_ptr.append(len(word_ids))
-            lengths.append(float(sum(bag.values())))
-            chunk_ids.append(chunk_id)
-            doc_ids.append(doc_id)
-        ids = np.frombuffer(word_ids, dtype=np.int32) if len(word_ids) else np.zeros(0, np.int32)
-        tfs = np.frombuffer(word_tf, dtype=np.int32) if len(word_tf) else np.zeros(0, np.int32)
-        freq = np.bincount(ids, weights=tfs, minlength=len(vocab)).astype(np.int64)
-        words = list(vocab)
-        del vocab
-        word_freq = {w: int(freq[i]) for i, w in enumerate(words) if freq[i] >= min_part_freq and len(w) >= 3}
+        bags = _bags_of_words(rows)
+        freq = np.bincount(bags.ids, weights=bags.tfs, minlength=len(bags.words)).astype(np.int64)
+        word_freq = {w: int(freq[i]) for i, w in enumerate(bags.words) if freq[i] >= min_part_freq and len(w) >= 3}
         analyzer = Analyzer(word_freq, min_part_freq)
-        terms: dict[str, int] = {}
-        term_ptr, term_ids = array("l", [0]), array("i")
-        stems = analyzer._stemmer.stemWords(words)
-        for i, w in enumerate(words):
-            # rare words (typos, hyphenation debris) are only stemmed; queries still split compounds
-            for t in analyzer.terms_of_word(w, decompound=bool(freq[i] >= 2), stemmed=stems[i]):
-                tid = terms.get(t)
-                if tid is None:
-                    tid = terms[t] = len(terms)
-                term_ids.append(tid)
-            term_ptr.append(len(term_ids))
-        analyzer.clear_cache()
-        del words
-        tptr = np.frombuffer(term_ptr, dtype=np.int64)
-        tids = np.frombuffer(term_ids, dtype=np.int32)
-        rptr = np.frombuffer(row_ptr, dtype=np.int64)
-        n_rows = len(chunk_ids)
-        # expand every (row, word, tf) into (row, term, tf) for each term of the word, block by block
-        blocks = []
-        step = 20000
-        for start in range(0, n_rows, step):
-            lo, hi = int(rptr[start]), int(rptr[min(start + step, n_rows)])
-            wids = ids[lo:hi]
-            per_word = (tptr[wids + 1] - tptr[wids]).astype(np.int64)
-            rows_of = np.repeat(np.arange(start, min(start + step, n_rows), dtype=np.int32),
-                                np.diff(rptr[start:min(start + step, n_rows) + 1]))
-            first = np.repeat(tptr[wids], per_word)
-            within = np.arange(int(per_word.sum()), dtype=np.int64) - np.repeat(np.cumsum(per_word) - per_word, per_word)
-            block = sparse.coo_matrix(
-                (np.repeat(tfs[lo:hi], per_word).astype(np.float32),
-                 (np.repeat(rows_of, per_word) - start, tids[first + within])),
-                shape=(min(step, n_rows - start), len(terms)),
-            ).tocsr()
-            block.sum_duplicates()
-            blocks.append(block)
-        tf_matrix = sparse.vstack(blocks, format="csr") if blocks else sparse.csr_matrix((0, len(terms)), dtype=np.float32)
-        del blocks
-        matrix = cls._weigh_csr(tf_matrix, np.frombuffer(lengths, dtype=np.float32) if len(lengths) else np.zeros(0, np.float32))
-        return cls(chunk_ids, doc_ids, terms, matrix, analyzer)
+        terms, tptr, tids = _terms_of_words(bags.words, freq, analyzer)
+        bags.words = []  # millions of strings on an archive: not needed for the matrix
+        tf_matrix = _term_matrix(bags, tptr, tids, len(terms))
+        lengths = np.frombuffer(bags.lengths, dtype=np.float32) if len(bags.lengths) else np.zeros(0, np.float32)
+        return cls(bags.chunk_ids, bags.doc_ids, terms, cls._weigh_csr(tf_matrix, lengths), analyzer)
 
     @staticmethod
     def _weigh_csr(tf: sparse.csr_matrix, lengths: np.ndarray) -> sparse.csc_matrix:
@@ -210,3 +155,83 @@ class LexicalIndex:
     @staticmethod
     def exists(folder: Path) -> bool:
         return (folder / "matrix.npz").is_file() and (folder / "chunks.json").is_file()
+
+
+@dataclass
+class _Bags:
+    """Every chunk as a bag of word ids (CSR-like: `row_ptr` into `ids`/`tfs`), and the words by id."""
+
+    words: list[str]
+    ids: np.ndarray
+    tfs: np.ndarray
+    row_ptr: np.ndarray
+    lengths: array  # type: ignore[type-arg]
+    chunk_ids: list[str]
+    doc_ids: list[str]
+
+
+def _bags_of_words(rows: Iterable[tuple[str, str, str]]) -> _Bags:
+    vocab: dict[str, int] = {}
+    word_ids, word_tf, row_ptr = array("i"), array("i"), array("l", [0])
+    chunk_ids: list[str] = []
+    doc_ids: list[str] = []
+    lengths = array("f")
+    findall, stop = WORD.findall, STOPWORDS
+    for chunk_id, doc_id, text in rows:
+        bag = Counter(findall(text.lower()))
+        for w in stop & bag.keys():
+            del bag[w]
+        new = [w for w in bag if w not in vocab]
+        for w in new:
+            vocab[w] = len(vocab)
+        word_ids.extend([vocab[w] for w in bag])
+        word_tf.extend(bag.values())
+        row_ptr.append(len(word_ids))
+        lengths.append(float(sum(bag.values())))
+        chunk_ids.append(chunk_id)
+        doc_ids.append(doc_id)
+    ids = np.frombuffer(word_ids, dtype=np.int32) if len(word_ids) else np.zeros(0, np.int32)
+    tfs = np.frombuffer(word_tf, dtype=np.int32) if len(word_tf) else np.zeros(0, np.int32)
+    return _Bags(list(vocab), ids, tfs, np.frombuffer(row_ptr, dtype=np.int64), lengths, chunk_ids, doc_ids)
+
+
+def _terms_of_words(words: list[str], freq: np.ndarray, analyzer: Analyzer) -> tuple[dict[str, int], np.ndarray, np.ndarray]:
+    """term -> id, and per word id its term ids (CSR: pointers, ids): its stem and, if not rare, compound parts."""
+    terms: dict[str, int] = {}
+    term_ptr, term_ids = array("l", [0]), array("i")
+    stems = analyzer.stem_words(words)
+    for i, w in enumerate(words):
+        # rare words (typos, hyphenation debris) are only stemmed; queries still split compounds
+        for t in analyzer.terms_of_word(w, decompound=bool(freq[i] >= 2), stemmed=stems[i]):
+            tid = terms.get(t)
+            if tid is None:
+                tid = terms[t] = len(terms)
+            term_ids.append(tid)
+        term_ptr.append(len(term_ids))
+    analyzer.clear_cache()
+    return terms, np.frombuffer(term_ptr, dtype=np.int64), np.frombuffer(term_ids, dtype=np.int32)
+
+
+def _term_matrix(bags: _Bags, tptr: np.ndarray, tids: np.ndarray, n_terms: int) -> sparse.csr_matrix:
+    """The chunk x term frequency matrix: every (row, word, tf) expanded into (row, term, tf) for each term of the
+    word, block by block (bounded memory on the archive)."""
+    ids, tfs, rptr = bags.ids, bags.tfs, bags.row_ptr
+    n_rows = len(bags.chunk_ids)
+    blocks = []
+    step = 20000
+    for start in range(0, n_rows, step):
+        lo, hi = int(rptr[start]), int(rptr[min(start + step, n_rows)])
+        wids = ids[lo:hi]
+        per_word = (tptr[wids + 1] - tptr[wids]).astype(np.int64)
+        rows_of = np.repeat(np.arange(start, min(start + step, n_rows), dtype=np.int32),
+                            np.diff(rptr[start:min(start + step, n_rows) + 1]))
+        first = np.repeat(tptr[wids], per_word)
+        within = np.arange(int(per_word.sum()), dtype=np.int64) - np.repeat(np.cumsum(per_word) - per_word, per_word)
+        block = sparse.coo_matrix(
+            (np.repeat(tfs[lo:hi], per_word).astype(np.float32),
+             (np.repeat(rows_of, per_word) - start, tids[first + within])),
+            shape=(min(step, n_rows - start), n_terms),
+        ).tocsr()
+        block.sum_duplicates()
+        blocks.append(block)
+    return sparse.vstack(blocks, format="csr") if blocks else sparse.csr_matrix((0, n_terms), dtype=np.float32)
