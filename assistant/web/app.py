@@ -214,6 +214,31 @@ def reset() -> tuple[Any, ...]:
 
 
 # --- layout ---------------------------------------------------------------------------------------------
+@dataclass
+class _Filters:
+    body: Any
+    paper_types: Any
+    committee: Any
+    date_from: Any
+    date_to: Any
+    only_current: Any
+
+
+@dataclass
+class _Chat:
+    chatbot: Any
+    query_line: Any
+    question: Any
+    send: Any
+    copy_btn: Any
+    up: Any
+    down: Any
+    new_chat: Any
+    comment: Any
+    feedback_msg: Any
+    sources: Any
+
+
 def build_app(assistant: Assistant, feedback: FeedbackStore | None = None) -> gr.Blocks:
     """The German web chat over `assistant` (Assistant or any AssistantService with .settings)."""
     settings: Any = getattr(assistant, "settings", None)
@@ -228,73 +253,93 @@ def build_app(assistant: Assistant, feedback: FeedbackStore | None = None) -> gr
         gr.Markdown(f"## {TITLE}\nFragen zu Vorlagen, Anfragen und Beschlüssen – jede Aussage mit Quelle.")
         status_box = gr.HTML(status_html(status), elem_id="stand")
         with gr.Tab("Fragen"):
-            with gr.Accordion("Filter", open=False):
-                with gr.Row():
-                    body = gr.Dropdown(choices=[("Alle Kommunen", ""), *((b, b) for b in _choices(status.get("bodies")))],
-                                       value="", label="Kommune", elem_id="filter-kommune")
-                    paper_types = gr.Dropdown(choices=_choices(status.get("paper_types")), value=[], multiselect=True,
-                                              label="Vorlagenart", elem_id="filter-vorlagenart")
-                    committee = gr.Textbox(label="Gremium", placeholder="z. B. Gemeinderat", elem_id="filter-gremium")
-                with gr.Row():
-                    date_from = gr.Textbox(label="Datum von", placeholder="JJJJ-MM-TT", elem_id="filter-von")
-                    date_to = gr.Textbox(label="Datum bis", placeholder="JJJJ-MM-TT", elem_id="filter-bis")
-                    only_current = gr.Checkbox(label="nur aktuelle Fassungen", value=False, elem_id="filter-aktuell")
+            filters = _filter_row(status)
             mode = gr.Radio(choices=[("Extraktiv", "extractive"), ("Generativ", "generative")], value=default_mode,
                             label="Antwortmodus", visible=show_mode, elem_id="modus")
-            with gr.Row(equal_height=False):
-                with gr.Column(scale=3):
-                    chatbot = gr.Chatbot(
-                        label="Gespräch", elem_id="chat", height=480, buttons=[], latex_delimiters=[],
-                        sanitize_html=True, render_markdown=True, line_breaks=False,
-                        placeholder="Stellen Sie eine Frage zu den Ratsdokumenten. Folgefragen beziehen sich auf das Gespräch.",
-                    )
-                    query_line = gr.HTML("", elem_id="gesucht")
-                    with gr.Row():
-                        question = gr.Textbox(show_label=False, placeholder="Ihre Frage …", scale=5, elem_id="frage",
-                                              lines=1, max_lines=4, autofocus=True)
-                        send = gr.Button("Fragen", variant="primary", scale=1, elem_id="senden")
-                    gr.Examples(examples=EXAMPLES, inputs=[question], label="Beispielfragen")
-                    with gr.Row():
-                        copy_btn = gr.Button("📋 Antwort kopieren", size="sm", elem_id="kopieren")
-                        up = gr.Button("👍 Hilfreich", size="sm", elem_id="feedback-gut")
-                        down = gr.Button("👎 Nicht hilfreich", size="sm", elem_id="feedback-schlecht")
-                        new_chat = gr.Button("Neues Gespräch", size="sm", elem_id="neu")
-                    comment = gr.Textbox(label="Kommentar zum Feedback (optional)", lines=1, elem_id="kommentar")
-                    feedback_msg = gr.Markdown("", elem_id="feedback-meldung")
-                with gr.Column(scale=2):
-                    sources = gr.HTML(sources_html(None), elem_id="quellen")
+            chat = _chat_columns()
             copy_text = gr.Textbox(visible=False, elem_id="kopiertext")
             state = gr.State(ChatState())
-
-        draft = draft_builder()
-        if draft is not None:
-            with gr.Tab("Stellungnahme entwerfen"):
-                try:
-                    draft(assistant)
-                except Exception:  # a broken drafting tab must not take the chat down
-                    log.exception("Entwurfs-Reiter fehlgeschlagen")
-                    gr.Markdown("Der Entwurfs-Assistent ist gerade nicht verfügbar.")
-
-        def on_ask(q: str, msgs: list[dict[str, Any]], st: ChatState, b: str, pt: list[str], df: str, dt: str,
-                   cm: str, oc: bool, md: str) -> Iterator[tuple[Any, ...]]:
-            yield from respond(assistant, q, msgs, st, b, pt, df, dt, cm, oc, md)
-
-        inputs = [question, chatbot, state, body, paper_types, date_from, date_to, committee, only_current, mode]
-        outputs = [chatbot, question, sources, query_line, state, copy_text]
-        question.submit(on_ask, inputs, outputs, api_visibility="private")
-        send.click(on_ask, inputs, outputs, api_visibility="private")
-        up.click(lambda st, c: store_feedback(store, st, 1, c), [state, comment], [feedback_msg, comment],
-                 api_visibility="private")
-        down.click(lambda st, c: store_feedback(store, st, -1, c), [state, comment], [feedback_msg, comment],
-                   api_visibility="private")
-        new_chat.click(reset, None, [chatbot, question, sources, query_line, state, copy_text, feedback_msg],
-                       api_visibility="private")
-        chatbot.clear(reset, None, [chatbot, question, sources, query_line, state, copy_text, feedback_msg],
-                      api_visibility="private")
-        copy_btn.click(None, [copy_text], None, api_visibility="private",
-                       js="(t) => { if (t) { navigator.clipboard.writeText(t); } return []; }")
+        _draft_tab(assistant)
+        _wire(assistant, store, filters, chat, mode, state, copy_text)
         app.load(lambda: status_html(_safe_status(assistant)), None, status_box, api_visibility="private")
     return app
+
+
+def _filter_row(status: dict[str, Any]) -> _Filters:
+    with gr.Accordion("Filter", open=False):
+        with gr.Row():
+            body = gr.Dropdown(choices=[("Alle Kommunen", ""), *((b, b) for b in _choices(status.get("bodies")))],
+                               value="", label="Kommune", elem_id="filter-kommune")
+            paper_types = gr.Dropdown(choices=_choices(status.get("paper_types")), value=[], multiselect=True,
+                                      label="Vorlagenart", elem_id="filter-vorlagenart")
+            committee = gr.Textbox(label="Gremium", placeholder="z. B. Gemeinderat", elem_id="filter-gremium")
+        with gr.Row():
+            date_from = gr.Textbox(label="Datum von", placeholder="JJJJ-MM-TT", elem_id="filter-von")
+            date_to = gr.Textbox(label="Datum bis", placeholder="JJJJ-MM-TT", elem_id="filter-bis")
+            only_current = gr.Checkbox(label="nur aktuelle Fassungen", value=False, elem_id="filter-aktuell")
+    return _Filters(body, paper_types, committee, date_from, date_to, only_current)
+
+
+def _chat_columns() -> _Chat:
+    with gr.Row(equal_height=False):
+        with gr.Column(scale=3):
+            chatbot = gr.Chatbot(
+                label="Gespräch", elem_id="chat", height=480, buttons=[], latex_delimiters=[],
+                sanitize_html=True, render_markdown=True, line_breaks=False,
+                placeholder="Stellen Sie eine Frage zu den Ratsdokumenten. Folgefragen beziehen sich auf das Gespräch.",
+            )
+            query_line = gr.HTML("", elem_id="gesucht")
+            with gr.Row():
+                question = gr.Textbox(show_label=False, placeholder="Ihre Frage …", scale=5, elem_id="frage",
+                                      lines=1, max_lines=4, autofocus=True)
+                send = gr.Button("Fragen", variant="primary", scale=1, elem_id="senden")
+            gr.Examples(examples=EXAMPLES, inputs=[question], label="Beispielfragen")
+            with gr.Row():
+                copy_btn = gr.Button("📋 Antwort kopieren", size="sm", elem_id="kopieren")
+                up = gr.Button("👍 Hilfreich", size="sm", elem_id="feedback-gut")
+                down = gr.Button("👎 Nicht hilfreich", size="sm", elem_id="feedback-schlecht")
+                new_chat = gr.Button("Neues Gespräch", size="sm", elem_id="neu")
+            comment = gr.Textbox(label="Kommentar zum Feedback (optional)", lines=1, elem_id="kommentar")
+            feedback_msg = gr.Markdown("", elem_id="feedback-meldung")
+        with gr.Column(scale=2):
+            sources = gr.HTML(sources_html(None), elem_id="quellen")
+    return _Chat(chatbot, query_line, question, send, copy_btn, up, down, new_chat, comment, feedback_msg, sources)
+
+
+def _draft_tab(assistant: Assistant) -> None:
+    draft = draft_builder()
+    if draft is None:
+        return
+    with gr.Tab("Stellungnahme entwerfen"):
+        try:
+            draft(assistant)
+        except Exception:  # a broken drafting tab must not take the chat down
+            log.exception("Entwurfs-Reiter fehlgeschlagen")
+            gr.Markdown("Der Entwurfs-Assistent ist gerade nicht verfügbar.")
+
+
+def _wire(assistant: Assistant, store: FeedbackStore, f: _Filters, c: _Chat, mode: Any, state: Any,
+          copy_text: Any) -> None:
+    """The chat's events: asking, feedback, a new conversation, copying the answer."""
+
+    def on_ask(q: str, msgs: list[dict[str, Any]], st: ChatState, b: str, pt: list[str], df: str, dt: str,
+               cm: str, oc: bool, md: str) -> Iterator[tuple[Any, ...]]:
+        yield from respond(assistant, q, msgs, st, b, pt, df, dt, cm, oc, md)
+
+    inputs = [c.question, c.chatbot, state, f.body, f.paper_types, f.date_from, f.date_to, f.committee,
+              f.only_current, mode]
+    outputs = [c.chatbot, c.question, c.sources, c.query_line, state, copy_text]
+    c.question.submit(on_ask, inputs, outputs, api_visibility="private")
+    c.send.click(on_ask, inputs, outputs, api_visibility="private")
+    c.up.click(lambda st, m: store_feedback(store, st, 1, m), [state, c.comment], [c.feedback_msg, c.comment],
+               api_visibility="private")
+    c.down.click(lambda st, m: store_feedback(store, st, -1, m), [state, c.comment], [c.feedback_msg, c.comment],
+                 api_visibility="private")
+    cleared = [c.chatbot, c.question, c.sources, c.query_line, state, copy_text, c.feedback_msg]
+    c.new_chat.click(reset, None, cleared, api_visibility="private")
+    c.chatbot.clear(reset, None, cleared, api_visibility="private")
+    c.copy_btn.click(None, [copy_text], None, api_visibility="private",
+                     js="(t) => { if (t) { navigator.clipboard.writeText(t); } return []; }")
 
 
 def theme() -> Any:
