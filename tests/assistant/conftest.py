@@ -94,6 +94,28 @@ def small_index(tmp_path_factory: pytest.TempPathFactory, corpus: Path) -> Path:
     return index
 
 
+# the Stellungnahme to the Anfrage on the RegenbogenKinderBücherKoffer (2026/0503), and four papers on other topics
+KOFFER_PAPERS = ("54676", "19165", "17504", "27243", "21229")
+
+
+@pytest.fixture(scope="session")
+def koffer_index(tmp_path_factory: pytest.TempPathFactory, corpus: Path) -> Path:
+    """Index folder over KOFFER_PAPERS (catalog, BM25, Chroma with the hash embedder), built once per session for the
+    reader's tests (BM25) and the closeness floor's (vectors)."""
+    from index.embedders import HashEmbedder
+    from index.vectors import ChromaStore
+    from ingest.pipeline import Pipeline
+
+    folder = tmp_path_factory.mktemp("koffer")
+    emb = HashEmbedder()
+    pipeline = Pipeline(folder, emb, lambda: ChromaStore(folder, emb.name), workers=1)
+    try:
+        pipeline.run([("karlsruhe", ListSource([document_from_json(corpus, n) for n in KOFFER_PAPERS]))])
+    finally:
+        pipeline.close()
+    return folder
+
+
 def assistant_for(index: Path) -> Any:
     from assistant.compose import make_assistant
     from assistant.settings import Settings

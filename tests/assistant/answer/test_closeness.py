@@ -16,27 +16,13 @@ from assistant.service import Assistant
 from assistant.settings import Settings
 from index.embedders import HashEmbedder
 from index.vectors import ChromaStore
-from ingest.pipeline import Pipeline
 from ingest.records import Document
-from ingest.sources.memory import ListSource
-from tests.assistant.conftest import document_from_json
-
-PAPERS = ("54676", "19165", "17504", "27243", "21229")
+from tests.assistant.conftest import KOFFER_PAPERS, document_from_json
 
 
 @pytest.fixture(scope="module")
 def docs(corpus: Path) -> list[Document]:
-    return [document_from_json(corpus, n) for n in PAPERS]
-
-
-@pytest.fixture(scope="module")
-def embedded_index(tmp_path_factory: pytest.TempPathFactory, docs: list[Document]) -> Path:
-    folder = tmp_path_factory.mktemp("closeness")
-    emb = HashEmbedder()
-    pipe = Pipeline(folder, emb, lambda: ChromaStore(folder, emb.name), workers=1)
-    pipe.run([("karlsruhe", ListSource(docs))])
-    pipe.close()
-    return folder
+    return [document_from_json(corpus, n) for n in KOFFER_PAPERS]
 
 
 def test_closeness_is_the_best_cosine() -> None:
@@ -48,8 +34,8 @@ def test_closeness_is_the_best_cosine() -> None:
     assert closeness("Frage", [], emb, emb) is None
 
 
-def test_the_floor_refuses_the_stated_share_of_answerable_questions(embedded_index: Path, docs: list[Document]) -> None:
-    retriever = Retriever(embedded_index)
+def test_the_floor_refuses_the_stated_share_of_answerable_questions(koffer_index: Path, docs: list[Document]) -> None:
+    retriever = Retriever(koffer_index)
     pairs = [Pair(f"p{i}", f"{d.title}?", "", d.id, frozenset([d.id]), "validation") for i, d in enumerate(docs)]
     pairs.append(Pair("t", "Training?", "", docs[0].id, frozenset([docs[0].id]), "train"))  # not asked
     emb = HashEmbedder()
@@ -76,16 +62,16 @@ def _assistant(index: Path, floor: float | None, monkeypatch: pytest.MonkeyPatch
                      store=ChromaStore(index, HashEmbedder.name), reader=reader)
 
 
-def test_the_reader_refuses_a_question_far_from_every_passage(embedded_index: Path, docs: list[Document],
+def test_the_reader_refuses_a_question_far_from_every_passage(koffer_index: Path, docs: list[Document],
                                                                monkeypatch: pytest.MonkeyPatch) -> None:
     question = f"Was ist zu {docs[0].title} beschlossen worden?"
-    strict = _assistant(embedded_index, 0.999, monkeypatch).ask(question)
+    strict = _assistant(koffer_index, 0.999, monkeypatch).ask(question)
     assert strict.refused and strict.refusal_reason == "far_from_question" and not strict.citations
-    lenient = _assistant(embedded_index, -1.0, monkeypatch).ask(question)
+    lenient = _assistant(koffer_index, -1.0, monkeypatch).ask(question)
     assert lenient.refusal_reason != "far_from_question"
     # named Drucksache numbers answer whatever the closeness
-    pinned = _assistant(embedded_index, 0.999, monkeypatch).ask(f"Was steht in {docs[0].reference}?")
+    pinned = _assistant(koffer_index, 0.999, monkeypatch).ask(f"Was steht in {docs[0].reference}?")
     assert pinned.refusal_reason != "far_from_question"
     # BM25 alone has no closeness: the reader's own answerability decides
-    bm25 = _assistant(embedded_index, 0.999, monkeypatch).ask(question, retrieval="bm25")
+    bm25 = _assistant(koffer_index, 0.999, monkeypatch).ask(question, retrieval="bm25")
     assert bm25.refusal_reason != "far_from_question"

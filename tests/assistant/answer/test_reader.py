@@ -14,23 +14,9 @@ from assistant.answer.query import IdfLookup, read_query
 from assistant.answer.reader import Reader, ReaderMissingError
 from assistant.retrieval.retriever import Retriever
 from assistant.types import ChunkMeta, Hit
-from ingest.pipeline import Pipeline
-from ingest.sources.memory import ListSource
-from tests.assistant.conftest import document_from_json
 
-# the Stellungnahme to the Anfrage on the RegenbogenKinderBücherKoffer (2026/0503), and four papers on other topics
-PAPERS = ("54676", "19165", "17504", "27243", "21229")
 LOAN_QUESTION = "Wie oft hat das Kinderbüro den RegenbogenKinderBücherKoffer verliehen?"
 LOAN_ANSWER = "Seitens des Kinderbüros wurde der Koffer seit seiner Einführung 15-mal verliehen."
-
-
-@pytest.fixture(scope="module")
-def koffer_index(tmp_path_factory: pytest.TempPathFactory, corpus: Path) -> Path:
-    folder = tmp_path_factory.mktemp("koffer")
-    pipe = Pipeline(folder, workers=1)
-    pipe.run([("karlsruhe", ListSource([document_from_json(corpus, n) for n in PAPERS]))], embed=False)
-    pipe.close()
-    return folder
 
 
 @pytest.fixture(scope="module")
