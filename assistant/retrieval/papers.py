@@ -14,7 +14,7 @@ import numpy as np
 from assistant.types import Filters
 from index.catalog import Catalog
 from index.lexical import LexicalIndex
-from ingest.language import base_reference, find_references
+from ingest.language import base_reference
 
 # paper-level BM25 over each paper's whole text (all chunks as one document): long papers (Haushalt, protocols)
 # are normalised more strongly than chunks (b), repeated terms saturate later (k1)
@@ -89,12 +89,12 @@ class PaperTable:
         q = query.lower()
         return {b for b in self.bodies if re.search(rf"\b{re.escape(b.lower())}(er|s)?\b", q)}
 
-    def pinned(self, query: str, doc_mask: np.ndarray | None) -> list[int]:
+    def pinned(self, references: tuple[str, ...], doc_mask: np.ndarray | None) -> list[int]:
         """The papers of the Drucksache numbers a question names, with their Anfrage/Stellungnahme partners."""
         index = {doc_id: i for i, doc_id in enumerate(self.docs)}
         ref_docs = self.ref_docs or {}
         out: list[int] = []
-        for ref in find_references(query):
+        for ref in references:
             family = [ref.lower(), base_reference(ref).lower()]
             family += [r for r in ref_docs if r.startswith(base_reference(ref).lower() + "-")]
             for r in family:

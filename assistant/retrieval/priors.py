@@ -5,21 +5,18 @@ Each function changes `doc_scores` (paper number -> score) in place."""
 
 from __future__ import annotations
 
-import re
 from collections import defaultdict
 from collections.abc import Callable
 from typing import Any
 
 import numpy as np
 
+from assistant.retrieval.asked import Asked
 from assistant.retrieval.papers import PaperTable
 from ingest.language import (
-    QUESTION_KINDS,
     base_reference,
-    point_in_time,
     shift_months,
     version_base,
-    years_named,
 )
 
 Scores = dict[int, float]
@@ -39,22 +36,13 @@ CONTEXT_WEIGHT = 0.25
 CONTEXT_NEW = 3  # best context papers that join the ranking even without evidence of their own
 RERANK_K = 10  # sparse dense: the best papers whose order the overview similarity may change
 RERANK_W = 0.05  # ... by up to this share of the best paper's score
-# a paper type named in the question ("der Änderungsantrag zu ...", "welche Anfragen ...")
-TYPE_WORDS = [
-    (re.compile(r"(änderungs|ergänzungs)(-|\s*/\s*)?(und\s+)?(ergänzungs)?antr(ag|äge)", re.IGNORECASE),
-     "änderungs-/ergänzungsantrag"),
-    (re.compile(r"\bbeschlussvorlagen?\b", re.IGNORECASE), "beschlussvorlage"),
-    (re.compile(r"\binformationsvorlagen?\b", re.IGNORECASE), "informationsvorlage"),
-    (re.compile(r"\banfragen?\b", re.IGNORECASE), "anfrage"),
-    (re.compile(r"\bantr(ag|äge|ages)\b", re.IGNORECASE), "antrag"),
-]
 
 
-def paper_evidence(table: PaperTable, query: str, doc_scores: Scores, by_doc: ByDoc, doc_mask: np.ndarray | None,
+def paper_evidence(table: PaperTable, asked: Asked, doc_scores: Scores, by_doc: ByDoc, doc_mask: np.ndarray | None,
                    w_lex: float) -> None:
     """Add the paper-level BM25 score (whole paper as one text); its best papers join the ranking."""
     if PAPER_WEIGHT and w_lex > 0:
-        add_paper_match(table, query, doc_scores, by_doc, doc_mask, w_lex * PAPER_WEIGHT, PAPER_NEW)
+        add_paper_match(table, asked.text, doc_scores, by_doc, doc_mask, w_lex * PAPER_WEIGHT, PAPER_NEW)
 
 
 def add_paper_match(table: PaperTable, text: str, doc_scores: Scores, by_doc: ByDoc, doc_mask: np.ndarray | None,
@@ -80,12 +68,12 @@ def add_paper_match(table: PaperTable, text: str, doc_scores: Scores, by_doc: By
                 by_doc.setdefault(d, [])
 
 
-def title_and_body(table: PaperTable, query: str, doc_scores: Scores, by_doc: ByDoc,
+def title_and_body(table: PaperTable, asked: Asked, doc_scores: Scores, by_doc: ByDoc,
                    doc_mask: np.ndarray | None) -> None:
     """Papers whose title matches the question rank higher, newer papers a little; a city named in the question
     narrows."""
     if table.titles is not None:
-        found = table.titles.search(query, k=30, mask=doc_mask)
+        found = table.titles.search(asked.text, k=30, mask=doc_mask)
         top_title = found[0][1] if found else 1.0
         for rank, (d, score) in enumerate(found):
             bonus = TITLE_WEIGHT * score / top_title
@@ -99,30 +87,30 @@ def title_and_body(table: PaperTable, query: str, doc_scores: Scores, by_doc: By
             year = table.years[d]
             if year:
                 doc_scores[d] *= 1.0 + RECENCY_WEIGHT * max(0.0, 1.0 - (table.newest_year - year) / RECENCY_YEARS)
-    named = table.bodies_in(query)
+    named = table.bodies_in(asked.text)
     if named:
         for d in doc_scores:
             if table.doc_meta[d].get("body") not in named:
                 doc_scores[d] *= 0.5
 
 
-def point_in_time_prior(table: PaperTable, query: str, doc_scores: Scores) -> None:
+def point_in_time_prior(table: PaperTable, asked: Asked, doc_scores: Scores) -> None:
     """A question about a point in time ("im Dezember 2024", "im Herbst 2023") favours the papers discussed then:
     a meeting in that period, or the paper itself written in it or up to POINT_LEAD_MONTHS before (a December
     decision was prepared in October)."""
-    window = point_in_time(query)
+    window = asked.point
     if window is None or not POINT_WEIGHT or not doc_scores:
         return
     start, end = window
     favour_period(table, doc_scores, POINT_WEIGHT, [(shift_months(start, -POINT_LEAD_MONTHS), end)], [window])
 
 
-def year_prior(table: PaperTable, query: str, doc_scores: Scores) -> None:
+def year_prior(table: PaperTable, asked: Asked, doc_scores: Scores) -> None:
     """A question naming a year ("Wie viele Menschen haben 2023 die Einbürgerung beantragt?") favours the papers
     written about it: from the second half of the year before to the end of the year after (a year's figures are
     reported in the next one). Years after the newest paper are targets ("bis 2040", "World Games 2029"), not times
     of writing, and count for nothing."""
-    years = [y for y in years_named(query) if y <= table.newest_year]
+    years = [y for y in asked.years if y <= table.newest_year]
     if not years or not YEAR_WEIGHT or not doc_scores:
         return
     favour_period(table, doc_scores, YEAR_WEIGHT, [(f"{y - 1:04d}-07-01", f"{y + 2:04d}-01-01") for y in years])
@@ -150,17 +138,17 @@ def context_prior(table: PaperTable, context: str, doc_scores: Scores, by_doc: B
         add_paper_match(table, context, doc_scores, by_doc, doc_mask, gain, CONTEXT_NEW, keep)
 
 
-def prefer_named_type(table: PaperTable, query: str, doc_scores: Scores, keep: set[int]) -> None:
+def prefer_named_type(table: PaperTable, asked: Asked, doc_scores: Scores, keep: set[int]) -> None:
     """A paper type named in the question: among versions of one Drucksache those of that type lead."""
-    named = {paper_type for pattern, paper_type in TYPE_WORDS if pattern.search(query)}
+    named = asked.named_types
     if named:
         prefer_within_versions(table, doc_scores, keep, lambda m: m.get("paper_type", "").lower() in named)
 
 
-def prefer_decided(table: PaperTable, query: str, doc_scores: Scores, keep: set[int]) -> None:
+def prefer_decided(table: PaperTable, asked: Asked, doc_scores: Scores, keep: set[int]) -> None:
     """A question about the outcome: among versions of one Drucksache, those with a deciding consultation result
     lead (an Antrag referred on to its /1 version, which the council then decided)."""
-    if QUESTION_KINDS["outcome"].search(query):
+    if asked.asks_outcome:
         prefer_within_versions(table, doc_scores, keep, lambda m: bool(m.get("decided")))
 
 

@@ -12,6 +12,7 @@ from typing import Any
 import numpy as np
 
 from assistant.retrieval import priors
+from assistant.retrieval.asked import Asked
 from assistant.retrieval.dense import DenseIndex
 from assistant.retrieval.papers import PaperTable
 from assistant.types import ChunkMeta, Filters, Hit
@@ -131,7 +132,7 @@ class Retriever:
             _dense_evidence(kept, w_lex, sparse, ev)
         t0 = time.perf_counter()
         doc_scores, by_doc = _paper_scores(table, ev)
-        self._rank(table, query, filters, context, doc_scores, by_doc, doc_mask, w_lex, ev, sparse)
+        self._rank(table, Asked.of(query), filters, context, doc_scores, by_doc, doc_mask, w_lex, ev, sparse)
         hits = self._collect(table, query, doc_scores, by_doc, ev, k, per_paper)
         timings["fuse"] = time.perf_counter() - t0
         return hits
@@ -147,12 +148,12 @@ class Retriever:
             ev.lex_part[row] = w_lex * score / top
 
     @staticmethod
-    def _rank(table: PaperTable, query: str, filters: Filters | None, context: str | None, doc_scores: dict[int, float],
+    def _rank(table: PaperTable, asked: Asked, filters: Filters | None, context: str | None, doc_scores: dict[int, float],
               by_doc: priors.ByDoc, doc_mask: np.ndarray | None, w_lex: float, ev: Evidence, sparse: bool) -> None:
         """The paper evidence and priors on top of the chunk evidence; exact Drucksache numbers first, with their
         Anfrage/Stellungnahme partners."""
-        priors.paper_evidence(table, query, doc_scores, by_doc, doc_mask, w_lex)
-        pinned = table.pinned(query, doc_mask)
+        priors.paper_evidence(table, asked, doc_scores, by_doc, doc_mask, w_lex)
+        pinned = table.pinned(asked.references, doc_mask)
         top_score = max(doc_scores.values(), default=0.0)
         for rank, d in enumerate(pinned):
             doc_scores[d] = top_score + 1.0 - rank * 0.01
@@ -160,16 +161,16 @@ class Retriever:
                 by_doc[d] = []
         if filters is not None and filters.only_current:
             priors.demote_superseded(table, doc_scores)
-        priors.title_and_body(table, query, doc_scores, by_doc, doc_mask)
-        priors.point_in_time_prior(table, query, doc_scores)
-        priors.year_prior(table, query, doc_scores)
+        priors.title_and_body(table, asked, doc_scores, by_doc, doc_mask)
+        priors.point_in_time_prior(table, asked, doc_scores)
+        priors.year_prior(table, asked, doc_scores)
         keep = set(pinned)
         if context:
             priors.context_prior(table, context, doc_scores, by_doc, doc_mask, keep)
         if sparse and ev.dense_norm:
             priors.dense_tiebreak(table, doc_scores, ev.dense_norm, keep)
-        priors.prefer_named_type(table, query, doc_scores, keep)
-        priors.prefer_decided(table, query, doc_scores, keep)
+        priors.prefer_named_type(table, asked, doc_scores, keep)
+        priors.prefer_decided(table, asked, doc_scores, keep)
 
     def _collect(self, table: PaperTable, query: str, doc_scores: dict[int, float], by_doc: priors.ByDoc,
                  ev: Evidence, k: int, per_paper: int) -> list[Hit]:

@@ -10,6 +10,7 @@ from typing import Any
 import pytest
 
 from assistant.retrieval import priors
+from assistant.retrieval.asked import Asked
 from assistant.retrieval.dense import DENSE_K, exact_neighbours
 from assistant.retrieval.papers import DECIDED, PaperTable
 from assistant.retrieval.retriever import Retriever
@@ -166,12 +167,12 @@ def test_a_preference_reorders_only_versions_of_one_drucksache(prefer: Any, meta
                                                                after: dict[int, float], neutral: str) -> None:
     table = _table(metas, [0, 1, 2])
     scores = dict(before)
-    prefer(table, asking, scores, set())
+    prefer(table, Asked.of(asking), scores, set())
     assert scores == after  # the group's scores are handed out anew; the other paper keeps its own
     scores = dict(before)
-    prefer(table, neutral, scores, set())
+    prefer(table, Asked.of(neutral), scores, set())
     assert scores == before
-    prefer(table, asking, scores, {0})  # pinned papers stay
+    prefer(table, Asked.of(asking), scores, {0})  # pinned papers stay
     assert scores == before
 
 
@@ -375,8 +376,8 @@ def test_a_date_the_question_names_favours_the_papers_of_then(prior: Any, metas:
     table = _table(metas, [0, 1, 2], newest_year=2026)
     before = {0: 3.50, 1: 3.60, 2: 3.55}
     moved = dict(before)
-    prior(table, favouring, moved)
+    prior(table, Asked.of(favouring), moved)
     assert max(moved, key=moved.__getitem__) == 0 and moved[1] == before[1] and moved[2] == before[2]
     unmoved = dict(before)
-    prior(table, neutral, unmoved)
+    prior(table, Asked.of(neutral), unmoved)
     assert unmoved == before
