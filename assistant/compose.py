@@ -9,6 +9,8 @@ from assistant.answer.reader import Reader
 from assistant.service import Assistant
 from assistant.settings import Settings
 from index.embedders import Embedder
+from index.vectors import ChromaStore
+from ingest.pipeline import Pipeline
 
 log = logging.getLogger(__name__)
 
@@ -52,7 +54,6 @@ def make_embedder(settings: Settings, purpose: str = "query") -> Embedder:
 
 
 def make_store(settings: Settings, embedder_name: str) -> Any:
-    from index.vectors import ChromaStore
 
     return ChromaStore(settings.index_dir, embedder_name, settings.chroma_url or None)
 
@@ -63,7 +64,6 @@ def vector_space(embedder: Embedder) -> str:
 
 
 def make_pipeline(settings: Settings, embed: bool = True) -> Any:
-    from ingest.pipeline import Pipeline
 
     embedder = make_embedder(settings, purpose="ingest") if embed else None
     factory = (lambda: make_store(settings, vector_space(embedder))) if embedder is not None else None

@@ -12,6 +12,7 @@ from typing import Any
 from assistant.answer.citations import check_answer, citation_from_hit
 from assistant.answer.compose import compose, selected_passages
 from assistant.answer.features import units_of
+from assistant.answer.prompts import build_messages
 from assistant.answer.query import IdfLookup, Query, read_query
 from assistant.answer.reader import WEIGHTS_PATH, Reader, Reading
 from assistant.answer.rules import (
@@ -293,7 +294,6 @@ class Assistant:
     def _generative(self, question: str, query: str, hits: list[Hit], timings: dict[str, float], t_start: float,
                     common: dict[str, Any], history: list[tuple[str, str]] | None, filters: Filters | None = None,
                     retrieval: str = "hybrid") -> Iterator[str | Answer]:
-        from assistant.answer.prompts import build_messages
 
         if self.settings.answerer == "reader":
             # the model gets only the passages the reader selected: a short prompt, and nothing unrelated to cite

@@ -19,13 +19,14 @@ from pathlib import Path
 
 import numpy as np
 
+from assistant.compose import make_embedder, vector_space
+from assistant.settings import Settings
+from eval.gold import load_questions
+from index.vectors import SEARCH_EF, ChromaStore
+from ingest.paths import REPO_ROOT
+
 
 def main() -> None:
-    from assistant.compose import make_embedder, vector_space
-    from assistant.settings import Settings
-    from eval.gold import load_questions
-    from index.vectors import SEARCH_EF, ChromaStore
-    from ingest.paths import REPO_ROOT
 
     ap = argparse.ArgumentParser()
     ap.add_argument("index")
@@ -70,9 +71,6 @@ def main() -> None:
 
 
 def _set_ef(index: Path, ef: int) -> None:
-    from assistant.compose import make_embedder, vector_space
-    from assistant.settings import Settings
-    from index.vectors import ChromaStore
 
     settings = Settings().with_(index_dir=index)
     ChromaStore(settings.index_dir, vector_space(make_embedder(settings, "query")), settings.chroma_url or None, search_ef=ef)

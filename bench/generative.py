@@ -16,12 +16,13 @@ from pathlib import Path
 
 import numpy as np
 
+from assistant.compose import make_assistant
+from assistant.settings import Settings
+from eval.gold import load_questions
+from ingest.paths import REPO_ROOT
+
 
 def main() -> None:
-    from assistant.compose import make_assistant
-    from assistant.settings import Settings
-    from eval.gold import load_questions
-    from ingest.paths import REPO_ROOT
 
     ap = argparse.ArgumentParser()
     ap.add_argument("index")

@@ -14,7 +14,11 @@ import tempfile
 import time
 from pathlib import Path
 
+from assistant.compose import make_embedder, make_store, vector_space
+from assistant.settings import Settings
 from ingest.paths import corpus_root, data_home
+from ingest.pipeline import Pipeline
+from ingest.sources.oparl_mirror import OParlMirrorSource, unpack_archive
 
 
 def peak_rss_mb() -> float:
@@ -24,9 +28,6 @@ def peak_rss_mb() -> float:
 
 
 def run(label: str, source: object, embed: int, workers: int) -> dict[str, object]:
-    from assistant.compose import make_embedder, make_store, vector_space
-    from assistant.settings import Settings
-    from ingest.pipeline import Pipeline
 
     index = Path(tempfile.mkdtemp(prefix="council-bench-"))
     settings = Settings().with_(index_dir=index)
@@ -59,7 +60,6 @@ def run(label: str, source: object, embed: int, workers: int) -> dict[str, objec
 
 
 def main() -> None:
-    from ingest.sources.oparl_mirror import OParlMirrorSource, unpack_archive
 
     ap = argparse.ArgumentParser()
     ap.add_argument("--archive", action="store_true", help="the full archive (14,004 papers)")

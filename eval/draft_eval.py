@@ -33,7 +33,11 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
+from assistant.draft.drafting import draft_stellungnahme, make_exclusion
 from assistant.service import Assistant
+from assistant.settings import Settings
+from ingest.language import QUESTION_NOISE, content_terms, numbers_in, stems
+from ingest.pipeline import Pipeline
 from ingest.records import Consultation, Document, Page, SourceFile
 from ingest.sources.base import ProblemLog
 
@@ -85,7 +89,6 @@ class KarlsruheMirror:
 
 
 def build_index(index: Path, root: Path = KARLSRUHE) -> None:
-    from ingest.pipeline import Pipeline
 
     try:
         from ingest.sources.oparl_mirror import OParlMirrorSource
@@ -131,7 +134,6 @@ def stellungnahme_facts(stn: str, anfrage: str, idf: Any) -> tuple[set[str], set
     """(numbers, salient terms) of the real Stellungnahme that the Anfrage does not already contain."""
     from collections import Counter
 
-    from ingest.language import QUESTION_NOISE, content_terms, numbers_in, stems
 
     numbers = {n for n in numbers_in(stn) - numbers_in(anfrage) if len(n.replace(",", "")) >= 2}
     counts = Counter(stems(stn))
@@ -142,8 +144,6 @@ def stellungnahme_facts(stn: str, anfrage: str, idf: Any) -> tuple[set[str], set
 
 
 def evaluate_pair(assistant: Assistant, pair: dict[str, Any], text_of: dict[str, str]) -> tuple[PairResult, Any]:
-    from assistant.draft.drafting import draft_stellungnahme, make_exclusion
-    from ingest.language import content_terms, numbers_in
 
     t0 = time.perf_counter()
     exclude = make_exclusion(file_ids=[pair["stellungnahme_file"]])
@@ -202,7 +202,6 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--show", help="den Entwurf zu dieser Drucksache als Markdown ausgeben")
     parser.add_argument("--json", help="Ergebnisse zusätzlich als JSON schreiben")
     args = parser.parse_args(argv)
-    from assistant.settings import Settings
 
     index = Path(args.index).expanduser()
     if not (index / "catalog.sqlite").is_file():

@@ -20,12 +20,14 @@ from typing import Any
 from tqdm import tqdm
 
 from assistant.cli.errors import CliError
+from assistant.compose import make_assistant
 from assistant.settings import Settings
 from assistant.types import Answer
 from eval import metrics as m
 from eval.gold import QUESTIONS_PATH, GoldItem
 from eval.needs import not_computable
 from eval.questions import QuestionFile, read_question_file
+from eval.report import write_report
 
 log = logging.getLogger(__name__)
 
@@ -243,7 +245,6 @@ def index_status(assistant: Any) -> dict[str, Any] | None:
 
 def write_outputs(result: Mapping[str, Any], out_dir: Path, plots: bool = True) -> dict[str, Path]:
     """results.jsonl, metrics.json, report.md and the PNG plots into `out_dir`."""
-    from eval.report import write_report
 
     out_dir.mkdir(parents=True, exist_ok=True)
     rows = result.get("results", [])
@@ -302,7 +303,6 @@ def run_cli(args: Any, settings: Any) -> int:
         raise CliError("keine Fragen ausgewählt")
     if not (settings.index_dir / "catalog.sqlite").is_file():
         raise CliError(f"kein Index unter {settings.index_dir} (erst `council ingest` ausführen)")
-    from assistant.compose import make_assistant
 
     assistant = make_assistant(settings)
     result = evaluate(assistant, items, [f"{c.retrieval}:{c.mode}" for c in cfgs], mode, settings=settings,

@@ -35,6 +35,8 @@ from pathlib import Path
 
 import numpy as np
 
+from index.catalog import Catalog
+
 # Thresholds, chosen by reading what gets flagged on the eval index (562 papers with text) and the
 # Karlsruhe archive (13,497). Between 11 and 19 of 562 papers sit real content repeated within one
 # topic (a Bebauungsplan rule in its series of papers, the date line of one session's minutes);
@@ -210,7 +212,6 @@ def flagged_lines(rows: Iterable[tuple[str, str, str]], boilerplate: Boilerplate
 
 def build_for_index(index_dir: Path) -> tuple[Boilerplate, float]:
     """Build from the index's catalog and save next to the lexical index; returns (set, seconds)."""
-    from index.catalog import Catalog
 
     catalog = Catalog(index_dir / "catalog.sqlite")
     try:

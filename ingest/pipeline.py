@@ -23,6 +23,7 @@ from index.catalog import Catalog
 from index.embedders import Embedder
 from index.lexical import LexicalIndex
 from ingest.chunk import chunk_document, index_text
+from ingest.parse.clean import clean_text, remove_repeated_lines
 from ingest.progress import ProgressLog
 from ingest.records import Chunk, Document, Page, Problem
 from ingest.sources.base import ProblemLog, Source
@@ -82,7 +83,6 @@ class Summary:
 
 def clean_document(doc: Document) -> Document:
     """Clean every page's text (German PDF defects, headers/footers, control characters)."""
-    from ingest.parse.clean import clean_text, remove_repeated_lines
 
     files = []
     for f in doc.files:

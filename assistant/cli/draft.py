@@ -8,14 +8,14 @@ from pathlib import Path
 from typing import Any
 
 from assistant.cli.errors import CliError
+from assistant.compose import make_assistant
+from assistant.draft.drafting import draft_stellungnahme
+from assistant.draft.export import precedent_row, to_docx, to_markdown
+from assistant.draft.records import DraftError
 from ingest.parse.anfrage import german_date
 
 
 def run(args: argparse.Namespace, settings: Any) -> int:
-    from assistant.compose import make_assistant
-    from assistant.draft.drafting import draft_stellungnahme
-    from assistant.draft.export import precedent_row, to_docx, to_markdown
-    from assistant.draft.records import DraftError
 
     if not (settings.index_dir / "catalog.sqlite").is_file():
         raise CliError(f"Kein Index unter {settings.index_dir}. Erst `council ingest …` ausführen.")

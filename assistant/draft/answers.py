@@ -7,6 +7,8 @@ import re
 from dataclasses import replace
 
 from assistant.answer.citations import check_answer
+from assistant.answer.compose import compose
+from assistant.answer.prompts import build_messages
 from assistant.answer.rules import extractive_answer, topic_coverage
 from assistant.draft.inputs import classify_file
 from assistant.draft.precedents import HitPredicate, weighted_overlap
@@ -64,7 +66,6 @@ def _extractive(assistant: Assistant, query: str, hits: list[Hit]) -> tuple[list
 def read_answer(assistant: Assistant, query: str, hits: list[Hit]) -> tuple[list[Sentence], list[Citation], float]:
     """The learned reader's answer (settings.answerer "reader"): its sentences and its answerability, which decides
     whether the question stays open (`answer_question`)."""
-    from assistant.answer.compose import compose
 
     reading, parsed = assistant.read(query, query, hits)
     if assistant.reader_refusal(query, parsed, hits, reading) is not None:
@@ -76,7 +77,6 @@ def read_answer(assistant: Assistant, query: str, hits: list[Hit]) -> tuple[list
 
 
 def _generative(assistant: Assistant, query: str, hits: list[Hit]) -> tuple[list[Sentence], list[Citation], float]:
-    from assistant.answer.prompts import build_messages
 
     sources = hits[:6]
     if assistant.settings.answerer == "reader":  # only the passages the reader selected, when it holds one answers

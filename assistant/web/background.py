@@ -6,8 +6,11 @@ import logging
 import threading
 import time
 
+from assistant.compose import make_embedder
 from assistant.service import Assistant
 from assistant.settings import Settings
+from ingest.pipeline import Pipeline
+from ingest.specs import detect
 
 log = logging.getLogger(__name__)
 
@@ -19,14 +22,11 @@ def start_background_ingest(assistant: Assistant, settings: Settings, source_arg
     """
 
     def work() -> None:
-        from ingest.pipeline import Pipeline
-        from ingest.specs import detect
 
         own_embedder, store = assistant.dense_parts
         if own_embedder is None or store is None:
             log.warning("Kein Embedder/Chroma verfügbar: Hintergrund-Einbettung entfällt")
             return
-        from assistant.compose import make_embedder
 
         sources = [s for arg in source_args for s in detect(arg, ocr=settings.ocr)]
         try:
