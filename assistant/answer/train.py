@@ -29,6 +29,7 @@ from assistant.answer.presence import NounPresence, learn_presence
 from assistant.answer.query import IdfLookup, read_query
 from assistant.answer.reader import ANSWER_FEATURES, WEIGHTS_PATH, Network, paper_absent
 from assistant.answer.split import allowed_papers
+from assistant.cli.errors import CliError
 from assistant.retrieval.retriever import Retriever
 from assistant.types import ChunkMeta, Hit
 from index.catalog import Catalog
@@ -300,8 +301,12 @@ def recalibrate_closeness(work: Path, out: Path, limit: int | None, seed: int) -
     (the same calibration `run` ends with)."""
 
     t0 = time.perf_counter()
-    weights = json.loads(out.read_text(encoding="utf-8"))
     index_dir = work / ("index" if not limit else f"index-{limit}-{seed}")
+    for needed in (out, work / "pairs.jsonl", index_dir / "catalog.sqlite"):
+        if not needed.is_file():
+            raise CliError(f"{needed} fehlt: --closeness-only braucht die Gewichte und den Arbeitsordner eines "
+                                    "früheren `council train-reader`-Laufs (--work, --out, --limit wie damals)")
+    weights = json.loads(out.read_text(encoding="utf-8"))
     pairs = load_pairs(work / "pairs.jsonl", seed)
     _add_closeness(weights, pairs, Retriever(index_dir), seed, t0)
     out.write_text(json.dumps(weights, ensure_ascii=False, indent=1) + "\n", encoding="utf-8")

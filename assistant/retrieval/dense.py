@@ -52,10 +52,6 @@ class DenseIndex:
         self._lead_mask = None
         self._exact = None
 
-    def recheck(self) -> None:
-        """Look at the store's vector count again at the next `ready` (not only every RECHECK_S seconds)."""
-        self._checked = 0.0
-
     def ready(self, table: PaperTable | None) -> bool:
         """Dense search is configured and the store holds vectors (checked every RECHECK_S seconds)."""
         if self.embedder is None or self.store is None:

@@ -33,7 +33,7 @@ CONTEXT_CHUNKS = 8  # further chunks of the best paper that the reader may quote
 
 
 @dataclass
-class Evidence:
+class ChunkEvidence:
     """One search's chunk evidence: fused score per row and what each side contributed."""
 
     fused: dict[int, float] = field(default_factory=lambda: defaultdict(float))
@@ -97,10 +97,6 @@ class Retriever:
         if self.dense_ready():
             self.dense.exact_vectors(self.table)
 
-    def bodies_in(self, query: str) -> set[str]:
-        """Cities named in a question ("in Braunschweig", "die Karlsruher Verwaltung")."""
-        return self.table.bodies_in(query) if self.table is not None else set()
-
     # --- search --------------------------------------------------------------------------------
     def search(self, query: str, filters: Filters | None = None, k: int = 8, per_paper: int = 2,
                mode: str = "hybrid", timings: dict[str, float] | None = None, context: str | None = None) -> list[Hit]:
@@ -122,7 +118,7 @@ class Retriever:
         # lead vectors complete, further body vectors only for some papers (a budgeted or running embedding):
         # dense evidence comes from the lead chunks alone, which every paper has, not from the few embedded bodies
         mixed = use_dense and not sparse and self.dense.coverage < SPARSE_COVERAGE
-        ev = Evidence()
+        ev = ChunkEvidence()
         if mode in {"hybrid", "bm25"}:
             t0 = time.perf_counter()
             self._lexical_evidence(lexical, query, row_mask, w_lex, ev)
@@ -139,7 +135,7 @@ class Retriever:
 
     @staticmethod
     def _lexical_evidence(lexical: LexicalIndex, query: str, row_mask: np.ndarray | None, w_lex: float,
-                          ev: Evidence) -> None:
+                          ev: ChunkEvidence) -> None:
         results = lexical.search(query, k=300, mask=row_mask)
         top = results[0][1] if results else 1.0
         for rank, (row, score) in enumerate(results):
@@ -149,7 +145,7 @@ class Retriever:
 
     @staticmethod
     def _rank(table: PaperTable, asked: Asked, filters: Filters | None, context: str | None, doc_scores: dict[int, float],
-              by_doc: priors.ByDoc, doc_mask: np.ndarray | None, w_lex: float, ev: Evidence, sparse: bool) -> None:
+              by_doc: priors.ByDoc, doc_mask: np.ndarray | None, w_lex: float, ev: ChunkEvidence, sparse: bool) -> None:
         """The paper evidence and priors on top of the chunk evidence; exact Drucksache numbers first, with their
         Anfrage/Stellungnahme partners."""
         priors.paper_evidence(table, asked, doc_scores, by_doc, doc_mask, w_lex)
@@ -173,7 +169,7 @@ class Retriever:
         priors.prefer_decided(table, asked, doc_scores, keep)
 
     def _collect(self, table: PaperTable, query: str, doc_scores: dict[int, float], by_doc: priors.ByDoc,
-                 ev: Evidence, k: int, per_paper: int) -> list[Hit]:
+                 ev: ChunkEvidence, k: int, per_paper: int) -> list[Hit]:
         """The best `per_paper` chunks of each paper in ranking order, until `k` chunks."""
         hits: list[Hit] = []
         for d in sorted(doc_scores, key=lambda d: -doc_scores[d]):
@@ -226,9 +222,6 @@ class Retriever:
                    lexical_rank=lex, dense_rank=dense)
 
     # --- documents ----------------------------------------------------------------------------
-    def document(self, doc_id: str) -> dict[str, Any] | None:
-        return self.catalog.document(doc_id)
-
     def linked_documents(self, doc_id: str) -> list[dict[str, Any]]:
         """Papers linked to `doc_id`: Anfrage <-> Stellungnahme by reference, related/super/subordinated."""
         rec = self.catalog.document(doc_id)
@@ -250,7 +243,7 @@ class Retriever:
         return list(out.values())
 
 
-def _dense_evidence(kept: list[tuple[int, float]], w_lex: float, sparse: bool, ev: Evidence) -> None:
+def _dense_evidence(kept: list[tuple[int, float]], w_lex: float, sparse: bool, ev: ChunkEvidence) -> None:
     """Similarities min-max normalised over the neighbours; sparse vectors only break ties later."""
     if not kept:
         return
@@ -265,7 +258,7 @@ def _dense_evidence(kept: list[tuple[int, float]], w_lex: float, sparse: bool, e
             ev.fused[row] += ev.dense_part[row]
 
 
-def _paper_scores(table: PaperTable, ev: Evidence) -> tuple[dict[int, float], priors.ByDoc]:
+def _paper_scores(table: PaperTable, ev: ChunkEvidence) -> tuple[dict[int, float], priors.ByDoc]:
     """Paper score: its best chunk plus a damped bonus for further matching chunks. The paper's best lexical and
     best dense evidence may sit in different chunks (e.g. only its overview chunk has a vector), so they combine
     per paper."""

@@ -46,7 +46,7 @@ def test_builds_each_kind(corpus: Path) -> None:
     assert len(docs) == len(list((corpus / "allris-html").glob("*.html")))
 
 
-def test_manifest_selection_of_the_reserved_quarter(corpus: Path) -> None:
+def test_a_manifest_entry_selects_papers_by_id(corpus: Path) -> None:
     entry = {"paper_ids": ["2", "3"]}
     source = REGISTRY.open("oparl-mirror", corpus / "karlsruhe", entry)
     assert isinstance(source, OParlMirrorSource) and source.paper_ids == {"2", "3"}

@@ -78,3 +78,11 @@ def test_passage_threshold_keeps_supporting_sentences_of_the_answering_paper() -
     probs = 1 / (1 + np.exp(-logits[:, 0]))
     # beyond the best: [paper 0, paper 1, paper 1] -> precision 1, 1/2, 1/3: only the paper-0 sentence clears 0.6
     assert threshold == pytest.approx(probs[1])
+
+
+def test_closeness_only_names_what_is_missing(tmp_path: Path) -> None:
+    from assistant.answer.train import recalibrate_closeness
+    from assistant.cli.errors import CliError
+
+    with pytest.raises(CliError, match=r"reader\.json fehlt: --closeness-only braucht"):
+        recalibrate_closeness(tmp_path, tmp_path / "reader.json", None, 0)

@@ -9,7 +9,7 @@ from typing import Any
 
 import pytest
 
-from assistant.retrieval import priors
+from assistant.retrieval import dense, priors
 from assistant.retrieval.asked import Asked
 from assistant.retrieval.dense import DENSE_K, exact_neighbours
 from assistant.retrieval.papers import DECIDED, PaperTable
@@ -282,7 +282,8 @@ def test_dense_similarity_floor_refuses_only_for_a_fully_embedded_index(tmp_path
     assert a.ask(question).refusal_reason == "far_from_question"
 
 
-def test_dense_search_is_exact_and_reads_new_vectors(tmp_path: Path, corpus: Path) -> None:
+def test_dense_search_is_exact_and_reads_new_vectors(tmp_path: Path, corpus: Path,
+                                                     monkeypatch: pytest.MonkeyPatch) -> None:
     """Dense neighbours are the exact nearest chunks (not an approximate graph's), and vectors written
     after the retriever loaded (a background embedding) are searched once their number changed."""
     import threading
@@ -303,7 +304,7 @@ def test_dense_search_is_exact_and_reads_new_vectors(tmp_path: Path, corpus: Pat
     assert stale is not None and len(stale[1]) == 5
     pipe.run([("ka", ListSource(docs))])  # the rest is embedded while the retriever runs
     pipe.close()
-    r.dense.recheck()  # the next check (every 30 s) sees the new count
+    monkeypatch.setattr(dense, "RECHECK_S", 0.0)  # the next check (every 30 s) sees the new count
     got: list[Any] = []
     with r.dense.reading:  # another thread is reading the newer vectors: this query goes on with the ones it has
         assert r.dense_ready()
