@@ -16,27 +16,23 @@ from assistant.answer.prompts import build_messages
 from assistant.answer.query import IdfLookup, Query, read_query
 from assistant.answer.reader import WEIGHTS_PATH, Reader, Reading
 from assistant.answer.rules import (
-    ABOUT_PAPER_Q,
-    DATE_Q,
-    OUTCOME_Q,
     answer_confidence,
     extractive_answer,
     missing_years,
     topic_coverage,
 )
-from assistant.conversation import conversation_context, followup_own_words, rewrite_followup
 from assistant.messages import EMPTY_INDEX, FALLBACK_DECLINED, FALLBACK_UNSUPPORTED, NO_TEXT, REFUSAL
+from assistant.question import History, Question
 from assistant.retrieval.retriever import Retriever
 from assistant.settings import Settings
 from assistant.types import Answer, Citation, Filters, Hit, RefusalReason, Sentence
 from index.catalog import Catalog, index_status
-from ingest.language import QUESTION_NOISE, content_terms, find_references
+from ingest.language import QUESTION_NOISE, content_terms
 
 log = logging.getLogger(__name__)
 FOLLOWUP_MIN_TERMS = 2  # a follow-up with this many own topic terms, none of them found, is refused
 DENSE_FLOOR_COVERAGE = 0.95  # the dense similarity floor refuses only when this share of chunks has vectors
 
-_GOES_ABOUT = re.compile(r"\bgeht es\b|\bgegenstand\b", re.I)
 
 
 def _retrieved_entry(h: Hit) -> dict[str, Any]:
@@ -64,12 +60,10 @@ class Assistant:
         self.idf = IdfLookup(self.retriever.lexical)
 
     # --- public API ---------------------------------------------------------------------------
-    def search(self, query: str, filters: Filters | None = None, k: int | None = None, mode: str = "hybrid",
-               timings: dict[str, float] | None = None, context: str | None = None,
-               per_paper: int | None = None) -> list[Hit]:
-        return self.retriever.search(query, filters, k=k or self.settings.top_k,
-                                     per_paper=per_paper or self.settings.per_paper,
-                                     mode=mode, timings=timings, context=context)
+    def search(self, question: Question, k: int | None = None, mode: str = "hybrid",
+               timings: dict[str, float] | None = None, per_paper: int | None = None) -> list[Hit]:
+        return self.retriever.search(question, k=k or self.settings.top_k, per_paper=per_paper or self.settings.per_paper,
+                                     mode=mode, timings=timings)
 
     # --- what drafting, the web app and the benchmarks read of the index (never the retriever itself) -----
     @property
@@ -106,7 +100,7 @@ class Assistant:
         """(embedder, vector store) of this process, or Nones: background ingest shares the one Chroma client."""
         return self.retriever.embedder, self.retriever.store
 
-    def ask(self, question: str, history: list[tuple[str, str]] | None = None, filters: Filters | None = None,
+    def ask(self, question: str, history: History | None = None, filters: Filters | None = None,
             mode: str | None = None, retrieval: str = "hybrid") -> Answer:
         final: Answer | None = None
         for item in self.ask_stream(question, history, filters, mode, retrieval):
@@ -115,7 +109,7 @@ class Assistant:
         assert final is not None
         return final
 
-    def ask_stream(self, question: str, history: list[tuple[str, str]] | None = None, filters: Filters | None = None,
+    def ask_stream(self, question: str, history: History | None = None, filters: Filters | None = None,
                    mode: str | None = None, retrieval: str = "hybrid") -> Iterator[str | Answer]:
         mode = mode or self.settings.mode
         timings: dict[str, float] = {}
@@ -125,47 +119,50 @@ class Assistant:
             yield Answer(question=question, text=EMPTY_INDEX, refused=True, mode=mode, timings={"total": 0.0},
                          refusal_reason=RefusalReason.EMPTY_INDEX)
             return
-        query = rewrite_followup(question, history)
+        asked = Question.read(question, history, filters)
         t0 = time.perf_counter()
-        hits = self.search(query, filters, mode=retrieval, timings=timings,
-                           context=conversation_context(question, history))
+        hits = self.search(asked, mode=retrieval, timings=timings)
         timings["retrieve"] = time.perf_counter() - t0
         retrieved = tuple(_retrieved_entry(h) for h in hits)
         common: dict[str, Any] = {"question": question, "retrieved": retrieved, "mode": mode,
-                  "standalone_query": query if query != question else None}
+                                  "standalone_query": asked.text if asked.is_followup else None}
         if mode == "generative":
-            yield from self._generative(question, query, hits, timings, t_start, common, history, filters, retrieval)
+            yield from self._generative(asked, hits, timings, t_start, common, history, retrieval)
             return
         if self.settings.answerer == "reader":
-            yield from self._reader_answer(question, query, hits, timings, t_start, common, retrieval)
+            yield from self._reader_answer(asked, hits, timings, t_start, common, retrieval)
             return
+        yield from self._rules_answer(asked, hits, timings, t_start, common, retrieval)
+
+    def _rules_answer(self, asked: Question, hits: list[Hit], timings: dict[str, float], t_start: float,
+                      common: dict[str, Any], retrieval: str) -> Iterator[str | Answer]:
+        """The extractive answer of the rules, refused by the first of their refusal checks that holds."""
         t0 = time.perf_counter()
-        context = self.retriever.context_hits(query, hits)
+        context = self.retriever.context_hits(asked.text, hits)
         pool = hits + context
-        extract = extractive_answer(query, pool, self.idf, boilerplate=self.retriever.boilerplate,
-                                    asked=question if query != question else None)
+        extract = extractive_answer(asked, pool, self.idf, boilerplate=self.retriever.boilerplate)
         text, sentences, citations = extract.text, extract.sentences, extract.citations
         cited = {c.chunk_id for c in citations}
-        common["retrieved"] = retrieved + tuple(_retrieved_entry(h) for h in context if h.chunk_id in cited)
-        confidence = answer_confidence(query, hits, pool, self.idf)
+        common["retrieved"] = common["retrieved"] + tuple(_retrieved_entry(h) for h in context if h.chunk_id in cited)
+        confidence = answer_confidence(asked, hits, pool, self.idf)
         timings["answer"] = time.perf_counter() - t0
         closest = self._closeness(hits, retrieval)
         weak_dense = closest is not None and closest < self.settings.min_dense_similarity
         reason: RefusalReason | None = None
         if not citations:
             reason = RefusalReason.NO_SOURCES
-        elif not self._pinned(query, hits):
+        elif not self._pinned(asked, hits):
             if confidence < self.settings.refusal_threshold:
                 reason = RefusalReason.LOW_COVERAGE
             elif weak_dense:
                 reason = RefusalReason.FAR_FROM_QUESTION
             elif extract.slot_filled is False:
                 reason = RefusalReason.VALUE_MISSING
-            elif missing_years(question, extract.core, (c.date for c in citations)):
+            elif missing_years(asked, extract.core, (c.date for c in citations)):
                 reason = RefusalReason.YEAR_MISSING
-            elif query != question and self.followup_uncovered(question, hits, pool):
+            elif asked.is_followup and self.followup_uncovered(asked, hits, pool):
                 reason = RefusalReason.FOLLOWUP_UNCOVERED
-            elif self.textless_lead(query, pool):
+            elif self.textless_lead(asked, pool):
                 reason = RefusalReason.NO_TEXT
         yield from self._conclude(reason, hits, timings, t_start, common, text, sentences, citations)
 
@@ -188,20 +185,20 @@ class Assistant:
             self._reader = Reader.load(path if str(path) not in {"", "."} else WEIGHTS_PATH)
         return self._reader
 
-    def read(self, question: str, query: str, pool: list[Hit]) -> tuple[Reading, Query]:
-        """The question read once (`read_query`) and the reader's view of the retrieved chunks."""
-        parsed = read_query(question, query if query != question else None, self.idf, tuple(find_references(query)))
+    def read(self, question: Question, pool: list[Hit]) -> tuple[Reading, Query]:
+        """The reader's view of the question (its terms weighted by idf) and of the retrieved chunks."""
+        parsed = read_query(question, self.idf)
         return self.reader.read(parsed, pool, units_of(pool, self.retriever.boilerplate)), parsed
 
-    def _reader_answer(self, question: str, query: str, hits: list[Hit], timings: dict[str, float], t_start: float,
+    def _reader_answer(self, question: Question, hits: list[Hit], timings: dict[str, float], t_start: float,
                        common: dict[str, Any], retrieval: str) -> Iterator[str | Answer]:
         """The extractive answer of the reader. Unless the question names a Drucksache among the best hits, it is
         refused when the question is further from its closest passage than the calibrated closeness floor (with e5
         vectors for the whole index), else when the reader's own answerability is below its threshold (BM25 alone),
         or when the lead paper has no text."""
         t0 = time.perf_counter()
-        pool = hits + self.retriever.context_hits(query, hits)
-        reading, parsed = self.read(question, query, pool)
+        pool = hits + self.retriever.context_hits(question.text, hits)
+        reading, parsed = self.read(question, pool)
         extract = compose(parsed, pool, reading, self.reader.passage_threshold)
         cited = {c.chunk_id for c in extract.citations}
         common["retrieved"] = common["retrieved"] + tuple(_retrieved_entry(h) for h in pool[len(hits):]
@@ -211,19 +208,19 @@ class Assistant:
         reason: RefusalReason | None = None
         if not extract.citations:
             reason = RefusalReason.NO_SOURCES
-        elif not (parsed.references and self._pinned(query, hits)):
-            reason = self.reader_refusal(query, parsed, hits, reading, retrieval)
-            if reason is None and self.textless_lead(query, pool):
+        elif not self._pinned(question, hits):
+            reason = self.reader_refusal(question, hits, reading, retrieval)
+            if reason is None and self.textless_lead(question, pool):
                 reason = RefusalReason.NO_TEXT
         yield from self._conclude(reason, hits, timings, t_start, common, extract.text, extract.sentences,
                                   extract.citations)
 
-    def reader_refusal(self, query: str, parsed: Query, hits: list[Hit], reading: Reading,
+    def reader_refusal(self, question: Question, hits: list[Hit], reading: Reading,
                        retrieval: str = "hybrid") -> RefusalReason | None:
         """Why the documents do not answer, by the reader (None: they may): the question further from its closest
         passage than the calibrated closeness floor (with e5 vectors for the whole index), else (BM25 alone) the
         reader's answerability below its threshold. A Drucksache the question names among the best hits answers."""
-        if parsed.references and self._pinned(query, hits):
+        if self._pinned(question, hits):
             return None
         closest, floor = self._closeness(hits, retrieval), self.reader.closeness_threshold
         if closest is not None and floor is not None:
@@ -242,29 +239,28 @@ class Assistant:
         yield Answer(text=text, citations=tuple(citations), sentences=tuple(sentences), timings=timings, **common)
 
     @staticmethod
-    def textless_lead(question: str, pool: list[Hit]) -> bool:
+    def textless_lead(question: Question, pool: list[Hit]) -> bool:
         """The best paper has no text in the index, only its metadata, and the question asks about its content
         ("Welche Verpflichtungen übernimmt der Vorhabenträger im Ergänzungsvertrag …?"): an answer from other
         papers would stand in for it. Questions what a paper is or is about ("Um welches Grundstück geht es
         bei der Bauvoranfrage …?": its title names it), when it was dated or how it was decided are answered
         from the metadata."""
-        if not pool or ABOUT_PAPER_Q.search(question) or _GOES_ABOUT.search(question) or DATE_Q.search(question) \
-                or OUTCOME_Q.search(question):
+        if not pool or question.about_metadata:
             return False
         lead = pool[0].doc_id
         return all(h.meta.file_id == "overview" for h in pool if h.doc_id == lead)
 
-    def followup_uncovered(self, question: str, hits: list[Hit], pool: list[Hit]) -> bool:
+    def followup_uncovered(self, question: Question, hits: list[Hit], pool: list[Hit]) -> bool:
         """A follow-up's own words ("… die verlängerte Bahn … in Betrieb gehen") appear nowhere in the found
         text: the earlier question's words found it, and an answer would repeat the earlier answer."""
-        own = followup_own_words(question)
+        own = question.own_words
         return len(content_terms(own) - QUESTION_NOISE) >= FOLLOWUP_MIN_TERMS and \
-            answer_confidence(own, hits, pool, self.idf, compounds=False) == 0.0  # "Bahn" in "Turmbergbahn" is the old topic
+            answer_confidence(Question.of(own), hits, pool, self.idf, compounds=False) == 0.0  # "Bahn" in "Turmbergbahn" is the old topic
 
     @staticmethod
-    def _pinned(query: str, hits: list[Hit]) -> bool:
+    def _pinned(question: Question, hits: list[Hit]) -> bool:
         """The question names a Drucksache that is among the best hits: answer from it."""
-        refs = find_references(query)
+        refs = question.references
         return bool(refs) and any(h.meta.reference in refs for h in hits[:2])
 
     def _refuse(self, hits: list[Hit], timings: dict[str, float], t_start: float, common: dict[str, Any],
@@ -291,29 +287,27 @@ class Assistant:
             self._chat_model = make_chat_model(self.settings)
         return self._chat_model
 
-    def _generative(self, question: str, query: str, hits: list[Hit], timings: dict[str, float], t_start: float,
-                    common: dict[str, Any], history: list[tuple[str, str]] | None, filters: Filters | None = None,
-                    retrieval: str = "hybrid") -> Iterator[str | Answer]:
-
+    def _generative(self, question: Question, hits: list[Hit], timings: dict[str, float], t_start: float,
+                    common: dict[str, Any], history: History | None, retrieval: str = "hybrid") -> Iterator[str | Answer]:
         if self.settings.answerer == "reader":
             # the model gets only the passages the reader selected: a short prompt, and nothing unrelated to cite
-            pool = hits + self.retriever.context_hits(query, hits)
-            reading, parsed = self.read(question, query, pool)
+            pool = hits + self.retriever.context_hits(question.text, hits)
+            reading, parsed = self.read(question, pool)
             common["answerability"] = round(reading.answerable, 4)
             sources = selected_passages(parsed, pool, reading, self.reader.passage_threshold)
-            refusal = self.reader_refusal(query, parsed, hits, reading, retrieval) if sources else \
+            refusal = self.reader_refusal(question, hits, reading, retrieval) if sources else \
                 RefusalReason.NO_SOURCES
             if refusal is not None:
                 yield from self._refuse(hits, timings, t_start, common, refusal)
                 return
         else:
-            coverage = topic_coverage(query, hits, self.idf)
+            coverage = topic_coverage(question, hits, self.idf)
             if not hits or coverage < self.settings.refusal_threshold * 0.8:
                 yield from self._refuse(hits, timings, t_start, common,
                                        RefusalReason.LOW_COVERAGE if hits else RefusalReason.NO_SOURCES)
                 return
             sources = hits[: min(len(hits), 6)]
-        messages = build_messages(question, sources, history)
+        messages = build_messages(question.asked, sources, history)
         t0 = time.perf_counter()
         pieces: list[str] = []
         usage: dict[str, int] = {}
@@ -331,7 +325,7 @@ class Assistant:
         except Exception as exc:
             self.backend_error = str(exc)
             log.warning("Sprachmodell nicht erreichbar: %s", exc)
-            yield from self._extractive_fallback(question, history, filters, retrieval, timings, t_start,
+            yield from self._extractive_fallback(question, history, retrieval, timings, t_start,
                                                  f"Das Sprachmodell ist nicht erreichbar ({exc}). Antwort ohne Sprachmodell:")
             return
         timings["generate"] = time.perf_counter() - t0
@@ -344,18 +338,17 @@ class Assistant:
             # or its refusal when the documents do not answer
             said_no = re.search(r"beantworten (diese|die) Frage nicht|keine Angaben", raw, re.I)
             note = FALLBACK_DECLINED if said_no else FALLBACK_UNSUPPORTED
-            yield from self._extractive_fallback(question, history, filters, retrieval, timings, t_start, note, usage)
+            yield from self._extractive_fallback(question, history, retrieval, timings, t_start, note, usage)
             return
         yield Answer(text=text, citations=tuple(citations), sentences=tuple(sentences), timings=timings,
                      usage=usage, **common)
 
-    def _extractive_fallback(self, question: str, history: list[tuple[str, str]] | None, filters: Filters | None,
-                             retrieval: str, timings: dict[str, float], t_start: float, note: str,
+    def _extractive_fallback(self, question: Question, history: History | None, retrieval: str, timings: dict[str, float], t_start: float, note: str,
                              usage: dict[str, int] | None = None) -> Iterator[str | Answer]:
         """The extractive answer (with the same filters), introduced by `note`; its refusal when it refuses.
         Marked as mode "generative-fallback", with the generative attempt's timings kept."""
         final: Answer | None = None
-        for item in self.ask_stream(question, history, filters, "extractive", retrieval):
+        for item in self.ask_stream(question.asked, history, question.filters, "extractive", retrieval):
             if isinstance(item, Answer):
                 final = item
         assert final is not None

@@ -9,8 +9,11 @@ from pathlib import Path
 import pytest
 
 from assistant.compose import make_assistant, make_pipeline
+from assistant.question import Question
 from assistant.settings import Settings
 from ingest.sources.oparl_mirror import OParlMirrorSource
+
+Q = Question.of
 
 # small papers with distinct topics (ids are file stems of karlsruhe/papers)
 PAPERS = {"2026/0359": "Jugend-Streetwork", "2025/1126": "Livestream", "2024/1079": "Brücken"}
@@ -44,7 +47,7 @@ def test_dense_retrieval_with_real_models(tmp_path: Path, corpus: Path) -> None:
         "Ist ein Bauwerk über einen Fluss oder eine Straße in Karlsruhe vom Einsturz bedroht?": "2024/1079",
     }
     for question, ref in cases.items():
-        hits = assistant.search(question, mode="dense", k=3)
+        hits = assistant.search(Q(question), mode="dense", k=3)
         assert hits and hits[0].meta.reference == ref, (question, [h.meta.reference for h in hits])
         assert hits[0].dense_rank == 1 and hits[0].lexical_rank is None
     answer = assistant.ask("Wie viele Brücken unterhält die Stadt Karlsruhe?")

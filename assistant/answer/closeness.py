@@ -15,6 +15,7 @@ from typing import Any
 import numpy as np
 
 from assistant.answer.examples import PER_PAPER, TOP_K, Pair
+from assistant.question import Question
 from index.catalog import Catalog
 from index.embedders import Embedder
 
@@ -58,7 +59,7 @@ def calibrate(pairs: list[Pair], retriever: Any, catalog: Catalog, queries: Embe
     chosen = [pool[i] for i in rng.permutation(len(pool))[:n]]
     found, missing = [], []
     for k, pair in enumerate(chosen):
-        hits = retriever.search(pair.question, k=TOP_K + 12, per_paper=PER_PAPER, mode="bm25")
+        hits = retriever.search(Question.of(pair.question), k=TOP_K + 12, per_paper=PER_PAPER, mode="bm25")
         with_paper = hits[:TOP_K]
         without = [h for h in hits if h.doc_id not in pair.family][:TOP_K]
         if any(h.doc_id == pair.paper_id for h in with_paper):

@@ -20,6 +20,7 @@ from assistant.answer.features import Unit, feature_matrix, units_of
 from assistant.answer.presence import NounPresence
 from assistant.answer.query import IdfLookup, read_query
 from assistant.answer.reader import Evidence, answer_features, evidence_of
+from assistant.question import Question
 from assistant.types import Hit
 from ingest.language import YEAR, sentence_terms, version_base
 
@@ -120,8 +121,9 @@ def pair_examples(pair: Pair, retriever: Any, idf: IdfLookup, rng: np.random.Gen
                   donor: str = "") -> Iterator[Example]:
     """Situations (a), (b) and, for a share of the questions, (c) of one pair (`donor`: another question, whose
     nouns may become the near miss's absent detail)."""
-    query = read_query(pair.question, None, idf)
-    hits = retriever.search(pair.question, k=TOP_K + 12, per_paper=PER_PAPER, mode="bm25")
+    asked = Question.of(pair.question)
+    query = read_query(asked, idf)
+    hits = retriever.search(asked, k=TOP_K + 12, per_paper=PER_PAPER, mode="bm25")
     base = version_base(pair.reference) if pair.reference else None
     others = [h for h in hits if h.doc_id not in pair.family
               and not (base and version_base(h.meta.reference) == base)]
@@ -152,8 +154,9 @@ def _near_miss_example(pair: Pair, retriever: Any, idf: IdfLookup, pool: list[Hi
     question = near_miss(pair.question, found, donor, rng)
     if question is None:
         return
-    query = read_query(question, None, idf)
-    kept = retriever.search(question, k=TOP_K, per_paper=PER_PAPER, mode="bm25")
+    asked = Question.of(question)
+    query = read_query(asked, idf)
+    kept = retriever.search(asked, k=TOP_K, per_paper=PER_PAPER, mode="bm25")
     miss_pool = kept + retriever.context_hits(question, kept)
     units = units_of(miss_pool, retriever.boilerplate)
     if units:

@@ -1,4 +1,4 @@
-"""The question, read once: its topic terms with their weights, what it asks for, the years and papers it names."""
+"""The reader's view of the question (`assistant.question.Question`): its topic terms weighted by idf."""
 
 from __future__ import annotations
 
@@ -6,7 +6,7 @@ import math
 from dataclasses import dataclass, field
 from typing import Any
 
-from ingest.language import QUESTION_NOISE, YEAR, content_terms, noun_terms, question_kinds, sentence_terms
+from assistant.question import Question
 
 
 @dataclass(frozen=True)
@@ -92,24 +92,9 @@ def _parts_in(term: str, stems: set[str] | frozenset[str]) -> bool:
     return False
 
 
-def topic_terms(text: str, references: tuple[str, ...] = ()) -> set[str]:
-    """A question's topic stems: question words, generic words and Drucksache numbers removed."""
-    named = content_terms(" ".join(references)) if references else set()
-    return sentence_terms(text) - QUESTION_NOISE - named
-
-
-def read_query(question: str, standalone: str | None, idf: Any, references: tuple[str, ...] = ()) -> Query:
-    """`question` as typed, `standalone` its rewrite for retrieval (None: it stands alone)."""
-    text = standalone or question
-    terms = topic_terms(text, references)
-    own = topic_terms(question, references)
-    weights = tuple((t, float(idf.get(t, 1.0))) for t in sorted(terms))
-    return Query(text=text, asked=question, weights=weights, focus=frozenset(own or terms),
-                 kinds=question_kinds(question), years=frozenset(YEAR.findall(_without_refs(text, references))),
-                 references=references, nouns=frozenset(terms & noun_terms(text)))
-
-
-def _without_refs(text: str, references: tuple[str, ...]) -> str:
-    for ref in references:
-        text = text.replace(ref, " ")
-    return text
+def read_query(question: Question, idf: Any) -> Query:
+    """The reader's view of `question`: its topic terms weighted by their idf in the index."""
+    weights = tuple((t, float(idf.get(t, 1.0))) for t in sorted(question.terms))
+    return Query(text=question.text, asked=question.asked, weights=weights,
+                 focus=question.own_terms or question.terms, kinds=question.kinds, years=question.years,
+                 references=question.references, nouns=question.nouns)

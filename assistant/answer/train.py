@@ -30,6 +30,7 @@ from assistant.answer.query import IdfLookup, read_query
 from assistant.answer.reader import ANSWER_FEATURES, WEIGHTS_PATH, Network, paper_absent
 from assistant.answer.split import allowed_papers
 from assistant.cli.errors import CliError
+from assistant.question import Question
 from assistant.retrieval.retriever import Retriever
 from assistant.types import ChunkMeta, Hit
 from index.catalog import Catalog
@@ -346,7 +347,7 @@ def noun_presence(pairs: list[Pair], catalog: Catalog, idf: IdfLookup) -> NounPr
         chunks = catalog.doc_chunks(pair.paper_id)
         if not chunks:
             continue
-        query = read_query(pair.question, None, idf)
+        query = read_query(Question.of(pair.question), idf)
         hits = [Hit(cid, pair.paper_id, text, 0.0, ChunkMeta.of(meta)) for cid, text, meta in chunks]
         observations.append((query.nouns, query.nouns - {t for t, _share in paper_absent(query, hits)}))
     return learn_presence(observations)

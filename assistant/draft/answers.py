@@ -13,6 +13,7 @@ from assistant.answer.rules import extractive_answer, topic_coverage
 from assistant.draft.inputs import classify_file
 from assistant.draft.precedents import HitPredicate, weighted_overlap
 from assistant.draft.records import OPEN, DraftAnswer
+from assistant.question import Question
 from assistant.service import Assistant
 from assistant.types import Citation, Filters, Hit, Sentence
 from ingest.language import QUESTION_NOISE, content_terms
@@ -35,10 +36,8 @@ def _not_a_statement(hit: Hit) -> bool:
     return hit.meta.file_id == "overview" or bool(re.search(r"antrag", kind, re.I))
 
 
-def _answer_hits(assistant: Assistant, query: str, title: str, excluded: HitPredicate, k: int = 8,
-                 as_of: str | None = None) -> list[Hit]:
-    filters = Filters(date_to=as_of[:10]) if as_of else None  # nothing the author could not have known
-    hits = [h for h in assistant.search(query, filters, k=k * 3, per_paper=2)
+def _answer_hits(assistant: Assistant, query: Question, title: str, excluded: HitPredicate, k: int = 8) -> list[Hit]:
+    hits = [h for h in assistant.search(query, k=k * 3, per_paper=2)
             if not excluded(h) and not _not_a_statement(h)]
     title_weights = {t: assistant.idf.get(t, 1.0) for t in content_terms(title) - QUESTION_NOISE}
     if title_weights:  # stay on the Anfrage's topic: a passage that only matches "erwarten" is no answer
@@ -51,9 +50,9 @@ def _answer_hits(assistant: Assistant, query: str, title: str, excluded: HitPred
     return sorted(hits, key=is_question_file)[:k]
 
 
-def _extractive(assistant: Assistant, query: str, hits: list[Hit]) -> tuple[list[Sentence], list[Citation], float]:
+def _extractive(assistant: Assistant, question: Question, hits: list[Hit]) -> tuple[list[Sentence], list[Citation], float]:
     # a draft answers the question; a precedent paper's Beratungsergebnis is not part of that answer
-    extract = extractive_answer(query, hits, assistant.idf, max_sentences=3, boilerplate=assistant.boilerplate,
+    extract = extractive_answer(question, hits, assistant.idf, max_sentences=3, boilerplate=assistant.boilerplate,
                                 decisions=False)
     sentences, citations, best = extract.sentences, extract.citations, extract.best
     keep = [s for s in sentences if not s.text.rstrip().endswith("?")]
@@ -63,12 +62,12 @@ def _extractive(assistant: Assistant, query: str, hits: list[Hit]) -> tuple[list
     return keep, citations, coverage
 
 
-def read_answer(assistant: Assistant, query: str, hits: list[Hit]) -> tuple[list[Sentence], list[Citation], float]:
+def read_answer(assistant: Assistant, question: Question, hits: list[Hit]) -> tuple[list[Sentence], list[Citation], float]:
     """The learned reader's answer (settings.answerer "reader"): its sentences and its answerability, which decides
     whether the question stays open (`answer_question`)."""
 
-    reading, parsed = assistant.read(query, query, hits)
-    if assistant.reader_refusal(query, parsed, hits, reading) is not None:
+    reading, parsed = assistant.read(question, hits)
+    if assistant.reader_refusal(question, hits, reading) is not None:
         return [], [], reading.answerable
     extract = compose(parsed, hits, reading, assistant.reader.passage_threshold, decisions=False)
     keep = [s for s in extract.sentences if not s.text.rstrip().endswith("?")]
@@ -76,17 +75,17 @@ def read_answer(assistant: Assistant, query: str, hits: list[Hit]) -> tuple[list
     return keep, [c for c in extract.citations if c.n in used], reading.answerable
 
 
-def _generative(assistant: Assistant, query: str, hits: list[Hit]) -> tuple[list[Sentence], list[Citation], float]:
+def _generative(assistant: Assistant, question: Question, hits: list[Hit]) -> tuple[list[Sentence], list[Citation], float]:
 
     sources = hits[:6]
     if assistant.settings.answerer == "reader":  # only the passages the reader selected, when it holds one answers
         from assistant.answer.compose import selected_passages
 
-        reading, parsed = assistant.read(query, query, hits)
-        if assistant.reader_refusal(query, parsed, hits, reading) is not None:
+        reading, parsed = assistant.read(question, hits)
+        if assistant.reader_refusal(question, hits, reading) is not None:
             return [], [], 0.0
         sources = selected_passages(parsed, hits, reading, assistant.reader.passage_threshold) or sources
-    reply = assistant.chat_model().invoke(build_messages(query, sources))
+    reply = assistant.chat_model().invoke(build_messages(question.asked, sources))
     raw = reply.content if isinstance(reply.content, str) else str(reply.content)
     _text, sentences, citations = check_answer(raw, sources)
     if re.search(r"beantworten (diese|die) Frage nicht", raw, re.I):
@@ -104,13 +103,14 @@ def answer_question(assistant: Assistant, number: int, question: str, title: str
     answer to every question of a long Anfrage.
     """
     used = used if used is not None else set()
-    query = f"{question} {title}".strip()
-    hits = _answer_hits(assistant, query, title, excluded, as_of=as_of)
+    filters = Filters(date_to=as_of[:10]) if as_of else None  # nothing the author could not have known
+    query = Question.of(f"{question} {title}".strip(), filters)
+    hits = _answer_hits(assistant, query, title, excluded)
     if not hits:
         return DraftAnswer(number, question, OPEN, open=True)
     by_reader = assistant.settings.answerer == "reader"
     extractive = read_answer if by_reader else _extractive
-    asked = question if by_reader else query  # the reader reads the question alone: the title found the passages
+    asked = Question.of(question) if by_reader else query  # the reader reads the question alone: the title found the passages
     coverage = topic_coverage(query, hits, assistant.idf)
     sentences: list[Sentence] = []
     citations: list[Citation] = []

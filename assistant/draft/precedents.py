@@ -9,6 +9,7 @@ from collections.abc import Callable
 
 from assistant.draft.inputs import file_texts, split_paper_files
 from assistant.draft.records import Precedent
+from assistant.question import Question
 from assistant.service import Assistant
 from assistant.types import ChunkMeta, Filters, Hit
 from ingest.language import QUESTION_NOISE, base_reference, content_terms, split_sentences
@@ -55,7 +56,7 @@ def find_precedents(assistant: Assistant, parsed: ParsedAnfrage, date: str | Non
     title = parsed.title or ""
     query = f"{title} {title} " + " ".join(parsed.questions)
     filters = Filters(paper_types=types, date_to=date[:10] if date else None)
-    hits = assistant.search(query[:2000], filters, k=60, per_paper=2)
+    hits = assistant.search(Question.of(query[:2000], filters), k=60, per_paper=2)
     weights = _query_weights(assistant, title, parsed.questions)
     by_doc: dict[str, list[Hit]] = defaultdict(list)
     for h in hits:

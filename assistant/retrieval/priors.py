@@ -1,5 +1,5 @@
 """What moves a paper up or down beyond its text match: its title, its age, the city, point in time or year a
-question names, the conversation, the paper type or outcome asked for, newer versions, sparse dense evidence.
+question names, the conversation, the paper type or outcome question for, newer versions, sparse dense evidence.
 
 Each function changes `doc_scores` (paper number -> score) in place."""
 
@@ -11,7 +11,7 @@ from typing import Any
 
 import numpy as np
 
-from assistant.retrieval.asked import Asked
+from assistant.question import Question
 from assistant.retrieval.papers import PaperTable
 from ingest.language import (
     base_reference,
@@ -38,11 +38,11 @@ RERANK_K = 10  # sparse dense: the best papers whose order the overview similari
 RERANK_W = 0.05  # ... by up to this share of the best paper's score
 
 
-def paper_evidence(table: PaperTable, asked: Asked, doc_scores: Scores, by_doc: ByDoc, doc_mask: np.ndarray | None,
+def paper_evidence(table: PaperTable, question: Question, doc_scores: Scores, by_doc: ByDoc, doc_mask: np.ndarray | None,
                    w_lex: float) -> None:
     """Add the paper-level BM25 score (whole paper as one text); its best papers join the ranking."""
     if PAPER_WEIGHT and w_lex > 0:
-        add_paper_match(table, asked.text, doc_scores, by_doc, doc_mask, w_lex * PAPER_WEIGHT, PAPER_NEW)
+        add_paper_match(table, question.text, doc_scores, by_doc, doc_mask, w_lex * PAPER_WEIGHT, PAPER_NEW)
 
 
 def add_paper_match(table: PaperTable, text: str, doc_scores: Scores, by_doc: ByDoc, doc_mask: np.ndarray | None,
@@ -68,12 +68,12 @@ def add_paper_match(table: PaperTable, text: str, doc_scores: Scores, by_doc: By
                 by_doc.setdefault(d, [])
 
 
-def title_and_body(table: PaperTable, asked: Asked, doc_scores: Scores, by_doc: ByDoc,
+def title_and_body(table: PaperTable, question: Question, doc_scores: Scores, by_doc: ByDoc,
                    doc_mask: np.ndarray | None) -> None:
     """Papers whose title matches the question rank higher, newer papers a little; a city named in the question
     narrows."""
     if table.titles is not None:
-        found = table.titles.search(asked.text, k=30, mask=doc_mask)
+        found = table.titles.search(question.text, k=30, mask=doc_mask)
         top_title = found[0][1] if found else 1.0
         for rank, (d, score) in enumerate(found):
             bonus = TITLE_WEIGHT * score / top_title
@@ -87,30 +87,30 @@ def title_and_body(table: PaperTable, asked: Asked, doc_scores: Scores, by_doc: 
             year = table.years[d]
             if year:
                 doc_scores[d] *= 1.0 + RECENCY_WEIGHT * max(0.0, 1.0 - (table.newest_year - year) / RECENCY_YEARS)
-    named = table.bodies_in(asked.text)
+    named = table.bodies_in(question.text)
     if named:
         for d in doc_scores:
             if table.doc_meta[d].get("body") not in named:
                 doc_scores[d] *= 0.5
 
 
-def point_in_time_prior(table: PaperTable, asked: Asked, doc_scores: Scores) -> None:
+def point_in_time_prior(table: PaperTable, question: Question, doc_scores: Scores) -> None:
     """A question about a point in time ("im Dezember 2024", "im Herbst 2023") favours the papers discussed then:
     a meeting in that period, or the paper itself written in it or up to POINT_LEAD_MONTHS before (a December
     decision was prepared in October)."""
-    window = asked.point
+    window = question.point
     if window is None or not POINT_WEIGHT or not doc_scores:
         return
     start, end = window
     favour_period(table, doc_scores, POINT_WEIGHT, [(shift_months(start, -POINT_LEAD_MONTHS), end)], [window])
 
 
-def year_prior(table: PaperTable, asked: Asked, doc_scores: Scores) -> None:
+def year_prior(table: PaperTable, question: Question, doc_scores: Scores) -> None:
     """A question naming a year ("Wie viele Menschen haben 2023 die Einbürgerung beantragt?") favours the papers
     written about it: from the second half of the year before to the end of the year after (a year's figures are
     reported in the next one). Years after the newest paper are targets ("bis 2040", "World Games 2029"), not times
     of writing, and count for nothing."""
-    years = [y for y in asked.years if y <= table.newest_year]
+    years = [y for y in question.years_written if y <= table.newest_year]
     if not years or not YEAR_WEIGHT or not doc_scores:
         return
     favour_period(table, doc_scores, YEAR_WEIGHT, [(f"{y - 1:04d}-07-01", f"{y + 2:04d}-01-01") for y in years])
@@ -138,17 +138,17 @@ def context_prior(table: PaperTable, context: str, doc_scores: Scores, by_doc: B
         add_paper_match(table, context, doc_scores, by_doc, doc_mask, gain, CONTEXT_NEW, keep)
 
 
-def prefer_named_type(table: PaperTable, asked: Asked, doc_scores: Scores, keep: set[int]) -> None:
+def prefer_named_type(table: PaperTable, question: Question, doc_scores: Scores, keep: set[int]) -> None:
     """A paper type named in the question: among versions of one Drucksache those of that type lead."""
-    named = asked.named_types
+    named = question.named_types
     if named:
         prefer_within_versions(table, doc_scores, keep, lambda m: m.get("paper_type", "").lower() in named)
 
 
-def prefer_decided(table: PaperTable, asked: Asked, doc_scores: Scores, keep: set[int]) -> None:
+def prefer_decided(table: PaperTable, question: Question, doc_scores: Scores, keep: set[int]) -> None:
     """A question about the outcome: among versions of one Drucksache, those with a deciding consultation result
     lead (an Antrag referred on to its /1 version, which the council then decided)."""
-    if asked.asks_outcome:
+    if question.asks_outcome:
         prefer_within_versions(table, doc_scores, keep, lambda m: bool(m.get("decided")))
 
 

@@ -11,11 +11,11 @@ from typing import Any
 
 import numpy as np
 
+from assistant.question import Question
 from assistant.retrieval import priors
-from assistant.retrieval.asked import Asked
 from assistant.retrieval.dense import DenseIndex
 from assistant.retrieval.papers import PaperTable
-from assistant.types import ChunkMeta, Filters, Hit
+from assistant.types import ChunkMeta, Hit
 from index.boilerplate import Boilerplate
 from index.catalog import Catalog
 from index.lexical import LexicalIndex
@@ -98,13 +98,13 @@ class Retriever:
             self.dense.exact_vectors(self.table)
 
     # --- search --------------------------------------------------------------------------------
-    def search(self, query: str, filters: Filters | None = None, k: int = 8, per_paper: int = 2,
-               mode: str = "hybrid", timings: dict[str, float] | None = None, context: str | None = None) -> list[Hit]:
-        """The best chunks for `query`, at most `per_paper` per document, papers ranked as wholes.
-
-        `context` is the conversation so far (the previous answer) for a follow-up question: the papers it
-        came from are favoured (`priors.context_prior`)."""
+    def search(self, question: Question, k: int = 8, per_paper: int = 2, mode: str = "hybrid",
+               timings: dict[str, float] | None = None) -> list[Hit]:
+        """The best chunks for `question` within its filters, at most `per_paper` per document, papers ranked as
+        wholes. A follow-up's context (the previous answer) favours the papers it came from
+        (`priors.context_prior`)."""
         timings = timings if timings is not None else {}
+        query, filters = question.text, question.filters
         table, lexical = self.table, self.lexical
         if self.empty or table is None or lexical is None:
             return []
@@ -128,7 +128,7 @@ class Retriever:
             _dense_evidence(kept, w_lex, sparse, ev)
         t0 = time.perf_counter()
         doc_scores, by_doc = _paper_scores(table, ev)
-        self._rank(table, Asked.of(query), filters, context, doc_scores, by_doc, doc_mask, w_lex, ev, sparse)
+        self._rank(table, question, doc_scores, by_doc, doc_mask, w_lex, ev, sparse)
         hits = self._collect(table, query, doc_scores, by_doc, ev, k, per_paper)
         timings["fuse"] = time.perf_counter() - t0
         return hits
@@ -144,29 +144,29 @@ class Retriever:
             ev.lex_part[row] = w_lex * score / top
 
     @staticmethod
-    def _rank(table: PaperTable, asked: Asked, filters: Filters | None, context: str | None, doc_scores: dict[int, float],
+    def _rank(table: PaperTable, question: Question, doc_scores: dict[int, float],
               by_doc: priors.ByDoc, doc_mask: np.ndarray | None, w_lex: float, ev: ChunkEvidence, sparse: bool) -> None:
         """The paper evidence and priors on top of the chunk evidence; exact Drucksache numbers first, with their
         Anfrage/Stellungnahme partners."""
-        priors.paper_evidence(table, asked, doc_scores, by_doc, doc_mask, w_lex)
-        pinned = table.pinned(asked.references, doc_mask)
+        priors.paper_evidence(table, question, doc_scores, by_doc, doc_mask, w_lex)
+        pinned = table.pinned(question.references, doc_mask)
         top_score = max(doc_scores.values(), default=0.0)
         for rank, d in enumerate(pinned):
             doc_scores[d] = top_score + 1.0 - rank * 0.01
             if d not in by_doc:
                 by_doc[d] = []
-        if filters is not None and filters.only_current:
+        if question.filters is not None and question.filters.only_current:
             priors.demote_superseded(table, doc_scores)
-        priors.title_and_body(table, asked, doc_scores, by_doc, doc_mask)
-        priors.point_in_time_prior(table, asked, doc_scores)
-        priors.year_prior(table, asked, doc_scores)
+        priors.title_and_body(table, question, doc_scores, by_doc, doc_mask)
+        priors.point_in_time_prior(table, question, doc_scores)
+        priors.year_prior(table, question, doc_scores)
         keep = set(pinned)
-        if context:
-            priors.context_prior(table, context, doc_scores, by_doc, doc_mask, keep)
+        if question.context:
+            priors.context_prior(table, question.context, doc_scores, by_doc, doc_mask, keep)
         if sparse and ev.dense_norm:
             priors.dense_tiebreak(table, doc_scores, ev.dense_norm, keep)
-        priors.prefer_named_type(table, asked, doc_scores, keep)
-        priors.prefer_decided(table, asked, doc_scores, keep)
+        priors.prefer_named_type(table, question, doc_scores, keep)
+        priors.prefer_decided(table, question, doc_scores, keep)
 
     def _collect(self, table: PaperTable, query: str, doc_scores: dict[int, float], by_doc: priors.ByDoc,
                  ev: ChunkEvidence, k: int, per_paper: int) -> list[Hit]:

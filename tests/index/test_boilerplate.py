@@ -16,6 +16,7 @@ import pytest
 from assistant.answer.features import units_of
 from assistant.answer.query import IdfLookup
 from assistant.answer.rules import extractive_answer, score_sentences
+from assistant.question import Question
 from assistant.types import ChunkMeta, Hit
 from index.boilerplate import (
     FILE_NAME,
@@ -31,6 +32,8 @@ from index.boilerplate import (
 from ingest.pipeline import Pipeline
 from ingest.records import Document, Page, SourceFile
 from ingest.sources.base import ProblemLog
+
+Q = Question.of
 
 PRINTER = "Gedruckt auf 100 Prozent Recyclingpapier"
 # a real passage of the Stellungnahme 2024/1079 ("Zustand der Brücken in Karlsruhe") as the index holds it
@@ -148,11 +151,11 @@ def test_extractive_answer_skips_boilerplate(boilerplate: Boilerplate) -> None:
     hits = [Hit(chunk_id="c1", doc_id="d1", text=BRIDGES, score=1.0, meta=ChunkMeta.of(meta))]
     question = "Wie viele Brücken unterhält die Stadt Karlsruhe?"
     idf = IdfLookup(None)
-    plain = [c.sentence for c in score_sentences(question, hits, idf)]
+    plain = [c.sentence for c in score_sentences(Q(question), hits, idf)]
     assert PRINTER in plain  # a number in a sentence is what an amount question looks for
-    skipped = [c.sentence for c in score_sentences(question, hits, idf, boilerplate)]
+    skipped = [c.sentence for c in score_sentences(Q(question), hits, idf, boilerplate)]
     assert PRINTER not in skipped and set(skipped) == set(plain) - {PRINTER}
-    text, *_ = extractive_answer(question, hits, idf, boilerplate=boilerplate)
+    text, *_ = extractive_answer(Q(question), hits, idf, boilerplate=boilerplate)
     assert "Recyclingpapier" not in text and "317 Brücken" in text
 
 

@@ -14,12 +14,15 @@ from pathlib import Path
 import httpx
 import pytest
 
+from assistant.question import Question
 from assistant.retrieval.retriever import Retriever
 from index.embedders import HashEmbedder
 from index.vectors import ChromaStore, VectorStoreError
 from ingest.pipeline import Pipeline
 from ingest.sources.memory import ListSource
 from tests.ingest.test_pipeline import _docs
+
+Q = Question.of
 
 
 def _free_port() -> int:
@@ -70,7 +73,7 @@ def test_pipeline_and_search_through_chroma_server(tmp_path: Path, corpus: Path,
     retriever = Retriever(tmp_path, emb, store)
     some_text = docs[2].files[0].pages[0].text
     query = " ".join(some_text.split()[40:52])
-    hits = retriever.search(query, mode="dense", k=3)
+    hits = retriever.search(Q(query), mode="dense", k=3)
     assert hits and hits[0].dense_rank == 1
     assert hits[0].doc_id == "doc-2"
 

@@ -9,25 +9,20 @@ of its score. Letterhead and table headers are damped, papers further down the r
 
 from assistant.answer.rules.coverage import answer_confidence, topic_coverage
 from assistant.answer.rules.extract import Extract, extractive_answer, with_followers
-from assistant.answer.rules.scoring import ABOUT_PAPER_Q, DATE_Q, OUTCOME_Q, choose, score_sentences
+from assistant.answer.rules.scoring import choose, score_sentences
 from assistant.answer.rules.sentences import (
     is_form_like,
     is_letterhead,
     is_question_like,
-    question_terms,
     term_weights,
 )
 from assistant.answer.rules.slots import (
-    answer_slot,
-    answer_slots,
-    counted_noun,
     counts_noun,
     counts_other_nouns,
     fills_slot,
     missing_years,
 )
 
-__all__ = ["ABOUT_PAPER_Q", "DATE_Q", "Extract", "OUTCOME_Q", "answer_confidence", "answer_slot", "answer_slots",
-    "choose", "counted_noun", "counts_noun", "counts_other_nouns", "extractive_answer", "fills_slot", "is_form_like",
-    "is_letterhead", "is_question_like", "missing_years", "question_terms", "score_sentences", "term_weights",
-    "topic_coverage", "with_followers"]
+__all__ = ["Extract", "answer_confidence", "choose", "counts_noun", "counts_other_nouns", "extractive_answer",
+           "fills_slot", "is_form_like", "is_letterhead", "is_question_like", "missing_years",
+           "score_sentences", "term_weights", "topic_coverage", "with_followers"]

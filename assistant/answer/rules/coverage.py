@@ -5,7 +5,8 @@ from __future__ import annotations
 from typing import Any
 
 from assistant.answer.query import IdfLookup
-from assistant.answer.rules.sentences import question_terms, term_weights
+from assistant.answer.rules.sentences import term_weights
+from assistant.question import Question
 from assistant.types import Hit
 from ingest.language import (
     QUESTION_NOISE,
@@ -41,29 +42,29 @@ def _covered(q_terms: set[str], text: str, terms_of: Any, analyzer: Any, parts: 
     return found
 
 
-def topic_coverage(question: str, hits: list[Hit], idf: IdfLookup, top: int = 3, compounds: bool = True) -> float:
+def topic_coverage(question: Question, hits: list[Hit], idf: IdfLookup, top: int = 3, compounds: bool = True) -> float:
     """Share (idf-weighted) of the question's topic terms found in the best `top` hits together; with
     `compounds`, also as parts of compound words (`_covered`)."""
-    q_terms = content_terms(question) - QUESTION_NOISE
+    q_terms = content_terms(question.text) - QUESTION_NOISE  # compared with the hits' `content_terms`
     if not q_terms:
         return 0.0
     weights = term_weights(q_terms, idf)
     analyzer = idf.analyzer if compounds else None
-    parts = _compound_parts(question, analyzer)
+    parts = _compound_parts(question.text, analyzer)
     found: set[str] = set()
     for hit in hits[:top]:
         found |= _covered(q_terms, hit.text + " " + hit.meta.title, content_terms, analyzer, parts)
     return sum(weights[t] for t in sorted(found)) / (sum(weights.values()) or 1.0)
 
 
-def paper_coverage(question: str, hits: list[Hit], idf: IdfLookup, compounds: bool = True) -> float:
+def paper_coverage(question: Question, hits: list[Hit], idf: IdfLookup, compounds: bool = True) -> float:
     """Share (idf-weighted) of the question's topic terms found in the best paper's chunks among `hits`."""
-    q_terms = question_terms(question)
+    q_terms = set(question.terms)
     if not q_terms or not hits:
         return 0.0
     weights = term_weights(q_terms, idf)
     analyzer = idf.analyzer if compounds else None
-    parts = _compound_parts(question, analyzer)
+    parts = _compound_parts(question.text, analyzer)
     found: set[str] = set()
     for hit in hits:
         if hit.doc_id == hits[0].doc_id:
@@ -71,7 +72,7 @@ def paper_coverage(question: str, hits: list[Hit], idf: IdfLookup, compounds: bo
     return sum(weights[t] for t in sorted(found)) / (sum(weights.values()) or 1.0)
 
 
-def answer_confidence(question: str, hits: list[Hit], pool: list[Hit], idf: IdfLookup, compounds: bool = True) -> float:
+def answer_confidence(question: Question, hits: list[Hit], pool: list[Hit], idf: IdfLookup, compounds: bool = True) -> float:
     """How well the retrieved text covers the question (0-1), compared with `refusal_threshold`.
 
     The mean of the topic coverage of the three best hits and the coverage by the best paper's

@@ -9,7 +9,6 @@ from assistant.answer.compose import Shown, decision_text, paper_lines, render
 from assistant.answer.query import IdfLookup
 from assistant.answer.rules.scoring import (
     NOVELTY_FLOOR,
-    OUTCOME_Q,
     SUMMARY_SECTION,
     choose,
     near_duplicate,
@@ -21,23 +20,18 @@ from assistant.answer.rules.sentences import (
     is_form_like,
     is_letterhead,
     is_question_like,
-    question_terms,
     term_weights,
 )
-from assistant.answer.rules.slots import answer_slot, answers_slot, clauses, counted_noun, question_years
+from assistant.answer.rules.slots import answers_slot
+from assistant.question import Ask, Question
 from assistant.types import Citation, Hit, Sentence
 from index.boilerplate import Boilerplate
 from ingest.language import (
     DECISIVE_S,
     base_reference,
-    find_references,
     version_base,
 )
 
-# "Welche Vorlagen gab es zu …?": the answer is a list of papers, one line each
-LIST_Q = re.compile(
-    r"\bwelche\s+(\w+\s+)?(vorlagen|anträge|anfragen|drucksachen|dokumente|beschlussvorlagen|informationsvorlagen|papiere|stellungnahmen)\b"
-    r"|\b(vorlagen|anträge|anfragen|drucksachen)\s+(gab|gibt)\b", re.I)
 SLOT_WINDOW = 12  # the slot-filling sentence must be among this many best candidates
 # a section heading the text layer glued to the sentence after it ("Kurzfassung Die Krähen …")
 _HEADING_LEAD = re.compile(r"^(?:(?:Kurzfassung|Erläuterungen?|Sachverhalt|Begründung|Zusammenfassung|Sachstand|Anlass)"
@@ -61,7 +55,7 @@ class Extract(NamedTuple):
     core: str = ""  # the best sentences alone, without the sentences that follow them (for the year check)
 
 
-def fill_slot(question: str, candidates: list[Candidate], chosen: list[Candidate], max_sentences: int
+def fill_slot(question: Question, candidates: list[Candidate], chosen: list[Candidate], max_sentences: int
               ) -> tuple[list[Candidate], bool | None]:
     """Make sure the answer holds a sentence with the asked kind of value (an amount for "Wie viel kostet …?").
 
@@ -71,20 +65,19 @@ def fill_slot(question: str, candidates: list[Candidate], chosen: list[Candidate
     does not answer (returned as False); when one of two is ("Wann …, und welches Büro …?"), the
     answer stands with what it has.
     """
-    parts = [(part, answer_slot(part)) for part in clauses(question)]
-    if all(slot is None for _part, slot in parts):
+    if all(slot.kind is None for slot in question.slots):
         return chosen, None
-    years = question_years(question)
+    years = set(question.own_years)
     answered = False
     fillers: list[Candidate] = []
-    for part, slot in parts:
-        if slot is None:
+    for slot in question.slots:
+        if slot.kind is None:
             continue
-        noun = counted_noun(part) if slot == "count" else None
-        if any(answers_slot(slot, c, years, noun) for c in [*chosen[:2], *fillers]):
+        noun = slot.noun
+        if any(answers_slot(slot.kind, c, years, noun) for c in [*chosen[:2], *fillers]):
             answered = True
             continue
-        filler = next((c for c in candidates[:SLOT_WINDOW] if answers_slot(slot, c, years, noun)), None)
+        filler = next((c for c in candidates[:SLOT_WINDOW] if answers_slot(slot.kind, c, years, noun)), None)
         if filler is not None:
             answered = True
             if filler not in fillers:
@@ -154,10 +147,10 @@ def decision(candidates: list[Candidate], hits: list[Hit]) -> Candidate | None:
     return max(final or lines, key=lambda c: c.position)
 
 
-def named_paper_candidates(question: str, candidates: list[Candidate], hits: list[Hit]) -> list[Candidate]:
+def named_paper_candidates(question: Question, candidates: list[Candidate], hits: list[Hit]) -> list[Candidate]:
     """A question about a named paper ("Was sagt die Verwaltung in 2023/0325?") is answered from that
     Drucksache and its versions and partners ("25-25182" and its Stellungnahme "25-25182-01") alone."""
-    named = {version_base(base_reference(r)) for r in find_references(question)}
+    named = {version_base(base_reference(r)) for r in question.references}
     if not named:
         return candidates
     own = [c for c in candidates
@@ -165,9 +158,9 @@ def named_paper_candidates(question: str, candidates: list[Candidate], hits: lis
     return own or candidates
 
 
-def extractive_answer(question: str, hits: list[Hit], idf: IdfLookup, max_sentences: int | None = None,
+def extractive_answer(question: Question, hits: list[Hit], idf: IdfLookup, max_sentences: int | None = None,
                       boilerplate: Boilerplate | None = None, follow: int = FOLLOW_SENTENCES,
-                      decisions: bool = True, asked: str | None = None) -> Extract:
+                      decisions: bool = True) -> Extract:
     """The answer built from verbatim source sentences (see `Extract`).
 
     MAX_SENTENCES best sentences unless given, each with `follow` next sentences of its passage;
@@ -175,13 +168,13 @@ def extractive_answer(question: str, hits: list[Hit], idf: IdfLookup, max_senten
     (`decision`) is stated too.
     """
     max_sentences = max_sentences or MAX_SENTENCES
-    candidates = score_sentences(question, hits, idf, boilerplate, asked)
-    kind = asked or question  # a follow-up asks for what its own words ask, not for what the earlier question did
-    if LIST_Q.search(kind):
+    candidates = score_sentences(question, hits, idf, boilerplate)
+    # a follow-up asks for what its own words ask (`Question.asks`), not for what the earlier question did
+    if Ask.LIST in question.asks:
         return _paper_list(candidates, hits, max_sentences)
     candidates = named_paper_candidates(question, candidates, hits)
-    weights = term_weights(question_terms(question), idf) if NOVELTY_FLOOR < 1.0 else None
-    chosen, slot_filled = fill_slot(kind, candidates, choose(candidates, max_sentences, weights), max_sentences)
+    weights = term_weights(set(question.terms), idf) if NOVELTY_FLOOR < 1.0 else None
+    chosen, slot_filled = fill_slot(question, candidates, choose(candidates, max_sentences, weights), max_sentences)
     best = max((c.coverage for c in chosen[:2]), default=0.0)
     core = "\n".join(c.sentence for c in chosen)
     picked = with_followers(chosen, candidates, hits, follow)
@@ -194,7 +187,7 @@ def extractive_answer(question: str, hits: list[Hit], idf: IdfLookup, max_senten
     ordered = sorted(picked, key=lambda c: (first_seen[c.hit_index], c.position))
     if decided is not None:
         # the question asks what became of it: the decision answers first; else it closes the answer as its status
-        ordered.insert(0 if OUTCOME_Q.search(kind) else len(ordered), decided)
+        ordered.insert(0 if Ask.OUTCOME in question.asks else len(ordered), decided)
     shown = [Shown(c.hit_index, c.position, c.sentence,
                    decision_text(c.sentence, hits[c.hit_index].meta.reference) if c is decided
                    else _HEADING_LEAD.sub("", c.sentence)) for c in ordered]

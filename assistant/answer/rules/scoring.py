@@ -11,32 +11,23 @@ from assistant.answer.rules.sentences import (
     is_form_like,
     is_letterhead,
     is_question_like,
-    question_terms,
     reference_terms,
     term_weights,
 )
 from assistant.answer.rules.slots import HAS_DATE
+from assistant.question import Ask, Question
 from assistant.types import Hit
 from index.boilerplate import Boilerplate
 from ingest.language import (
     AGENDA_HEADING,
     content_terms,
-    find_references,
     overview_units,
     sentence_terms,
     split_sentences,
 )
 
-AMOUNT_Q = re.compile(r"\b(wie\s+(viel|viele|hoch|teuer|lang|groß|gross|oft|häufig|stark)|kostet|kosten|betrag|summe|anzahl|höhe|euro|prozent|mio|anteil|zahl|preis)\b", re.I)
-DATE_Q = re.compile(r"\b(wann|bis wann|ab wann|zeitpunkt|datum|termin|frist|seit wann|jahr)\b", re.I)
-OUTCOME_Q = re.compile(
-    r"\b(beschlossen|beschluss|entschieden|abgestimmt|ergebnis|zugestimmt|abgelehnt|gremium|ausschuss|beraten|ausgegangen|"
-    r"einverstanden|angenommen|behandelt|geworden)\b|\bwas (ist|wurde) (aus|mit)\b", re.I)
 OUTCOME_S = re.compile(r"Ergebnis:|beschlossen|zugestimmt|abgelehnt|Kenntnis|einverstanden|Dafür:\s*\d")
-# questions about the request itself ("Was fordert die CDU in ihrem Antrag?"): the Antrag/Anfrage text answers
-ABOUT_REQUEST_Q = re.compile(r"\b(beantrag\w*|forder\w*|antrag\w*|anfrage\w*|fragt|fragen|wissen|möchte|will|wollen|schlägt|vorschlag\w*)\b", re.I)
 REQUEST_FILE = re.compile(r"^\s*(?!.*stellungnahme)(?:top\s*\S+\s+)?(anfrage|antrag|änderungs|ergänzungs|interfraktionell)", re.I)
-ABOUT_PAPER_Q = re.compile(r"\b(worum|wovon|titel|thema|was für eine?|welche art)\b", re.I)
 HAS_NUMBER = re.compile(r"\d")
 HAS_AMOUNT = re.compile(r"\d[\d.,]*\s*(?:€|euro|eur\b|prozent|%|mio|millionen|mrd|tsd|plätze|stellen|mal\b|-mal\b)|\d\s*-mal", re.I)
 _LIST_MARK = re.compile(r"^(?:[-•▪●–]\s*)+")
@@ -86,17 +77,15 @@ class _Asked:
     about_paper: bool
 
     @staticmethod
-    def of(question: str, idf: IdfLookup, asked: str | None) -> _Asked:
-        q_terms = question_terms(question)
-        weights = term_weights(q_terms, idf)
-        if asked:
-            focus = question_terms(asked)
-            weights = {t: w * (FOCUS_FACTOR if t in focus else 1.0) for t, w in weights.items()}
-        kind = asked or question
-        wants_date = bool(DATE_Q.search(kind))
-        return _Asked(weights, sum(weights.values()) or 1.0, not q_terms, {r.lower() for r in find_references(question)},
-                      bool(AMOUNT_Q.search(kind)), wants_date, bool(OUTCOME_Q.search(kind)),
-                      bool(ABOUT_REQUEST_Q.search(kind)), wants_date or bool(ABOUT_PAPER_Q.search(kind)))
+    def of(question: Question, idf: IdfLookup) -> _Asked:
+        weights = term_weights(set(question.terms), idf)
+        if question.is_followup:  # what a follow-up asks for comes from its own words, which count more
+            weights = {t: w * (FOCUS_FACTOR if t in question.own_terms else 1.0) for t, w in weights.items()}
+        asks = question.asks
+        wants_date = Ask.DATE in asks
+        return _Asked(weights, sum(weights.values()) or 1.0, not question.terms,
+                      {r.lower() for r in question.references}, Ask.AMOUNT in asks, wants_date, Ask.OUTCOME in asks,
+                      Ask.ABOUT_REQUEST in asks, wants_date or Ask.ABOUT_PAPER in asks)
 
 
 @dataclass(frozen=True)
@@ -117,15 +106,14 @@ class _Passage:
     has_text: bool  # the paper has text chunks among the hits (not only its overview)
 
 
-def score_sentences(question: str, hits: list[Hit], idf: IdfLookup, boilerplate: Boilerplate | None = None,
-                    asked: str | None = None) -> list[Candidate]:
+def score_sentences(question: Question, hits: list[Hit], idf: IdfLookup, boilerplate: Boilerplate | None = None
+                    ) -> list[Candidate]:
     """Every sentence of the hits, scored by idf-weighted coverage of the question's topic terms.
 
     Sentences in `boilerplate` (lines recurring across many papers of the corpus) are never candidates.
-    `asked` is a follow-up as the user asked it when `question` is its standalone rewrite: what it asks
-    for (an amount, a date, an outcome) comes from it alone, and its own terms count FOCUS_FACTOR times.
+    A follow-up's own terms count FOCUS_FACTOR times those of its earlier question.
     """
-    q = _Asked.of(question, idf, asked)
+    q = _Asked.of(question, idf)
     with_text = {h.doc_id for h in hits if not h.meta.overview}
     ranks = _paper_ranks(hits)
     out: list[Candidate] = []

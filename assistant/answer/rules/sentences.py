@@ -8,11 +8,9 @@ from dataclasses import dataclass, field
 from assistant.answer.query import IdfLookup
 from ingest.language import (
     QUESTION_LIKE,
-    QUESTION_NOISE,
     content_terms,
     find_references,
     normalise,
-    sentence_terms,
 )
 
 LABEL = re.compile(r"\b[A-ZÄÖÜ][\w.\-]*\s?:(?=\s)")
@@ -46,12 +44,6 @@ class Candidate:
 def term_weights(terms: set[str], idf: IdfLookup) -> dict[str, float]:
     """term -> idf, in sorted order so that sums (and ties) do not depend on set iteration order."""
     return {t: idf.get(t, 1.0) for t in sorted(terms)}
-
-
-def question_terms(question: str) -> set[str]:
-    """The question's topic terms (question words, generic words and Drucksache numbers removed)."""
-    terms = sentence_terms(question)
-    return terms - QUESTION_NOISE - reference_terms(question)
 
 
 def prose_share(sentence: str) -> float:

@@ -11,6 +11,7 @@ import pytest
 from assistant.answer.closeness import calibrate, closeness
 from assistant.answer.examples import Pair
 from assistant.answer.reader import Reader
+from assistant.question import Question
 from assistant.retrieval.retriever import Retriever
 from assistant.service import Assistant
 from assistant.settings import Settings
@@ -18,6 +19,8 @@ from index.embedders import HashEmbedder
 from index.vectors import ChromaStore
 from ingest.records import Document
 from tests.assistant.conftest import KOFFER_PAPERS, document_from_json
+
+Q = Question.of
 
 
 @pytest.fixture(scope="module")
@@ -44,7 +47,7 @@ def test_the_floor_refuses_the_stated_share_of_answerable_questions(koffer_index
     texts = retriever.catalog.index_texts
     with_paper = []
     for d in docs:
-        hits = retriever.search(f"{d.title}?", k=10, per_paper=2, mode="bm25")
+        hits = retriever.search(Q(f"{d.title}?"), k=10, per_paper=2, mode="bm25")
         with_paper.append(closeness(f"{d.title}?", list(texts([h.chunk_id for h in hits]).values()), emb, emb))
     assert found.threshold == pytest.approx(float(np.quantile(with_paper, 0.2)), abs=1e-4)
     assert 0.0 <= found.refused_unanswerable <= 1.0 and found.to_json()["false_refusals"] == 0.2

@@ -9,6 +9,7 @@ from assistant.answer.compose import compose, paper_list
 from assistant.answer.features import units_of
 from assistant.answer.query import IdfLookup, read_query
 from assistant.answer.reader import Reading
+from assistant.question import Question
 from assistant.types import ChunkMeta, Hit
 
 KOFFER = (
@@ -38,7 +39,7 @@ def _reading(hits: list[Hit], probs: dict[str, float]) -> Reading:
 def test_best_sentence_first_and_no_unrelated_paper_below_the_threshold() -> None:
     hits = [_hit("c1", "d1", KOFFER, "2026/0503"), _hit("c2", "d2", BAD, "2024/0001")]
     reading = _reading(hits, {"Seitens des Kinderbü": 0.9, "Die Nachfrage ist eh": 0.3, "Die Sanierung der Tu": 0.2})
-    query = read_query("Wie oft wurde der Koffer verliehen?", None, IdfLookup(None))
+    query = read_query(Question.of("Wie oft wurde der Koffer verliehen?"), IdfLookup(None))
     extract = compose(query, hits, reading, passage=0.4)
     first = extract.text.splitlines()[0]
     assert first.startswith("- Seitens des Kinderbüros") and "rückläufig" in first  # its passage reads on
@@ -51,7 +52,7 @@ def test_best_sentence_first_and_no_unrelated_paper_below_the_threshold() -> Non
 def test_an_announced_list_comes_whole() -> None:
     hits = [_hit("c1", "d1", LISTING, "2025/0100")]
     reading = _reading(hits, {"Folgende Schritte si": 0.9})
-    query = read_query("Welche Schritte sind vorgesehen?", None, IdfLookup(None))
+    query = read_query(Question.of("Welche Schritte sind vorgesehen?"), IdfLookup(None))
     text = compose(query, hits, reading, passage=0.5).text
     for item in ("Bestandsaufnahme", "Befragung der Eltern", "Auswertung im Ausschuss"):
         assert item in text

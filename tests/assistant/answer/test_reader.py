@@ -12,8 +12,11 @@ from assistant.answer.compose import compose, selected_passages
 from assistant.answer.features import FEATURES, feature_matrix, units_of
 from assistant.answer.query import IdfLookup, read_query
 from assistant.answer.reader import Reader, ReaderMissingError
+from assistant.question import Question
 from assistant.retrieval.retriever import Retriever
 from assistant.types import ChunkMeta, Hit
+
+Q = Question.of
 
 LOAN_QUESTION = "Wie oft hat das Kinderbüro den RegenbogenKinderBücherKoffer verliehen?"
 LOAN_ANSWER = "Seitens des Kinderbüros wurde der Koffer seit seiner Einführung 15-mal verliehen."
@@ -25,9 +28,9 @@ def reader() -> Reader:
 
 
 def _read(reader: Reader, retriever: Retriever, question: str):  # type: ignore[no-untyped-def]
-    hits = retriever.search(question, k=10, per_paper=2, mode="bm25")
+    hits = retriever.search(Q(question), k=10, per_paper=2, mode="bm25")
     pool = hits + retriever.context_hits(question, hits)
-    query = read_query(question, None, IdfLookup(retriever.lexical))
+    query = read_query(Q(question), IdfLookup(retriever.lexical))
     return query, pool, reader.read(query, pool, units_of(pool, retriever.boilerplate))
 
 
@@ -113,7 +116,7 @@ def test_generative_mode_prompts_with_the_reader_passages_only(koffer_index: Pat
     from assistant.answer.prompts import build_messages
 
     frame = sum(len(str(m.content)) + 1 for m in build_messages(LOAN_QUESTION, [], None))  # instructions, question
-    full = sum(len(h.text) for h in assistant.search(LOAN_QUESTION, mode="bm25"))
+    full = sum(len(h.text) for h in assistant.search(Q(LOAN_QUESTION), mode="bm25"))
     assert len(model.prompts[0]) - frame < full / 2  # the selected passages, not every retrieved chunk
     assert answer.citations and answer.citations[0].reference == "2026/0503"
     refused = assistant.ask("Wie hoch ist der Grundsteuer-Hebesatz der Stadt Mannheim?", retrieval="bm25")
@@ -139,9 +142,9 @@ def test_a_missing_noun_counts_a_missing_verb_does_not(koffer_index: Path) -> No
 
     idf = IdfLookup(Retriever(koffer_index).lexical)
     text = [_chunk("Seitens des Kinderbüros wurde der Koffer seit seiner Einführung 15-mal an Familien verliehen.")]
-    worded = read_query("Wie oft wurde der Koffer an Familien herausgegeben?", None, idf)
+    worded = read_query(Q("Wie oft wurde der Koffer an Familien herausgegeben?"), idf)
     assert "herausgegeb" in worded.terms and paper_absent(worded, text) == ()  # "herausgegeben": own words
-    detail = read_query("Wie oft wurde der Koffer an Familien in Durlach verliehen?", None, idf)
+    detail = read_query(Q("Wie oft wurde der Koffer an Familien in Durlach verliehen?"), idf)
     assert [stem for stem, _share in paper_absent(detail, text)] == ["durlach"]  # a detail the text does not name
 
 
@@ -149,7 +152,7 @@ def test_a_detail_only_a_restated_question_names_is_absent(koffer_index: Path) -
     from assistant.answer.reader import paper_absent
 
     idf = IdfLookup(Retriever(koffer_index).lexical)
-    asked = read_query("Wie oft wurde der Koffer in Durlach verliehen?", None, idf)
+    asked = read_query(Q("Wie oft wurde der Koffer in Durlach verliehen?"), idf)
     restated = _chunk("Wie oft wurde der Koffer in Durlach verliehen? Der Koffer wurde 15-mal verliehen.")
     assert [stem for stem, _share in paper_absent(asked, [restated])] == ["durlach"]
     stated = _chunk("Wie oft wurde der Koffer verliehen? In Durlach wurde der Koffer 15-mal verliehen.")
@@ -160,7 +163,7 @@ def test_a_month_asked_for_is_found_in_numeric_dates(koffer_index: Path) -> None
     from assistant.answer.reader import paper_absent
 
     idf = IdfLookup(Retriever(koffer_index).lexical)
-    asked = read_query("Was hat der Gemeinderat im Oktober 2025 zum Koffer beschlossen?", None, idf)
+    asked = read_query(Q("Was hat der Gemeinderat im Oktober 2025 zum Koffer beschlossen?"), idf)
     assert paper_absent(asked, [_chunk("Der Gemeinderat hat am 14.10.2025 den Koffer beschlossen.")]) == ()
     assert paper_absent(asked, [_chunk("Der Gemeinderat hat den Koffer beschlossen.", date="2025-10-21")]) == ()
     absent = paper_absent(asked, [_chunk("Der Gemeinderat hat am 14.11.2025 den Koffer beschlossen.")])
@@ -192,11 +195,11 @@ def test_drafting_reads_a_question_with_the_reader(koffer_index: Path) -> None:
     from assistant.settings import Settings
 
     assistant = Assistant(Settings().with_(index_dir=koffer_index, embedder="", answerer="reader"))
-    hits = assistant.search(LOAN_QUESTION, mode="bm25")
-    sentences, citations, answerability = read_answer(assistant, LOAN_QUESTION, hits)
+    hits = assistant.search(Q(LOAN_QUESTION), mode="bm25")
+    sentences, citations, answerability = read_answer(assistant, Q(LOAN_QUESTION), hits)
     assert answerability >= assistant.reader.answer_threshold
     assert LOAN_ANSWER in [s.text for s in sentences] and citations[0].reference == "2026/0503"
-    _s, _c, unrelated = read_answer(assistant, "Wie hoch ist der Grundsteuer-Hebesatz der Stadt Mannheim?", hits)
+    _s, _c, unrelated = read_answer(assistant, Q("Wie hoch ist der Grundsteuer-Hebesatz der Stadt Mannheim?"), hits)
     assert unrelated < assistant.reader.answer_threshold
 
 

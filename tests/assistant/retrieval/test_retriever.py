@@ -9,8 +9,8 @@ from typing import Any
 
 import pytest
 
+from assistant.question import Question
 from assistant.retrieval import dense, priors
-from assistant.retrieval.asked import Asked
 from assistant.retrieval.dense import DENSE_K, exact_neighbours
 from assistant.retrieval.papers import DECIDED, PaperTable
 from assistant.retrieval.retriever import Retriever
@@ -23,6 +23,8 @@ from ingest.sources.memory import ListSource
 from ingest.sources.nordstemmen import NordstemmenSource
 from ingest.sources.oparl_mirror import OParlListSource
 from tests.assistant.conftest import document_from_json
+
+Q = Question.of
 
 
 @pytest.fixture(scope="module")
@@ -55,27 +57,27 @@ def test_reference_patterns() -> None:
 
 def test_named_drucksache_comes_first_with_its_family(index: Path) -> None:
     r = Retriever(index)
-    hits = r.search("Was antwortet die Verwaltung in 25-25182-01?", k=4)
+    hits = r.search(Q("Was antwortet die Verwaltung in 25-25182-01?"), k=4)
     assert hits[0].meta.reference == "25-25182-01"
     # the Anfrage number alone brings the administration's Stellungnahme along
-    hits = r.search("Worum ging es in der Anfrage 25-25182?", k=4)
+    hits = r.search(Q("Worum ging es in der Anfrage 25-25182?"), k=4)
     assert hits[0].meta.reference == "25-25182-01"
 
 
 def test_filters_restrict_every_hit(index: Path) -> None:
     r = Retriever(index)
-    hits = r.search("Haushalt Investitionen Feuerwehr", Filters(body="Nordstemmen"), k=10)
+    hits = r.search(Q("Haushalt Investitionen Feuerwehr", Filters(body="Nordstemmen")), k=10)
     assert hits and all(h.meta.body == "Nordstemmen" for h in hits)
-    hits = r.search("Haushalt Investitionen", Filters(paper_types=("Beschlussvorlage",)), k=10)
+    hits = r.search(Q("Haushalt Investitionen", Filters(paper_types=("Beschlussvorlage",))), k=10)
     assert hits and all(h.meta.paper_type == "Beschlussvorlage" for h in hits)
-    hits = r.search("Haushalt Investitionen", Filters(date_from="2024-01-01", date_to="2024-12-31"), k=10)
+    hits = r.search(Q("Haushalt Investitionen", Filters(date_from="2024-01-01", date_to="2024-12-31")), k=10)
     assert hits and all("2024-01-01" <= h.meta.date[:10] <= "2024-12-31" for h in hits)
-    assert r.search("Haushalt", Filters(body="Atlantis"), k=5) == []
+    assert r.search(Q("Haushalt", Filters(body="Atlantis")), k=5) == []
 
 
 def test_city_in_question_narrows(index: Path) -> None:
     r = Retriever(index)
-    hits = r.search("Welche Fahrzeuge bekommen die Ortsfeuerwehren in Nordstemmen?", k=5)
+    hits = r.search(Q("Welche Fahrzeuge bekommen die Ortsfeuerwehren in Nordstemmen?"), k=5)
     assert hits[0].meta.body == "Nordstemmen"
 
 
@@ -83,15 +85,15 @@ def test_only_current_prefers_the_newest_version(index: Path, corpus: Path) -> N
     r = Retriever(index)
     old = document_from_json(corpus, "19165")
     query = old.title
-    plain = [h.doc_id for h in r.search(query, k=6, per_paper=1)]
-    current = [h.doc_id for h in r.search(query, Filters(only_current=True), k=6, per_paper=1)]
+    plain = [h.doc_id for h in r.search(Q(query), k=6, per_paper=1)]
+    current = [h.doc_id for h in r.search(Q(query, Filters(only_current=True)), k=6, per_paper=1)]
     assert {old.id, old.id + "-neu"} <= set(plain)
     assert current.index(old.id + "-neu") < current.index(old.id)
 
 
 def test_metadata_only_papers_are_findable(index: Path) -> None:
     r = Retriever(index)
-    hits = r.search("Landes-Raumordnungsprogramm LROP Stellungnahme der Stadt", k=3)
+    hits = r.search(Q("Landes-Raumordnungsprogramm LROP Stellungnahme der Stadt"), k=3)
     assert hits[0].meta.reference == "26-29361"
 
 
@@ -167,12 +169,12 @@ def test_a_preference_reorders_only_versions_of_one_drucksache(prefer: Any, meta
                                                                after: dict[int, float], neutral: str) -> None:
     table = _table(metas, [0, 1, 2])
     scores = dict(before)
-    prefer(table, Asked.of(asking), scores, set())
+    prefer(table, Q(asking), scores, set())
     assert scores == after  # the group's scores are handed out anew; the other paper keeps its own
     scores = dict(before)
-    prefer(table, Asked.of(neutral), scores, set())
+    prefer(table, Q(neutral), scores, set())
     assert scores == before
-    prefer(table, Asked.of(asking), scores, {0})  # pinned papers stay
+    prefer(table, Q(asking), scores, {0})  # pinned papers stay
     assert scores == before
 
 
@@ -187,13 +189,13 @@ def test_a_followup_stays_with_the_papers_of_the_previous_answer(index: Path) ->
     r = Retriever(index)
     assert r.table is not None
     question = "Und was kostet das?"
-    first = r.search(question, k=10, per_paper=1)
+    first = r.search(Q(question), k=10, per_paper=1)
     other = first[1]  # the runner-up: the prior is bounded (CONTEXT_WEIGHT), the follow-up's words still count
-    context = " ".join(h.text for h in r.search(other.meta.title, k=3, per_paper=3) if h.doc_id == other.doc_id)
+    context = " ".join(h.text for h in r.search(Q(other.meta.title), k=3, per_paper=3) if h.doc_id == other.doc_id)
     assert context
-    hits = r.search(question, k=10, per_paper=1, context=context)
+    hits = r.search(replace(Q(question), context=context), k=10, per_paper=1)
     assert hits[0].doc_id == other.doc_id  # without the conversation it was not first
-    assert [h.doc_id for h in r.search(question, k=10, per_paper=1, context=None)] == [h.doc_id for h in first]
+    assert [h.doc_id for h in r.search(Q(question), k=10, per_paper=1)] == [h.doc_id for h in first]
 
 
 def test_sparse_dense_only_breaks_near_ties_among_the_best() -> None:
@@ -226,7 +228,7 @@ def test_partly_embedded_bodies_do_not_count_as_dense_evidence(tmp_path: Path, c
         "SELECT text FROM chunks WHERE chunk_id = ?", (body_vectors[0],)).fetchone()[0]
     query = " ".join(body_text.split()[:40])
     assert body_vectors[0] in {cid for cid, _ in store.query(emb.embed_query(query), k=5)}  # the store would offer it
-    hits = r.search(query, k=40, per_paper=40)
+    hits = r.search(Q(query), k=40, per_paper=40)
     ranked = [h for h in hits if h.dense_rank is not None]
     assert ranked and all(position[h.chunk_id] <= LEAD_CHUNKS for h in ranked)
 
@@ -323,7 +325,7 @@ def test_dense_search_is_exact_and_reads_new_vectors(tmp_path: Path, corpus: Pat
     assert np.allclose([sim for _row, sim in nearest], truth, atol=1e-5)  # the k best similarities, best first
     by_id = dict(zip(ids, sims.tolist(), strict=True))
     assert r.lexical is not None and all(abs(by_id[r.lexical.chunk_ids[row]] - sim) < 1e-5 for row, sim in nearest)
-    best = [h for h in r.search(query, k=40, per_paper=40) if h.dense_rank == 1]
+    best = [h for h in r.search(Q(query), k=40, per_paper=40) if h.dense_rank == 1]
     assert best and abs(by_id[best[0].chunk_id] - float(truth[0])) < 1e-5
 
 
@@ -377,8 +379,8 @@ def test_a_date_the_question_names_favours_the_papers_of_then(prior: Any, metas:
     table = _table(metas, [0, 1, 2], newest_year=2026)
     before = {0: 3.50, 1: 3.60, 2: 3.55}
     moved = dict(before)
-    prior(table, Asked.of(favouring), moved)
+    prior(table, Q(favouring), moved)
     assert max(moved, key=moved.__getitem__) == 0 and moved[1] == before[1] and moved[2] == before[2]
     unmoved = dict(before)
-    prior(table, Asked.of(neutral), unmoved)
+    prior(table, Q(neutral), unmoved)
     assert unmoved == before

@@ -5,8 +5,8 @@ from __future__ import annotations
 
 import re
 
-from assistant.answer.rules import OUTCOME_Q
 from assistant.messages import EMPTY_INDEX, REFUSAL
+from assistant.question.patterns import ASK_PATTERNS, Ask
 from ingest.language import QUESTION_NOISE, content_terms, find_references
 
 FOLLOWUP_START = re.compile(
@@ -30,7 +30,7 @@ def needs_context(question: str) -> bool:
 
 def followup_own_words(question: str) -> str:
     """A follow-up without its references back, particles and outcome words: what it adds of its own."""
-    return OUTCOME_Q.sub(" ", PARTICLE.sub(" ", ANAPHORA.sub(" ", question)))
+    return ASK_PATTERNS[Ask.OUTCOME].sub(" ", PARTICLE.sub(" ", ANAPHORA.sub(" ", question)))
 
 
 def rewrite_followup(question: str, history: list[tuple[str, str]] | None) -> str:
