@@ -28,6 +28,7 @@ from assistant.settings import Settings
 from assistant.types import Answer, Citation, Filters, Hit, RefusalReason, Sentence
 from index.catalog import Catalog, index_status
 from ingest.language import QUESTION_NOISE, content_terms
+from ingest.records import Access
 
 log = logging.getLogger(__name__)
 FOLLOWUP_MIN_TERMS = 2  # a follow-up with this many own topic terms, none of them found, is refused
@@ -87,9 +88,9 @@ class Assistant:
     def dense_ready(self) -> bool:
         return bool(self.retriever.dense_ready())
 
-    def linked_documents(self, doc_id: str) -> list[dict[str, Any]]:
-        """Papers linked to `doc_id` (related, super- and subordinated, other versions)."""
-        return self.retriever.linked_documents(doc_id)
+    def linked_documents(self, doc_id: str, clearance: Access) -> list[dict[str, Any]]:
+        """Papers linked to `doc_id` (related, super- and subordinated, other versions) that `clearance` may read."""
+        return self.retriever.linked_documents(doc_id, clearance)
 
     def warm(self) -> None:
         """Load the vector index into memory (the web app does this in a thread at start)."""
@@ -101,16 +102,19 @@ class Assistant:
         return self.retriever.embedder, self.retriever.store
 
     def ask(self, question: str, history: History | None = None, filters: Filters | None = None,
-            mode: str | None = None, retrieval: str = "hybrid") -> Answer:
+            mode: str | None = None, retrieval: str = "hybrid", clearance: Access = Access.PUBLIC) -> Answer:
         final: Answer | None = None
-        for item in self.ask_stream(question, history, filters, mode, retrieval):
+        for item in self.ask_stream(question, history, filters, mode, retrieval, clearance):
             if isinstance(item, Answer):
                 final = item
         assert final is not None
         return final
 
     def ask_stream(self, question: str, history: History | None = None, filters: Filters | None = None,
-                   mode: str | None = None, retrieval: str = "hybrid") -> Iterator[str | Answer]:
+                   mode: str | None = None, retrieval: str = "hybrid", clearance: Access = Access.PUBLIC
+                   ) -> Iterator[str | Answer]:
+        """The answer's text as it is produced, then the `Answer`, from the papers a reader of `clearance` (the
+        signed-in user's role; public unless the caller says otherwise) may read."""
         mode = mode or self.settings.mode
         timings: dict[str, float] = {}
         t_start = time.perf_counter()
@@ -119,7 +123,7 @@ class Assistant:
             yield Answer(question=question, text=EMPTY_INDEX, refused=True, mode=mode, timings={"total": 0.0},
                          refusal_reason=RefusalReason.EMPTY_INDEX)
             return
-        asked = Question.read(question, history, filters)
+        asked = Question.read(question, history, filters, clearance)
         t0 = time.perf_counter()
         hits = self.search(asked, mode=retrieval, timings=timings)
         timings["retrieve"] = time.perf_counter() - t0
@@ -348,7 +352,8 @@ class Assistant:
         """The extractive answer (with the same filters), introduced by `note`; its refusal when it refuses.
         Marked as mode "generative-fallback", with the generative attempt's timings kept."""
         final: Answer | None = None
-        for item in self.ask_stream(question.asked, history, question.filters, "extractive", retrieval):
+        for item in self.ask_stream(question.asked, history, question.filters, "extractive", retrieval,
+                                    question.clearance):
             if isinstance(item, Answer):
                 final = item
         assert final is not None

@@ -67,6 +67,7 @@ class ChunkMeta:
     position: int = 0
     dense_similarity: float | None = None  # cosine similarity to the question, for chunks dense retrieval found
     context: bool = False  # a further chunk of the best paper (`Retriever.context_hits`), not a search result
+    access: str = "public"  # who may read the paper (`ingest.records.Access`)
 
     @staticmethod
     def of(values: Mapping[str, Any]) -> ChunkMeta:
@@ -109,6 +110,7 @@ class Citation:
     quote: str  # the passage from the chunk that supports the cited sentence(s)
     paper_url: str | None
     file_url: str | None  # with #page=N for PDFs when the page is known
+    access: str = "public"  # "council" or "staff": a non-public paper, not to be quoted in public
 
     def as_text(self) -> str:
         """The source as plain text lines: what `council ask` prints and the chat's copy button copies."""
@@ -120,6 +122,8 @@ class Citation:
             parts.append(self.date[:10])
         if self.file_name:
             parts.append(self.file_name + (f", S. {self.page}" if self.page else ""))
+        if self.access != "public":
+            parts.append("nicht öffentlich")
         lines = [", ".join(parts)]
         if self.quote:
             lines.append(f"    „{self.quote[:300]}“")

@@ -20,6 +20,7 @@ from assistant.compose import make_assistant
 from assistant.settings import Settings
 from eval.gold import load_questions
 from ingest.paths import REPO_ROOT
+from ingest.records import Access
 
 
 def main() -> None:
@@ -51,7 +52,7 @@ def main() -> None:
     prompts.clear()
     first, whole, passed, fallback, refused = [], [], 0, 0, 0
     for q in questions[: ns.n]:
-        answer = assistant.ask(q.question)
+        answer = assistant.ask(q.question, clearance=Access.STAFF)
         if answer.refused:
             refused += 1
             continue

@@ -38,7 +38,7 @@ from assistant.service import Assistant
 from assistant.settings import Settings
 from ingest.language import QUESTION_NOISE, content_terms, numbers_in, stems
 from ingest.pipeline import Pipeline
-from ingest.records import Consultation, Document, Page, SourceFile
+from ingest.records import Access, Consultation, Document, Page, SourceFile
 from ingest.sources.base import ProblemLog
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -147,7 +147,8 @@ def evaluate_pair(assistant: Assistant, pair: dict[str, Any], text_of: dict[str,
 
     t0 = time.perf_counter()
     exclude = make_exclusion(file_ids=[pair["stellungnahme_file"]])
-    draft = draft_stellungnahme(assistant, pair["reference"], exclude_hit=exclude, mode="extractive")
+    draft = draft_stellungnahme(assistant, pair["reference"], exclude_hit=exclude, mode="extractive",
+                                clearance=Access.STAFF)
     seconds = time.perf_counter() - t0
     found_refs = {p.reference for p in draft.precedents} | {p.doc_id for p in draft.precedents}
     expected = pair.get("earlier_related", [])

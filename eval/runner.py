@@ -28,6 +28,7 @@ from eval.gold import QUESTIONS_PATH, GoldItem
 from eval.needs import not_computable
 from eval.questions import QuestionFile, read_question_file
 from eval.report import write_report
+from ingest.records import Access
 
 log = logging.getLogger(__name__)
 
@@ -127,7 +128,8 @@ def conversation(assistant: Any, item: GoldItem, cfg: RunConfig, history: str = 
         return [(t.question, t.answer) for t in item.history]
     turns: list[tuple[str, str]] = []
     for t in item.history:
-        earlier = assistant.ask(t.question, history=turns or None, mode=cfg.mode, retrieval=cfg.retrieval)
+        earlier = assistant.ask(t.question, history=turns or None, mode=cfg.mode, retrieval=cfg.retrieval,
+                                   clearance=Access.STAFF)
         turns.append((t.question, earlier.text))
     return turns
 
@@ -138,7 +140,8 @@ def ask_one(assistant: Any, item: GoldItem, cfg: RunConfig,
     try:
         history = conversation(assistant, item, cfg, history_mode)
         t0 = time.perf_counter()
-        answer = assistant.ask(item.question, history=history or None, mode=cfg.mode, retrieval=cfg.retrieval)
+        answer = assistant.ask(item.question, history=history or None, mode=cfg.mode, retrieval=cfg.retrieval,
+                                   clearance=Access.STAFF)
     except Exception as exc:
         log.exception("Frage %s (%s) fehlgeschlagen", item.id, cfg.key)
         return None, f"{type(exc).__name__}: {exc}", time.perf_counter() - t0

@@ -298,6 +298,15 @@ class Catalog:
         rows = self.db.execute(f"SELECT COALESCE({column}, ''), COUNT(*) FROM documents GROUP BY 1 ORDER BY 2 DESC")
         return {k: v for k, v in rows}
 
+    def counts_by_access(self) -> dict[str, int]:
+        """Documents per access level (public, council, staff), from the stored records."""
+        rows = self.db.execute("SELECT COALESCE(json_extract(record, '$.access'), 'public'), COUNT(*) FROM documents "
+                               "GROUP BY 1")
+        counts = {"public": 0, "council": 0, "staff": 0}
+        for level, n in rows:
+            counts[str(level)] = counts.get(str(level), 0) + int(n)
+        return counts
+
 
 def index_status(index_dir: Path) -> dict[str, Any]:
     """What an index holds and when it was last synced."""
@@ -312,6 +321,7 @@ def index_status(index_dir: Path) -> dict[str, Any]:
             **cat.counts(),
             "bodies": cat.counts_by("body"),
             "paper_types": cat.counts_by("paper_type"),
+            "access": cat.counts_by_access(),
             "sources": cat.get_state("sources", []),
             "last_sync": cat.get_state("last_sync"),
             "last_embed": cat.get_state("last_embed"),

@@ -188,6 +188,7 @@ def document_meta(doc: Document) -> dict[str, Any]:
         "submitter": doc.submitter or "",
         "committees": " | ".join(committees),
         "related": " | ".join(doc.related + doc.superordinated + doc.subordinated),
+        **({"access": doc.access} if doc.access != "public" else {}),  # public chunks keep the metadata they had
     }
 
 

@@ -5,7 +5,38 @@ from __future__ import annotations
 import hashlib
 import json
 from dataclasses import asdict, dataclass, field
+from enum import StrEnum
 from typing import Any
+
+
+class Access(StrEnum):
+    """Who may read a document: everyone, councillors (and staff), or the administration's staff alone. A user's
+    role is the highest level they may read."""
+
+    PUBLIC = "public"
+    COUNCIL = "council"
+    STAFF = "staff"
+
+    @property
+    def rank(self) -> int:
+        return ACCESS_ORDER.index(self)
+
+    def allows(self, level: str) -> bool:
+        """A user of this role may read a document of `level` (an unknown level reads as the strictest)."""
+        try:
+            return Access(level).rank <= self.rank
+        except ValueError:
+            return self is Access.STAFF
+
+    @staticmethod
+    def parse(text: str) -> Access:
+        try:
+            return Access(text.strip().lower())
+        except ValueError:
+            raise ValueError(f"unbekannte Zugriffsstufe {text!r} (erlaubt: public, council, staff)") from None
+
+
+ACCESS_ORDER = (Access.PUBLIC, Access.COUNCIL, Access.STAFF)
 
 
 @dataclass(frozen=True)
@@ -71,10 +102,15 @@ class Document:
     subordinated: tuple[str, ...] = ()
     modified: str | None = None
     extra: tuple[tuple[str, str], ...] = ()  # small extra key/value metadata
+    access: str = Access.PUBLIC  # who may read it (`Access`): from the source's markers or `ingest --access`
 
     def content_hash(self) -> str:
-        """Hash of everything that ends up in the index; decides re-processing."""
-        payload = json.dumps(asdict(self), sort_keys=True, ensure_ascii=False, default=str)
+        """Hash of everything that ends up in the index; decides re-processing. A public document hashes as before
+        access levels existed, so that indexes built then are not processed again."""
+        data = asdict(self)
+        if data["access"] == Access.PUBLIC:
+            del data["access"]
+        payload = json.dumps(data, sort_keys=True, ensure_ascii=False, default=str)
         return hashlib.sha256(payload.encode("utf-8")).hexdigest()[:32]
 
 

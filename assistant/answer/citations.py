@@ -57,7 +57,7 @@ def citation_from_hit(n: int, hit: Hit, quote: str) -> Citation:
         n=n, chunk_id=hit.chunk_id, doc_id=hit.doc_id, reference=m.reference or None,
         paper_type=m.paper_type or None, title=m.title, date=m.date or None,
         body=m.body or None, file_name=m.file_name or None, page=page, quote=quote,
-        paper_url=m.paper_url or None, file_url=m.file_url or None,
+        paper_url=m.paper_url or None, file_url=m.file_url or None, access=m.access,
     )
 
 

@@ -10,6 +10,7 @@ from pathlib import Path
 from assistant.service import Assistant
 from assistant.settings import Settings
 from assistant.types import Answer, Filters
+from ingest.records import Access
 
 
 def filters_from_args(args: argparse.Namespace) -> Filters | None:
@@ -49,7 +50,9 @@ def run(args: argparse.Namespace, settings: Settings) -> int:
     from assistant.compose import make_assistant
 
     assistant: Assistant = make_assistant(settings)
-    answer = assistant.ask(args.question, load_history(args.history), filters_from_args(args), args.mode)
+    # the command line reads every level: whoever runs it can read the index's files anyway
+    answer = assistant.ask(args.question, load_history(args.history), filters_from_args(args), args.mode,
+                           clearance=Access.STAFF)
     if args.json:
         json.dump(answer.to_json(), sys.stdout, ensure_ascii=False, indent=2)
         print()

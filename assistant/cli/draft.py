@@ -13,6 +13,7 @@ from assistant.draft.drafting import draft_stellungnahme
 from assistant.draft.export import precedent_row, to_docx, to_markdown
 from assistant.draft.records import DraftError
 from ingest.parse.anfrage import german_date
+from ingest.records import Access
 
 
 def run(args: argparse.Namespace, settings: Any) -> int:
@@ -22,7 +23,7 @@ def run(args: argparse.Namespace, settings: Any) -> int:
     assistant = make_assistant(settings)
     try:
         draft = draft_stellungnahme(assistant, args.anfrage, exclude_refs=args.exclude or (),
-                                    mode=getattr(args, "mode", None))
+                                    mode=getattr(args, "mode", None), clearance=Access.STAFF)
     except DraftError as exc:
         raise CliError(str(exc)) from exc
     out = Path(args.out).expanduser() if getattr(args, "out", None) else None

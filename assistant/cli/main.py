@@ -46,16 +46,21 @@ def _add_index(p: argparse.ArgumentParser) -> None:
 # --- ingest ------------------------------------------------------------------------------------
 def cmd_ingest(args: argparse.Namespace) -> int:
     from assistant.compose import make_pipeline
+    from ingest.records import Access
+    from ingest.sources.access import AtLeast
     from ingest.specs import SourceSpecError, detect, source_options
 
     settings = _settings(args)
     options = source_options(args, ocr=settings.ocr)
     sources = []
     try:
+        level = Access.parse(args.access) if args.access else None
         for arg in args.sources:
             sources.extend(detect(arg, **options))
-    except SourceSpecError as exc:
+    except (SourceSpecError, ValueError) as exc:
         raise CliError(str(exc)) from exc
+    if level is not None:
+        sources = [(origin, AtLeast(source, level)) for origin, source in sources]
     pipeline = make_pipeline(settings, embed=not args.no_embed)
     try:
         summary = pipeline.run(sources, embed=not args.no_embed, embed_limit=args.embed_limit,
@@ -94,6 +99,8 @@ def cmd_status(args: argparse.Namespace) -> int:
     print(f"Embedder: {st['embedder'] or '-'}; BM25-Abschnitte: {st['lexical_chunks']}")
     print("Kommunen: " + ", ".join(f"{k or '?'} ({v})" for k, v in st["bodies"].items()))
     print("Vorlagenarten: " + ", ".join(f"{k or '?'} ({v})" for k, v in st["paper_types"].items()))
+    levels = {"public": "öffentlich", "council": "Rat und Verwaltung", "staff": "nur Verwaltung"}
+    print("Zugriff: " + ", ".join(f"{levels.get(k, k)} ({v})" for k, v in st["access"].items()))
     print("Quellen: " + "; ".join(st["sources"]))
     return EXIT_OK
 
@@ -145,6 +152,9 @@ def _add_ingest(sub: Any) -> None:
     p.add_argument("--max-papers", type=int, help="OParl-API: höchstens so viele Vorlagen")
     add_source_arguments(p)
     p.add_argument("--no-ocr", action="store_true", help="keine Texterkennung für Bild-PDFs")
+    p.add_argument("--access", choices=["public", "council", "staff"],
+                   help="Zugriffsstufe für alle Dokumente dieser Quellen (mindestens; nichtöffentliche Markierungen der "
+                   "Quelle gelten weiter): public = alle, council = Ratsmitglieder und Verwaltung, staff = nur Verwaltung")
     p.add_argument("--json", action="store_true", help="Zusammenfassung als JSON")
     p.set_defaults(func=cmd_ingest)
 

@@ -17,6 +17,7 @@ from assistant.question import Question
 from assistant.service import Assistant
 from assistant.types import Citation, Filters, Hit, Sentence
 from ingest.language import QUESTION_NOISE, content_terms
+from ingest.records import Access
 
 log = logging.getLogger(__name__)
 MIN_TOPIC_OVERLAP = 0.5  # answer passages must share this much (idf-weighted) of the Anfrage title's terms
@@ -96,7 +97,7 @@ def _generative(assistant: Assistant, question: Question, hits: list[Hit]) -> tu
 
 def answer_question(assistant: Assistant, number: int, question: str, title: str, excluded: HitPredicate,
                     registry: dict[str, Citation], mode: str, as_of: str | None = None,
-                    used: set[str] | None = None) -> DraftAnswer:
+                    used: set[str] | None = None, clearance: Access = Access.PUBLIC) -> DraftAnswer:
     """One question: retrieve (without the own paper), answer with citations, or mark it open.
 
     `used` holds sentences earlier answers already quote: the same passage is not repeated as the
@@ -104,13 +105,13 @@ def answer_question(assistant: Assistant, number: int, question: str, title: str
     """
     used = used if used is not None else set()
     filters = Filters(date_to=as_of[:10]) if as_of else None  # nothing the author could not have known
-    query = Question.of(f"{question} {title}".strip(), filters)
+    query = Question.of(f"{question} {title}".strip(), filters, clearance)
     hits = _answer_hits(assistant, query, title, excluded)
     if not hits:
         return DraftAnswer(number, question, OPEN, open=True)
     by_reader = assistant.settings.answerer == "reader"
     extractive = read_answer if by_reader else _extractive
-    asked = Question.of(question) if by_reader else query  # the reader reads the question alone: the title found the passages
+    asked = Question.of(question, filters, clearance) if by_reader else query  # the reader reads the question alone: the title found the passages
     coverage = topic_coverage(query, hits, assistant.idf)
     sentences: list[Sentence] = []
     citations: list[Citation] = []

@@ -13,6 +13,7 @@ from assistant.service import Assistant
 from assistant.types import Citation, Hit
 from ingest.language import base_reference
 from ingest.parse.anfrage import german_date, parse_anfrage
+from ingest.records import Access
 
 
 # --- exclusion --------------------------------------------------------------------------------------------
@@ -54,10 +55,12 @@ def house_header(submitter: str | None, date: str | None) -> str:
 
 # --- the whole draft -------------------------------------------------------------------------------------------
 def draft_stellungnahme(assistant: Assistant, source: str, exclude_refs: Iterable[str] = (), mode: str | None = None,
-                        exclude_hit: HitPredicate | None = None) -> Draft:
-    """Draft the Stellungnahme to the Anfrage named by `source` (Drucksache, file path or text)."""
+                        exclude_hit: HitPredicate | None = None, clearance: Access = Access.PUBLIC,
+                        files: bool = True) -> Draft:
+    """Draft the Stellungnahme to the Anfrage named by `source` (Drucksache, file path when `files`, or text) from
+    the papers a reader of `clearance` may read."""
     mode = mode or str(getattr(assistant.settings, "mode", "extractive") or "extractive")
-    inp = load_anfrage(assistant, source)
+    inp = load_anfrage(assistant, source, clearance, files)
     parsed = parse_anfrage(inp.text)
     record = inp.record or {}
     if record.get("title"):
@@ -82,10 +85,11 @@ def draft_stellungnahme(assistant: Assistant, source: str, exclude_refs: Iterabl
         answers = [DraftAnswer(i + 1, q, OPEN, open=True) for i, q in enumerate(parsed.questions)]
         registry: dict[str, Citation] = {}
     else:
-        precedents = find_precedents(assistant, parsed, date, excluded)
+        precedents = find_precedents(assistant, parsed, date, excluded, clearance)
         registry = {}
         used: set[str] = set()
-        answers = [answer_question(assistant, i + 1, q, parsed.title or "", excluded, registry, mode, date, used)
+        answers = [answer_question(assistant, i + 1, q, parsed.title or "", excluded, registry, mode, date, used,
+                                   clearance)
                    for i, q in enumerate(parsed.questions)]
     open_count = sum(a.open for a in answers)
     if open_count:

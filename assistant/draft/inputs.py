@@ -11,6 +11,7 @@ from assistant.draft.records import AnfrageInput, DraftError
 from assistant.service import Assistant
 from ingest.language import find_references
 from ingest.parse.anfrage import parse_anfrage
+from ingest.records import Access
 
 
 # --- files of a paper ------------------------------------------------------------------------------
@@ -98,8 +99,9 @@ def _is_reference_only(source: str) -> bool:
     return bool(refs) and len(source.strip()) <= len(refs[0]) + 6
 
 
-def _paper_for_reference(catalog: Any, ref: str) -> dict[str, Any] | None:
+def _paper_for_reference(catalog: Any, ref: str, clearance: Access) -> dict[str, Any] | None:
     docs = catalog.documents_by_reference(ref) or catalog.documents_by_reference(f"DS {ref}")
+    docs = [d for d in docs if clearance.allows(str(d.get("access") or "public"))]
     if not docs:
         return None
     docs.sort(key=lambda d: 0 if "anfrage" in str(d.get("paper_type") or "").lower() else 1)
@@ -116,34 +118,36 @@ def anfrage_text_of(catalog: Any, doc_id: str) -> str:
     return rest[0] if rest else ""
 
 
-def load_anfrage(assistant: Assistant, source: str) -> AnfrageInput:
-    """Resolve a Drucksache number, a file path or pasted text into the Anfrage's text."""
+def load_anfrage(assistant: Assistant, source: str, clearance: Access = Access.PUBLIC,
+                 files: bool = True) -> AnfrageInput:
+    """Resolve a Drucksache number, a file path (with `files`: the command line and uploads, never what a web
+    user types) or pasted text into the Anfrage's text; papers beyond `clearance` are not found."""
     catalog = assistant.catalog
     source = source.strip()
     if not source:
         raise DraftError("Keine Anfrage angegeben.")
-    path = Path(source).expanduser() if len(source) < 400 and "\n" not in source else None
+    path = Path(source).expanduser() if files and len(source) < 400 and "\n" not in source else None
     if path is not None and path.is_file():
         text = read_file_text(path)
         if not text.strip():
             raise DraftError(f"Kein Text in {path} gefunden (Scan ohne Textebene?).")
-        return _attach_paper(catalog, AnfrageInput(text, origin=path.name))
+        return _attach_paper(catalog, AnfrageInput(text, origin=path.name), clearance)
     if _is_reference_only(source):
         ref = find_references(source)[0]
-        record = _paper_for_reference(catalog, ref)
+        record = _paper_for_reference(catalog, ref, clearance)
         if record is None:
             raise DraftError(f"Drucksache {ref} ist nicht im Index.")
         text = anfrage_text_of(catalog, record["id"])
         if not text.strip():
             raise DraftError(f"Drucksache {ref} enthält keinen lesbaren Anfragetext.")
         return AnfrageInput(text, record["id"], record, origin=f"Drucksache {ref}")
-    return _attach_paper(catalog, AnfrageInput(source))
+    return _attach_paper(catalog, AnfrageInput(source), clearance)
 
 
-def _attach_paper(catalog: Any, inp: AnfrageInput) -> AnfrageInput:
+def _attach_paper(catalog: Any, inp: AnfrageInput, clearance: Access) -> AnfrageInput:
     """Pasted text or a file of an Anfrage that is already in the index: remember its paper."""
     ref = parse_anfrage(inp.text).reference
-    record = _paper_for_reference(catalog, ref) if ref else None
+    record = _paper_for_reference(catalog, ref, clearance) if ref else None
     if record is not None:
         inp.doc_id, inp.record = record["id"], record
     return inp

@@ -14,6 +14,7 @@ from assistant.service import Assistant
 from assistant.types import ChunkMeta, Filters, Hit
 from ingest.language import QUESTION_NOISE, base_reference, content_terms, split_sentences
 from ingest.parse.anfrage import ParsedAnfrage
+from ingest.records import Access
 
 OUTDATED_YEARS = 4
 MIN_PRECEDENT_SIMILARITY = 0.08  # absolute floor of the precedent score
@@ -47,6 +48,7 @@ def _years_before(iso: str, years: int) -> str:
 
 
 def find_precedents(assistant: Assistant, parsed: ParsedAnfrage, date: str | None, excluded: HitPredicate,
+                    clearance: Access,
                     limit: int = MAX_PRECEDENTS) -> list[Precedent]:
     """Earlier Anfragen/Stellungnahmen on the topic, most similar first, each with its answer."""
     catalog = assistant.catalog
@@ -56,7 +58,7 @@ def find_precedents(assistant: Assistant, parsed: ParsedAnfrage, date: str | Non
     title = parsed.title or ""
     query = f"{title} {title} " + " ".join(parsed.questions)
     filters = Filters(paper_types=types, date_to=date[:10] if date else None)
-    hits = assistant.search(Question.of(query[:2000], filters), k=60, per_paper=2)
+    hits = assistant.search(Question.of(query[:2000], filters, clearance), k=60, per_paper=2)
     weights = _query_weights(assistant, title, parsed.questions)
     by_doc: dict[str, list[Hit]] = defaultdict(list)
     for h in hits:
@@ -85,7 +87,7 @@ def find_precedents(assistant: Assistant, parsed: ParsedAnfrage, date: str | Non
                       paper_type=m.paper_type, similarity=round(score, 3),
                       url=m.paper_url or None,
                       outdated=bool(cutoff and doc_date and doc_date[:10] < cutoff))
-        _attach_answer(assistant, p, weights, excluded)
+        _attach_answer(assistant, p, weights, excluded, clearance)
         out.append(p)
     out.sort(key=lambda p: -p.similarity)
     if out:
@@ -96,14 +98,15 @@ def find_precedents(assistant: Assistant, parsed: ParsedAnfrage, date: str | Non
     return out
 
 
-def _attach_answer(assistant: Assistant, p: Precedent, weights: dict[str, float], excluded: HitPredicate) -> None:
+def _attach_answer(assistant: Assistant, p: Precedent, weights: dict[str, float], excluded: HitPredicate,
+                   clearance: Access) -> None:
     """The administration's answer: the paper's Stellungnahme file (Karlsruhe) or the linked "-01" paper."""
     catalog = assistant.catalog
     candidates: list[tuple[str, str, str]] = []  # (answer label, file id, text)
     for fid, name, text in split_paper_files(catalog, p.doc_id).get("stellungnahme", []):
         candidates.append((name or "Stellungnahme", fid, text))
     if not candidates:
-        for rec in assistant.linked_documents(p.doc_id):
+        for rec in assistant.linked_documents(p.doc_id, clearance):
             kind = str(rec.get("paper_type") or "").lower()
             ref = str(rec.get("reference") or "")
             if "stellungnahme" in kind or re.search(r"-\d{2}$", ref):

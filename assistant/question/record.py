@@ -31,6 +31,7 @@ from ingest.language import (
     sentence_terms,
     years_named,
 )
+from ingest.records import Access
 
 History = list[tuple[str, str]]
 
@@ -60,6 +61,7 @@ class Question:
     text: str  # the standalone question
     context: str | None  # a follow-up's previous answer, whose papers retrieval favours
     filters: Filters | None
+    clearance: Access  # the highest access level the asking user may read: retrieval never goes beyond it
     references: tuple[str, ...]  # Drucksache numbers `text` names
     terms: frozenset[str]  # topic stems of `text`: question words, generic words and Drucksache numbers removed
     own_terms: frozenset[str]  # ... of `asked` (a follow-up's own topic)
@@ -83,12 +85,15 @@ class Question:
         return self.text != self.asked
 
     @staticmethod
-    def of(text: str, filters: Filters | None = None) -> Question:
+    def of(text: str, filters: Filters | None = None, clearance: Access = Access.PUBLIC) -> Question:
         """A question without a conversation (a search box, a drafted Anfrage's question, a mined question)."""
-        return Question.read(text, None, filters)
+        return Question.read(text, None, filters, clearance)
 
     @staticmethod
-    def read(asked: str, history: History | None = None, filters: Filters | None = None) -> Question:
+    def read(asked: str, history: History | None = None, filters: Filters | None = None,
+             clearance: Access = Access.PUBLIC) -> Question:
+        """`asked` with the conversation before it. `clearance` comes from the signed-in user, never from the
+        question or its filters; public unless the caller says otherwise."""
         text = rewrite_followup(asked, history)
         references = tuple(find_references(text))
         terms = topic_terms(text, references)
@@ -97,7 +102,7 @@ class Question:
         for ref in references:
             without_refs = without_refs.replace(ref, " ")
         return Question(
-            asked=asked, text=text, context=conversation_context(asked, history), filters=filters,
+            asked=asked, text=text, context=conversation_context(asked, history), filters=filters, clearance=clearance,
             references=references, terms=frozenset(terms), own_terms=frozenset(own),
             nouns=frozenset(terms & noun_terms(text)), kinds=question_kinds(asked), asks=asks(asked),
             slots=tuple(Slot.of(part) for part in clauses(asked)),

@@ -15,6 +15,7 @@ from assistant.types import Filters
 from index.catalog import Catalog
 from index.lexical import LexicalIndex
 from ingest.language import base_reference
+from ingest.records import Access
 
 # paper-level BM25 over each paper's whole text (all chunks as one document): long papers (Haushalt, protocols)
 # are normalised more strongly than chunks (b), repeated terms saturate later (k1)
@@ -38,6 +39,7 @@ class PaperTable:
     years: np.ndarray | None = None  # paper number -> year written (0: unknown)
     newest_year: int = 0
     ref_docs: dict[str, list[str]] | None = None  # lower-case Drucksache number -> doc ids
+    levels: np.ndarray | None = None  # paper number -> rank of its access level (`Access.rank`)
 
     @staticmethod
     def load(catalog: Catalog, lexical: LexicalIndex) -> PaperTable:
@@ -62,14 +64,18 @@ class PaperTable:
         bodies = sorted({m.get("body", "") for m in doc_meta if m.get("body") and m.get("body") != "unbekannt"})
         years = np.array([int(m["date"][:4]) if str(m.get("date", ""))[:4].isdigit() else 0 for m in doc_meta],
                          dtype=np.int32)
+        levels = np.array([_level(m.get("access", Access.STAFF)) for m in doc_meta], dtype=np.int8)
         return PaperTable(doc_index, list(docs), doc_meta, {cid: i for i, cid in enumerate(lexical.chunk_ids)},
-                          titles, papers, tuple(bodies), years, int(years.max()) if len(years) else 0, dict(ref_docs))
+                          titles, papers, tuple(bodies), years, int(years.max()) if len(years) else 0, dict(ref_docs),
+                          levels)
 
-    def mask(self, filters: Filters | None) -> np.ndarray | None:
-        """paper number -> whether the filters let it through (None: no filters)."""
+    def mask(self, filters: Filters | None, clearance: Access = Access.STAFF) -> np.ndarray | None:
+        """paper number -> whether the filters let it through and a reader of `clearance` may read it (None: all
+        papers). A paper whose level is unknown counts as the staff's."""
+        readable = self.readable(clearance)
         if filters is None:
-            return None
-        keep = np.ones(len(self.doc_meta), dtype=bool)
+            return readable
+        keep = np.ones(len(self.doc_meta), dtype=bool) if readable is None else readable.copy()
         types = {t.lower() for t in filters.paper_types}
         for i, m in enumerate(self.doc_meta):
             if filters.body and m.get("body", "").lower() != filters.body.lower():
@@ -83,6 +89,13 @@ class PaperTable:
             elif filters.committee and filters.committee.lower() not in m.get("committees", ""):
                 keep[i] = False
         return keep
+
+    def readable(self, clearance: Access) -> np.ndarray | None:
+        """paper number -> whether a reader of `clearance` may read it (None: every paper)."""
+        if self.levels is None:
+            return None
+        keep = self.levels <= clearance.rank
+        return None if keep.all() else keep
 
     def bodies_in(self, query: str) -> set[str]:
         """Cities named in a question ("in Braunschweig", "die Karlsruher Verwaltung")."""
@@ -113,6 +126,13 @@ class PaperTable:
         return list((self.ref_docs or {}).get(reference.lower(), []))
 
 
+def _level(access: str) -> int:
+    try:
+        return Access(access).rank
+    except ValueError:
+        return Access.STAFF.rank
+
+
 def _paper_meta(doc_id: str, body: str, reference: str, paper_type: str, date: str, title: str,
                 rec: dict[str, Any]) -> dict[str, Any]:
     consultations = rec.get("consultations", [])
@@ -123,4 +143,5 @@ def _paper_meta(doc_id: str, body: str, reference: str, paper_type: str, date: s
         "links": [*rec.get("related", []), *rec.get("superordinated", []), *rec.get("subordinated", [])],
         "meetings": sorted({str(c.get("meeting_date") or "")[:10] for c in consultations} - {""}),
         "decided": any(DECIDED.search(str(c.get("result") or "")) for c in consultations),
+        "access": str(rec.get("access") or "public"),
     }

@@ -19,6 +19,7 @@ from assistant.types import ChunkMeta, Hit
 from index.boilerplate import Boilerplate
 from index.catalog import Catalog
 from index.lexical import LexicalIndex
+from ingest.records import Access
 
 # Fusion constants, measured on eval/questions.jsonl (see the issue notes); the priors are in `priors`
 LEXICAL_WEIGHT = 0.65  # hybrid: weight of the max-normalised BM25 score against the dense similarity
@@ -108,7 +109,7 @@ class Retriever:
         table, lexical = self.table, self.lexical
         if self.empty or table is None or lexical is None:
             return []
-        doc_mask = table.mask(filters)
+        doc_mask = table.mask(filters, question.clearance)
         row_mask = doc_mask[table.doc_index] if doc_mask is not None else None
         use_dense = mode in {"hybrid", "dense"} and self.dense_ready()
         w_lex = 1.0 if mode == "bm25" or not use_dense else (0.0 if mode == "dense" else LEXICAL_WEIGHT)
@@ -222,10 +223,11 @@ class Retriever:
                    lexical_rank=lex, dense_rank=dense)
 
     # --- documents ----------------------------------------------------------------------------
-    def linked_documents(self, doc_id: str) -> list[dict[str, Any]]:
-        """Papers linked to `doc_id`: Anfrage <-> Stellungnahme by reference, related/super/subordinated."""
+    def linked_documents(self, doc_id: str, clearance: Access) -> list[dict[str, Any]]:
+        """Papers linked to `doc_id` that a reader of `clearance` may read: Anfrage <-> Stellungnahme by reference,
+        related/super/subordinated."""
         rec = self.catalog.document(doc_id)
-        if rec is None or self.table is None:
+        if rec is None or self.table is None or not clearance.allows(str(rec.get("access") or "public")):
             return []
         out: dict[str, dict[str, Any]] = {}
         ref = rec.get("reference") or ""
@@ -240,7 +242,7 @@ class Retriever:
                 target = self.catalog.document(ids[0]) if ids else None
             if target is not None and target.get("id") != doc_id:
                 out[target["id"]] = target
-        return list(out.values())
+        return [r for r in out.values() if clearance.allows(str(r.get("access") or "public"))]
 
 
 def _dense_evidence(kept: list[tuple[int, float]], w_lex: float, sparse: bool, ev: ChunkEvidence) -> None:

@@ -5,11 +5,11 @@ document is reported with its position in the file."""
 from __future__ import annotations
 
 from collections.abc import Iterator, Mapping
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import Any
 
-from ingest.records import Document, Page, SourceFile
+from ingest.records import Access, Document, Page, SourceFile
 from ingest.sources.base import ProblemLog
 from ingest.sources.city import UNKNOWN_CITY, city_from_url
 from ingest.sources.oparl_json import OParlFormatError, load_json_tolerant
@@ -70,6 +70,19 @@ def is_oparl(obj: Any) -> bool:
     return bool(items) and any(
         isinstance(i, dict) and isinstance(i.get("id"), str) and oparl_type(i) for i in items
     )
+
+
+def meeting_documents(info: MeetingInfo, raw: Mapping[str, Any], names: Mapping[str, str], body: str
+                      ) -> list[Document]:
+    """A meeting with its public agenda as one document, and its non-public items (OParl `public: false`), if any,
+    as a second one that only councillors and staff may read."""
+    public = [item for item in info.agenda if item.public]
+    docs = [meeting_document(replace(info, agenda=tuple(public)), raw, names, body)]
+    if len(public) < len(info.agenda):
+        hidden = replace(info, id=f"{info.id}#nichtoeffentlich", name=f"{info.name or 'Sitzung'} (nichtöffentlicher Teil)",
+                         agenda=tuple(item for item in info.agenda if not item.public))
+        docs.append(replace(meeting_document(hidden, raw, names, body), access=Access.COUNCIL))
+    return docs
 
 
 def meeting_document(info: MeetingInfo, raw: Mapping[str, Any], names: Mapping[str, str], body: str) -> Document:
@@ -183,7 +196,7 @@ class OParlJsonSource:
         persons = {p.id: p for p in objects.persons}
         members = group_by_organization(m for p in objects.persons for m in p.memberships)
         for info, raw in objects.meetings:
-            yield meeting_document(info, raw, names, body or self._city(raw))
+            yield from meeting_documents(info, raw, names, body or self._city(raw))
         for org in objects.organizations:
             yield organization_document(org, members.get(org.id, []), persons, names,
                                         body or self._city({"id": org.id}), source=SOURCE)

@@ -8,7 +8,7 @@ from dataclasses import dataclass, field
 from typing import Any
 from urllib.parse import urlsplit
 
-from ingest.records import Consultation, Document, Page, SourceFile
+from ingest.records import Access, Consultation, Document, Page, SourceFile
 
 _HYPHEN_BREAK = re.compile(r"(\w)-[ \t]*\r?\n\s*(?=\w)")
 _SPACES = re.compile(r"\s+")
@@ -36,6 +36,7 @@ class AgendaInfo:
     consultation: str | None = None
     result: str | None = None
     resolution: str | None = None
+    public: bool = True  # OParl `public`: False for an item of the meeting's non-public part
 
 
 @dataclass(frozen=True)
@@ -217,6 +218,7 @@ def read_meeting(obj: Mapping[str, Any]) -> MeetingInfo:
                 consultation=_str(item.get("consultation")),
                 result=clean_title(item.get("result")) or None,
                 resolution=_str(item.get("resolutionText")),
+                public=item.get("public") is not False,
             )
         )
     return MeetingInfo(
@@ -274,8 +276,9 @@ def _consultation(obj: Mapping[str, Any], ctx: PaperContext) -> Consultation:
         role=_str(obj.get("role")),
         authoritative=authoritative if isinstance(authoritative, bool) else None,
         agenda_number=item.number if item else None,
-        result=item.result if item else None,
-        resolution=item.resolution if item else None,
+        # a non-public item's result and resolution stay with the meeting's non-public part (`meeting_documents`)
+        result=item.result if item and item.public else None,
+        resolution=item.resolution if item and item.public else None,
     )
 
 
@@ -329,7 +332,16 @@ def paper_to_document(paper: Mapping[str, Any], ctx: PaperContext) -> Document:
         subordinated=_ids(paper.get("subordinatedPaper")),
         modified=_str(paper.get("modified")),
         extra=_extra(paper, ctx),
+        access=paper_access(paper),
     )
+
+
+def paper_access(paper: Mapping[str, Any]) -> Access:
+    """Council-only when the endpoint marks the paper or one of its files `"public": false`: a paper is indexed as
+    one text, and nothing of a non-public file may reach the public."""
+    if paper.get("public") is False or any(obj.get("public") is False for obj, _role in paper_files(paper)):
+        return Access.COUNCIL
+    return Access.PUBLIC
 
 
 def split_text_pages(text: str) -> tuple[Page, ...]:

@@ -121,3 +121,47 @@ def assistant_for(index: Path) -> Any:
     from assistant.settings import Settings
 
     return make_assistant(Settings().with_(index_dir=index, embedder="hash", llm_model_path="", llm_base_url=""))
+
+
+# non-public papers beside the public ones: a land sale (councillors and staff) and a personnel matter (staff only)
+LAND_SALE = ("Die Verwaltung empfiehlt, das Grundstück Flurstück 4711 am Rheinhafen für 1.234.567 Euro an die "
+             "Hafenbau Beispiel GmbH zu verkaufen. Der Kaufpreis liegt 12 Prozent unter dem Gutachterwert.")
+LAND_SALE_QUESTION = "Für wie viel Euro soll das Grundstück Flurstück 4711 am Rheinhafen verkauft werden?"
+PERSONNEL = ("Für die Amtsleitung der Stadtkasse schlägt die Personalabteilung Frau Erika Musterfrau vor; ihre "
+             "Vergütung richtet sich nach Besoldungsgruppe B 2.")
+PERSONNEL_QUESTION = "Wen schlägt die Personalabteilung für die Amtsleitung der Stadtkasse vor?"
+HARBOUR = "Der Rheinhafen wird neu entwickelt; einzelne Grundstücke am Rheinhafen sollen verkauft werden."
+
+
+def _paper(doc_id: str, reference: str, title: str, text: str, access: str, **more: Any) -> Document:
+    return Document(id=doc_id, source="test", body="Karlsruhe", title=title, reference=reference,
+                    paper_type="Beschlussvorlage", date="2026-10-01", web_url=f"https://example.org/{reference}",
+                    files=(SourceFile(id=f"{doc_id}/text", name="Vorlage", pages=(Page(1, text),)),), access=access,
+                    **more)
+
+
+def access_documents() -> list[Document]:
+    return [
+        _paper("test:hafen", "2026/9000", "Entwicklung des Rheinhafens", HARBOUR, "public", related=("2026/9001",)),
+        _paper("test:verkauf", "2026/9001", "Verkauf des Grundstücks Flurstück 4711 am Rheinhafen", LAND_SALE,
+               "council"),
+        _paper("test:personal", "2026/9002", "Besetzung der Amtsleitung Stadtkasse", PERSONNEL, "staff"),
+    ]
+
+
+@pytest.fixture(scope="session")
+def access_index(tmp_path_factory: pytest.TempPathFactory, corpus: Path) -> Path:
+    """KOFFER_PAPERS plus a public, a council-only and a staff-only paper (BM25 and hash vectors)."""
+    from index.embedders import HashEmbedder
+    from index.vectors import ChromaStore
+    from ingest.pipeline import Pipeline
+
+    folder = tmp_path_factory.mktemp("access")
+    emb = HashEmbedder()
+    pipeline = Pipeline(folder, emb, lambda: ChromaStore(folder, emb.name), workers=1)
+    docs = [document_from_json(corpus, n) for n in KOFFER_PAPERS] + access_documents()
+    try:
+        pipeline.run([("karlsruhe", ListSource(docs))])
+    finally:
+        pipeline.close()
+    return folder

@@ -7,7 +7,7 @@ from pathlib import Path
 
 from ingest.parse.clean import clean_text
 from ingest.records import Consultation, Document, Page, SourceFile
-from ingest.sources.allris.common import DATE_DE, iso_date
+from ingest.sources.allris.common import DATE_DE, access_of, iso_date
 
 _TEXT_CHROME = frozenset((
     "Reduzieren", "Loading...", "Erläuterungen und Hinweise", "ALLRIS - Vorlage", "ALLRIS - Sitzung",
@@ -116,6 +116,7 @@ def parse_allris_text(text: str, location: str, body: str | None = None) -> Docu
         id=doc_id, source="allris-text", body=city, title=title, reference=reference, paper_type=paper_type,
         date=date, web_url=None, submitter=submitter, files=(main,), consultations=tuple(consultations),
         related=tuple(dict.fromkeys(related)), extra=(("allris_variant", "text"),),
+        access=access_of(labels.get("Status")),
     )
 
 

@@ -12,7 +12,7 @@ from urllib.parse import urljoin, urlparse
 from bs4 import BeautifulSoup, Tag
 
 from ingest.parse.clean import clean_text
-from ingest.records import Consultation, SourceFile
+from ingest.records import Access, Consultation, SourceFile
 
 DATE_DE = re.compile(r"\b(\d{1,2})\.(\d{1,2})\.(\d{4})\b")
 _DATE_EN = re.compile(r"\b(Jan|Feb|Mar|Apr|May|Jun|Jul|Aug|Sep|Oct|Nov|Dec)[a-z]* (\d{1,2}), (\d{4})\b")
@@ -280,3 +280,13 @@ def join_lines(*lines: str | None) -> str:
 def doc_id_of(web_url: str | None, body: str, key: str) -> str:
     """Stable id: the page URL when known, else allris:<body>:<reference or file name>."""
     return web_url or f"allris:{body}:{key}"
+
+
+# a page whose status is "nichtöffentlich" (a copy from the council's own ALLRIS view); "öffentlich/nichtöffentlich"
+# is a meeting with both parts, whose public page shows the public part only
+_NON_PUBLIC = re.compile(r"^\s*nicht\s*-?\s*öffentlich\s*$", re.IGNORECASE)
+
+
+def access_of(status: str | None) -> Access:
+    """Council-only for an ALLRIS page marked "nichtöffentlich", else public."""
+    return Access.COUNCIL if status and _NON_PUBLIC.match(status) else Access.PUBLIC

@@ -15,6 +15,7 @@ from ingest.sources.allris.classic import AllrisClassic
 from ingest.sources.allris.common import (
     RELATED_REF,
     HtmlVariant,
+    access_of,
     agenda_rows,
     attachments_of,
     base_url_of,
@@ -121,7 +122,7 @@ def parse_allris_html(
         id=doc_id, source="allris-html", body=city, title=title, reference=reference, paper_type=paper_type,
         date=date, web_url=web_url, submitter=submitter,
         files=(main, *attachments_of(soup, base, doc_id)), consultations=tuple(consultations),
-        related=related, extra=tuple(extra),
+        related=related, extra=tuple(extra), access=access_of(fields.get("Status")),
     )
 
 
@@ -158,7 +159,7 @@ def _agenda_document(
     return Document(
         id=doc_id, source="allris-html", body=city, title=title, paper_type="Tagesordnung", date=date,
         web_url=web_url, submitter=None, files=(main,), related=tuple(dict.fromkeys(references)),
-        extra=tuple(extra),
+        extra=tuple(extra), access=access_of(fields.get("Status")),
     )
 
 
@@ -205,4 +206,5 @@ def _item_document(
         date=date, web_url=web_url, submitter=field(fields, "Federführend"),
         files=(main, *attachments_of(soup, None if web_url is None else web_url, doc_id)),
         consultations=(consultation,), related=(reference,) if reference else (), extra=tuple(extra),
+        access=access_of(fields.get("Status")),
     )
