@@ -57,8 +57,16 @@ class Settings(BaseSettings):
     feedback_path: Path = _field("COUNCIL_FEEDBACK", Path(""), "SQLite-Datei für Feedback (leer: im Index-Ordner)")
     ocr: bool = _field("COUNCIL_OCR", True, "Seiten ohne Textebene mit Tesseract (deu) erkennen")
     workers: int = _field("COUNCIL_WORKERS", 2, "Prozesse für Bereinigung und Zerlegung beim Einlesen")
+    accounts_path: Path = _field("COUNCIL_ACCOUNTS", Path(""),
+                                 "Konten-Datei des Servers (leer: ein lokaler Nutzer ohne Anmeldung, nur 127.0.0.1)")
+    chat_slots: int = _field("COUNCIL_CHAT_SLOTS", 8, "So viele extraktive Antworten rechnet der Server gleichzeitig")
+    generative_slots: int = _field("COUNCIL_GENERATIVE_SLOTS", 1,
+                                   "So viele generative Antworten gleichzeitig (auf CPU-Maschinen 1); weitere warten sichtbar")
+    audit_path: Path = _field("COUNCIL_AUDIT_LOG", Path(""),
+                              "Protokoll, wer wann was gefragt hat (leer: kein Protokoll); siehe README, Datenschutz")
+    audit_days: int = _field("COUNCIL_AUDIT_DAYS", 90, "Tage, die Einträge im Protokoll bleiben, bevor sie gelöscht werden")
 
-    @field_validator("index_dir", "reader_path", "feedback_path", mode="after")
+    @field_validator("index_dir", "reader_path", "feedback_path", "accounts_path", "audit_path", mode="after")
     @classmethod
     def _home(cls, path: Path) -> Path:
         return path.expanduser()

@@ -6,12 +6,15 @@ evaluation and scripts consume (see README, "JSON-Ausgabe").
 
 from __future__ import annotations
 
+import re
 from collections.abc import Iterator, Mapping
 from dataclasses import asdict, dataclass, field, fields
+from datetime import date
 from enum import StrEnum
 from typing import Any, Protocol
 
 JSON_SCHEMA_VERSION = 1
+_DATE = re.compile(r"^\d{4}-\d{2}-\d{2}$")
 
 
 class RefusalReason(StrEnum):
@@ -39,6 +42,27 @@ class Filters:
     date_to: str | None = None
     committee: str | None = None  # substring of a consultation's organization
     only_current: bool = False  # prefer the newest version of amended/superseded papers
+
+
+def parse_filters(body: str | None, paper_types: list[str] | None, date_from: str | None, date_to: str | None,
+                  committee: str | None, only_current: bool) -> Filters | None:
+    """Filters from the controls; raises ValueError with a German message for bad dates."""
+    dates: list[str | None] = []
+    for label, value in (("Datum von", date_from), ("Datum bis", date_to)):
+        value = (value or "").strip()
+        if value and not _DATE.match(value):
+            raise ValueError(f"{label}: bitte im Format JJJJ-MM-TT angeben (z. B. 2024-01-31).")
+        if value:
+            try:
+                date.fromisoformat(value)
+            except ValueError as exc:
+                raise ValueError(f"{label}: „{value}“ ist kein gültiges Datum (JJJJ-MM-TT).") from exc
+        dates.append(value or None)
+    if dates[0] and dates[1] and dates[0] > dates[1]:
+        raise ValueError("„Datum von“ liegt nach „Datum bis“.")
+    f = Filters(body=body or None, paper_types=tuple(paper_types or ()), date_from=dates[0], date_to=dates[1],
+                committee=(committee or "").strip() or None, only_current=bool(only_current))
+    return None if f == Filters() else f
 
 
 @dataclass(frozen=True)

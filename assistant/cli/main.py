@@ -1,4 +1,4 @@
-"""`council`: one command-line program with subcommands ingest, status, ask, serve, eval, draft."""
+"""`council`: one command-line program with subcommands ingest, status, ask, serve, accounts, eval, draft."""
 
 from __future__ import annotations
 
@@ -126,6 +126,7 @@ def build_parser() -> argparse.ArgumentParser:
     _add_status(sub)
     _add_ask(sub)
     _add_serve(sub)
+    _add_accounts(sub)
     _add_eval(sub)
     _add_draft(sub)
     _add_train_reader(sub)
@@ -191,7 +192,30 @@ def _add_serve(sub: Any) -> None:
     p.add_argument("--mode", choices=["extractive", "generative"])
     p.add_argument("--background-embed", dest="background", action="append", metavar="SOURCE",
                    help="diese Quelle im Hintergrund einlesen und einbetten, während der Chat schon antwortet")
-    p.set_defaults(func=_lazy("assistant.web.app", "serve"))
+    p.add_argument("--accounts", metavar="DATEI", help="Konten-Datei (council accounts …): Anmeldung erforderlich; "
+                   "ohne Konten und ohne --trust-user-header nur ein lokaler Nutzer auf 127.0.0.1")
+    p.add_argument("--trust-user-header", metavar="HEADER",
+                   help="Nutzername aus diesem Header eines vorgeschalteten, anmeldenden Reverse-Proxys (z. B. X-Remote-User)")
+    p.add_argument("--role-header", metavar="HEADER", help="Rolle (public, council, staff) aus diesem Header des Proxys")
+    p.add_argument("--roles", metavar="DATEI", help="JSON-Datei Nutzername -> Rolle, wenn der Proxy keine Rolle sendet")
+    p.set_defaults(func=_lazy("assistant.server.app", "serve"))
+
+
+def _add_accounts(sub: Any) -> None:
+    p = sub.add_parser("accounts", help="Konten des Servers verwalten (Rollen: public, council, staff)")
+    p.add_argument("--accounts", metavar="DATEI", help="Konten-Datei (Standard: COUNCIL_ACCOUNTS)")
+    acts = p.add_subparsers(dest="action", required=True)
+    add = acts.add_parser("add", help="Konto anlegen oder Passwort/Rolle ändern (Passwort wird abgefragt)")
+    add.add_argument("name")
+    add.add_argument("--role", required=True, choices=["public", "council", "staff"],
+                     help="public: nur öffentliche Unterlagen; council: Ratsmitglied; staff: Verwaltung")
+    add.add_argument("--password-stdin", action="store_true", help="Passwort aus der Standardeingabe lesen")
+    remove = acts.add_parser("remove", help="Konto löschen")
+    remove.add_argument("name")
+    acts.add_parser("list", help="Konten mit Rollen auflisten")
+    token = acts.add_parser("token", help="neues API-Token für ein Konto ausgeben (nur einmal sichtbar)")
+    token.add_argument("name")
+    p.set_defaults(func=_lazy("assistant.cli.accounts", "run"))
 
 
 def _add_eval(sub: Any) -> None:

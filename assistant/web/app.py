@@ -1,17 +1,16 @@
 """`council serve`: the German web chat (Gradio Blocks) over an Assistant.
 
-`build_app(assistant)` builds the Blocks; `launch(app, ...)` starts it with the app's CSS and a
-theme without web fonts (no requests to third parties); `serve(args, settings)` is the CLI entry.
+`build_app(assistant, serving=…)` builds the Blocks; `assistant.server.app` serves them (with CSS and a theme
+without web fonts: no requests to third parties) beside the login and the API.
 """
 
 from __future__ import annotations
 
+import html
 import importlib
 import importlib.util
 import logging
 import os
-import re
-import threading
 from collections.abc import Iterator
 from dataclasses import dataclass, field
 from typing import Any
@@ -20,21 +19,24 @@ os.environ["GRADIO_ANALYTICS_ENABLED"] = "False"
 
 import gradio as gr  # noqa: E402
 
+from assistant.server.auth import LOCAL_USER, ROLE_NAMES, User  # noqa: E402
+from assistant.server.serving import Serving, Waiting  # noqa: E402
 from assistant.service import Assistant  # noqa: E402
-from assistant.types import Answer, Filters  # noqa: E402
+from assistant.types import Answer, parse_filters  # noqa: E402
 from assistant.web.feedback import FeedbackStore  # noqa: E402
 from assistant.web.render import (  # noqa: E402
     answer_html,
     citations_json,
     error_html,
-    index_is_empty,
     plain_text,
     query_html,
     sources_html,
     status_html,
     streaming_html,
     user_html,
+    waiting_html,
 )
+from ingest.records import Access  # noqa: E402
 
 log = logging.getLogger(__name__)
 
@@ -49,7 +51,7 @@ EXAMPLES = [
 BACKEND_DOWN = ("Die Frage konnte gerade nicht beantwortet werden: Ein Dienst im Hintergrund "
                 "(Suche oder Sprachmodell) ist nicht erreichbar. Bitte später noch einmal versuchen.")
 EMPTY_QUESTION = "Bitte eine Frage eingeben."
-_DATE = re.compile(r"^\d{4}-\d{2}-\d{2}$")
+SIGNED_OUT = "Sie sind nicht mehr angemeldet. Bitte die Seite neu laden und anmelden."
 
 CSS = """
 #stand .stand { font-size: 0.9em; color: var(--body-text-color-subdued); }
@@ -59,6 +61,8 @@ CSS = """
 #chat .unbelegt em { color: #b45309; background: #fff7ed; text-decoration: underline dotted; }
 #chat .unbelegt small { color: #b45309; font-weight: 600; }
 #chat ul.antwort { margin: 0; padding-left: 1.2em; }
+.nichtoeffentlich { background: #fee2e2; color: #991b1b; font-size: 0.8em; padding: 0 4px; border-radius: 3px; }
+#nutzer .nutzer { text-align: right; font-size: 0.9em; }
 #chat ul.antwort li { margin: 0 0 0.45em 0; }
 #chat .verweigert { color: var(--body-text-color-subdued); }
 #chat .fehler { color: #b91c1c; }
@@ -104,29 +108,6 @@ def generative_configured(settings: Any) -> bool:
     return bool(getattr(settings, "llm_model_path", "") or getattr(settings, "llm_base_url", ""))
 
 
-def parse_filters(body: str | None, paper_types: list[str] | None, date_from: str | None, date_to: str | None,
-                  committee: str | None, only_current: bool) -> Filters | None:
-    """Filters from the controls; raises ValueError with a German message for bad dates."""
-    dates: list[str | None] = []
-    for label, value in (("Datum von", date_from), ("Datum bis", date_to)):
-        value = (value or "").strip()
-        if value and not _DATE.match(value):
-            raise ValueError(f"{label}: bitte im Format JJJJ-MM-TT angeben (z. B. 2024-01-31).")
-        if value:
-            from datetime import date
-
-            try:
-                date.fromisoformat(value)
-            except ValueError as exc:
-                raise ValueError(f"{label}: „{value}“ ist kein gültiges Datum (JJJJ-MM-TT).") from exc
-        dates.append(value or None)
-    if dates[0] and dates[1] and dates[0] > dates[1]:
-        raise ValueError("„Datum von“ liegt nach „Datum bis“.")
-    f = Filters(body=body or None, paper_types=tuple(paper_types or ()), date_from=dates[0], date_to=dates[1],
-                committee=(committee or "").strip() or None, only_current=bool(only_current))
-    return None if f == Filters() else f
-
-
 def _choices(counts: dict[str, int] | None) -> list[str]:
     return sorted(k for k in (counts or {}) if k)
 
@@ -154,8 +135,12 @@ def draft_builder() -> Any:
 # --- event handlers -----------------------------------------------------------------------------------
 def respond(assistant: Assistant, question: str, messages: list[dict[str, Any]] | None, state: ChatState | None,
             body: str | None, paper_types: list[str] | None, date_from: str | None, date_to: str | None,
-            committee: str | None, only_current: bool, mode: str | None) -> Iterator[tuple[Any, ...]]:
-    """Streams (chat, textbox, sources, query line, state, copy text) while the answer is produced."""
+            committee: str | None, only_current: bool, mode: str | None, serving: Serving | None = None,
+            user: User | None = None) -> Iterator[tuple[Any, ...]]:
+    """Streams (chat, textbox, sources, query line, state, copy text) while the answer is produced, for `user`
+    (the local user without a server: every level)."""
+    serving = serving or Serving.of(assistant.settings)
+    user = user or User(LOCAL_USER, Access.STAFF)
     messages = list(messages or [])
     state = state or ChatState()
     question = (question or "").strip()
@@ -174,12 +159,15 @@ def respond(assistant: Assistant, question: str, messages: list[dict[str, Any]] 
     pieces = ""
     final: Answer | None = None
     try:
-        for item in assistant.ask_stream(question, list(state.history), filters, mode or None):
+        for item in serving.answer(assistant, user, question, list(state.history), filters, mode or None, "chat"):
             if isinstance(item, Answer):
                 final = item
                 break
-            pieces += str(item)
-            messages[-1] = {"role": "assistant", "content": streaming_html(pieces)}
+            if isinstance(item, Waiting):
+                messages[-1] = {"role": "assistant", "content": waiting_html(item.place, item.generative)}
+            else:
+                pieces += str(item)
+                messages[-1] = {"role": "assistant", "content": streaming_html(pieces)}
             yield messages, "", gr.skip(), "", state, gr.skip()
     except Exception:
         log.exception("Frage fehlgeschlagen: %s", question)
@@ -239,18 +227,22 @@ class _Chat:
     sources: Any
 
 
-def build_app(assistant: Assistant, feedback: FeedbackStore | None = None) -> gr.Blocks:
-    """The German web chat over `assistant` (Assistant or any AssistantService with .settings)."""
+def build_app(assistant: Assistant, feedback: FeedbackStore | None = None, serving: Serving | None = None) -> gr.Blocks:
+    """The German web chat over `assistant`; `serving` knows who asks (without it: the one local user, who reads
+    every level)."""
     settings: Any = getattr(assistant, "settings", None)
     if feedback is None and settings is None:
         raise ValueError("build_app braucht einen FeedbackStore oder ein Assistant-Objekt mit .settings")
     store = feedback or FeedbackStore(settings.feedback_file)
+    serving = serving or Serving.of(settings)
     status = _safe_status(assistant)
     show_mode = generative_configured(settings)
     default_mode = getattr(settings, "mode", "extractive") if show_mode else "extractive"
 
     with gr.Blocks(title=TITLE, analytics_enabled=False) as app:
-        gr.Markdown(f"## {TITLE}\nFragen zu Vorlagen, Anfragen und Beschlüssen – jede Aussage mit Quelle.")
+        with gr.Row():
+            gr.Markdown(f"## {TITLE}\nFragen zu Vorlagen, Anfragen und Beschlüssen – jede Aussage mit Quelle.")
+            user_box = gr.HTML("", elem_id="nutzer")
         status_box = gr.HTML(status_html(status), elem_id="stand")
         with gr.Tab("Fragen"):
             filters = _filter_row(status)
@@ -259,10 +251,26 @@ def build_app(assistant: Assistant, feedback: FeedbackStore | None = None) -> gr
             chat = _chat_columns()
             copy_text = gr.Textbox(visible=False, elem_id="kopiertext")
             state = gr.State(ChatState())
-        _draft_tab(assistant)
-        _wire(assistant, store, filters, chat, mode, state, copy_text)
-        app.load(lambda: status_html(_safe_status(assistant)), None, status_box, api_visibility="private")
+        draft_tab = _draft_tab(assistant, serving)
+        _wire(assistant, serving, store, filters, chat, mode, state, copy_text)
+
+        def on_load(request: gr.Request) -> list[Any]:
+            user = serving.user_of(request)
+            shown = [status_html(_safe_status(assistant)), user_html_box(user, serving.auth.mode != "local")]
+            return shown + ([gr.Tab(visible=user is not None and user.role is Access.STAFF)] if draft_tab else [])
+
+        app.load(on_load, None, [status_box, user_box, *([draft_tab] if draft_tab else [])], api_visibility="private")
     return app
+
+
+def user_html_box(user: User | None, sign_out: bool) -> str:
+    """Who is signed in, with which role, and the way out."""
+    if user is None:
+        return '<div class="nutzer"><a href="/login">Anmelden</a></div>'
+    out = f'<div class="nutzer">Angemeldet: <b>{html.escape(user.name)}</b> ({ROLE_NAMES[user.role]})'
+    if sign_out:
+        out += ' · <a href="/logout" id="abmelden">Abmelden</a>'
+    return out + "</div>"
 
 
 def _filter_row(status: dict[str, Any]) -> _Filters:
@@ -306,31 +314,39 @@ def _chat_columns() -> _Chat:
     return _Chat(chatbot, query_line, question, send, copy_btn, up, down, new_chat, comment, feedback_msg, sources)
 
 
-def _draft_tab(assistant: Assistant) -> None:
+def _draft_tab(assistant: Assistant, serving: Serving) -> Any:
+    """The drafting tab (for the administration's staff: shown to them alone, and its handler checks the role)."""
     draft = draft_builder()
     if draft is None:
-        return
-    with gr.Tab("Stellungnahme entwerfen"):
+        return None
+    with gr.Tab("Stellungnahme entwerfen", visible=False) as tab:
         try:
-            draft(assistant)
+            draft(assistant, serving)
         except Exception:  # a broken drafting tab must not take the chat down
             log.exception("Entwurfs-Reiter fehlgeschlagen")
             gr.Markdown("Der Entwurfs-Assistent ist gerade nicht verfügbar.")
+    return tab
 
 
-def _wire(assistant: Assistant, store: FeedbackStore, f: _Filters, c: _Chat, mode: Any, state: Any,
+def _wire(assistant: Assistant, serving: Serving, store: FeedbackStore, f: _Filters, c: _Chat, mode: Any, state: Any,
           copy_text: Any) -> None:
-    """The chat's events: asking, feedback, a new conversation, copying the answer."""
+    """The chat's events: asking, feedback, a new conversation, copying the answer. Asking runs without Gradio's
+    one-at-a-time default: `Serving` gives the turns (extractive and generative answers in their own queues)."""
 
     def on_ask(q: str, msgs: list[dict[str, Any]], st: ChatState, b: str, pt: list[str], df: str, dt: str,
-               cm: str, oc: bool, md: str) -> Iterator[tuple[Any, ...]]:
-        yield from respond(assistant, q, msgs, st, b, pt, df, dt, cm, oc, md)
+               cm: str, oc: bool, md: str, request: gr.Request) -> Iterator[tuple[Any, ...]]:
+        user = serving.user_of(request)
+        if user is None:  # a session that ended while the page stayed open
+            yield [*(msgs or []), {"role": "assistant", "content": error_html(SIGNED_OUT)}], q, gr.skip(), "", st, gr.skip()
+            return
+        yield from respond(assistant, q, msgs, st, b, pt, df, dt, cm, oc, md, serving, user)
 
     inputs = [c.question, c.chatbot, state, f.body, f.paper_types, f.date_from, f.date_to, f.committee,
               f.only_current, mode]
     outputs = [c.chatbot, c.question, c.sources, c.query_line, state, copy_text]
-    c.question.submit(on_ask, inputs, outputs, api_visibility="private")
-    c.send.click(on_ask, inputs, outputs, api_visibility="private")
+    c.question.submit(on_ask, inputs, outputs, api_visibility="private", concurrency_limit=None)
+    # the load test (`bench.load`) drives this event through gradio_client, as a browser does
+    c.send.click(on_ask, inputs, outputs, api_name="fragen", api_visibility="undocumented", concurrency_limit=None)
     c.up.click(lambda st, m: store_feedback(store, st, 1, m), [state, c.comment], [c.feedback_msg, c.comment],
                api_visibility="private")
     c.down.click(lambda st, m: store_feedback(store, st, -1, m), [state, c.comment], [c.feedback_msg, c.comment],
@@ -346,31 +362,3 @@ def theme() -> Any:
     """Default look with system fonts only (no Google Fonts requests from the browser)."""
     return gr.themes.Default(font=["system-ui", "Segoe UI", "Roboto", "sans-serif"],
                              font_mono=["ui-monospace", "monospace"])
-
-
-def launch(app: gr.Blocks, host: str = "127.0.0.1", port: int = 7860, prevent_thread_lock: bool = False,
-           quiet: bool = False) -> Any:
-    return app.launch(server_name=host, server_port=port, share=False, prevent_thread_lock=prevent_thread_lock,
-                      css=CSS, theme=theme(), show_error=False, quiet=quiet, footer_links=[],
-                      run_history=False, ssr_mode=False)
-
-
-def serve(args: Any, settings: Any) -> int:
-    """Entry of `council serve`."""
-    from assistant.compose import make_assistant
-
-    if getattr(args, "mode", None):
-        settings = settings.with_(mode=args.mode)
-    assistant = make_assistant(settings)
-    threading.Thread(target=assistant.warm, name="council-warm-vectors", daemon=True).start()
-    if index_is_empty(_safe_status(assistant)):
-        log.warning("Der Index unter %s ist leer – der Chat weist darauf hin.", settings.index_dir)
-    if getattr(args, "background", None):
-        from assistant.web.background import start_background_ingest
-
-        start_background_ingest(assistant, settings, list(args.background))
-        print("Einbettungen laufen im Hintergrund; der Chat antwortet bereits mit BM25.", flush=True)
-    app = build_app(assistant)
-    print(f"Web-Chat: http://{args.host}:{args.port}  (Index: {settings.index_dir})", flush=True)
-    launch(app, args.host, int(args.port))
-    return 0

@@ -15,7 +15,9 @@ import gradio as gr
 from assistant.draft.drafting import draft_stellungnahme
 from assistant.draft.export import precedent_row, to_docx, to_markdown
 from assistant.draft.records import Draft, DraftError
+from assistant.server.serving import Serving
 from assistant.service import Assistant
+from ingest.records import Access
 
 PRECEDENT_HEADERS = ["Datum", "Drucksache", "Titel", "Art", "Hinweis"]
 
@@ -42,16 +44,17 @@ def summary_html(draft: Draft) -> str:
     return "<div class='draft-summary'>" + "<br>".join(items) + "</div>"
 
 
-def make_draft(assistant: Assistant, text: str, upload: Any, reference: str, exclude: str = ""
-               ) -> tuple[str, list[list[str]], str, str | None, str | None]:
-    """(summary HTML, precedent rows, Markdown, .md path, .docx path) for the UI."""
+def make_draft(assistant: Assistant, text: str, upload: Any, reference: str, exclude: str = "",
+               clearance: Access = Access.STAFF) -> tuple[str, list[list[str]], str, str | None, str | None]:
+    """(summary HTML, precedent rows, Markdown, .md path, .docx path) for the UI, from the papers `clearance` may
+    read. Only an upload is read as a file: typed text never names a path on the server."""
     source = _source_of(text, upload, reference)
     if not source.strip():
         return ("<p>Bitte eine Anfrage einfügen, eine Datei hochladen oder eine Drucksachennummer angeben.</p>",
                 [], "", None, None)
     refs = [r.strip() for r in (exclude or "").replace(";", ",").split(",") if r.strip()]
     try:
-        draft = draft_stellungnahme(assistant, source, exclude_refs=refs)
+        draft = draft_stellungnahme(assistant, source, exclude_refs=refs, clearance=clearance, files=bool(upload))
     except DraftError as exc:
         return f"<p><b>Fehler:</b> {html.escape(str(exc))}</p>", [], "", None, None
     markdown = to_markdown(draft)
@@ -73,7 +76,7 @@ def save_edited(markdown: str) -> str | None:
     return str(path)
 
 
-def build_draft_tab(assistant: Assistant) -> None:
+def build_draft_tab(assistant: Assistant, serving: Serving) -> None:
     """Components of the drafting tab (must run inside a gr.Blocks/gr.Tab context)."""
     gr.Markdown("Anfrage einfügen, als PDF/TXT hochladen oder eine Drucksachennummer aus dem Index angeben. "
                 "Der Entwurf übernimmt nur belegte Sätze aus den Quellen; fehlende Angaben sind als "
@@ -96,8 +99,11 @@ def build_draft_tab(assistant: Assistant) -> None:
         edited_file = gr.File(label="Bearbeiteter Entwurf (.md)")
     save = gr.Button("Bearbeiteten Entwurf speichern")
 
-    def run(t: str, u: Any, r: str, e: str) -> tuple[Any, ...]:
-        return make_draft(assistant, t, u, r, e)
+    def run(t: str, u: Any, r: str, e: str, request: gr.Request) -> tuple[Any, ...]:
+        user = serving.user_of(request)
+        if user is None or user.role is not Access.STAFF:  # the tab is hidden from others; the handler checks too
+            return "<p><b>Fehler:</b> Entwürfe sind der Verwaltung vorbehalten.</p>", [], "", None, None
+        return make_draft(assistant, t, u, r, e, user.role)
 
     button.click(run, [text, upload, reference, exclude], [summary, precedents, draft_box, md_file, docx_file])
     save.click(save_edited, [draft_box], [edited_file])

@@ -166,6 +166,15 @@ def streaming_html(pieces: str) -> str:
     return esc_md(pieces) + ' <span class="tippt">▍</span>'
 
 
+NON_PUBLIC_BADGE = ' <span class="nichtoeffentlich" title="Nur für Ratsmitglieder und Verwaltung">nicht öffentlich</span>'
+
+
+def waiting_html(place: int, generative: bool) -> str:
+    """The answer waits for its turn (many users at once; generative answers one after another)."""
+    kind = "generative Antworten" if generative else "Antworten"
+    return f'<span class="warteschlange">In der Warteschlange für {kind}: Platz {int(place)} …</span>'
+
+
 def user_html(question: str) -> str:
     return esc_md(question)
 
@@ -202,7 +211,8 @@ def citation_card(c: Citation) -> str:
     quote = f'<blockquote class="zitat"><mark>{esc(c.quote)}</mark></blockquote>' if c.quote else ""
     return (
         f'<article class="quelle" id="{anchor_id(c.n)}" data-doc-id="{esc(c.doc_id)}">'
-        f'<div class="kopf"><span class="nr">[{int(c.n)}]</span> <span class="art">{esc(head)}</span></div>'
+        f'<div class="kopf"><span class="nr">[{int(c.n)}]</span> <span class="art">{esc(head)}</span>'
+        f'{NON_PUBLIC_BADGE if c.access != "public" else ""}</div>'
         f'<div class="titel">{esc(c.title)}</div>'
         f'<div class="meta">{esc(" · ".join(meta))}</div>'
         + (f'<div class="datei">Datei: {file_part}</div>' if file_part else "")

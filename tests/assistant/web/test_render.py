@@ -137,7 +137,7 @@ def test_plain_text_for_copying() -> None:
 
 # --- UI helpers without a browser -----------------------------------------------------------------
 def test_parse_filters_validates_dates() -> None:
-    from assistant.web.app import parse_filters
+    from assistant.types import parse_filters
 
     assert parse_filters("", [], "", "", "", False) is None
     f = parse_filters("Karlsruhe", ["Anfrage"], "2020-01-01", "2024-12-31", " Gemeinderat ", True)
@@ -166,7 +166,11 @@ def test_respond_streams_then_final_answer_and_keeps_history(small_index: Path) 
 def test_respond_reports_bad_date_and_backend_failure(small_index: Path) -> None:
     from assistant.web.app import BACKEND_DOWN, ChatState, respond
 
+    from assistant.settings import Settings
+
     class Down:
+        settings = Settings()
+
         def ask_stream(self, *args: object, **kw: object) -> object:
             raise ConnectionError("chroma down")
 

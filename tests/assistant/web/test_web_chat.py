@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import os
 import shutil
-import socket
 import time
 from collections.abc import Iterator
 from pathlib import Path
@@ -12,7 +11,8 @@ from typing import Any
 
 import pytest
 
-from tests.assistant.conftest import HOSTILE_QUESTION, HOSTILE_TITLE, assistant_for, paper_json
+from tests.assistant.conftest import HOSTILE_QUESTION, HOSTILE_TITLE, paper_json
+from tests.assistant.server.conftest import start
 
 pytestmark = [pytest.mark.browser, pytest.mark.slow]
 
@@ -22,25 +22,24 @@ CHROMIUM_ARGS = ["--headless=new", "--no-sandbox", "--disable-gpu", "--disable-q
 POLICE_QUESTION = "Was wurde zur Personalsituation bei der Polizei angefragt?"
 
 
-def _free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return int(s.getsockname()[1])
-
-
 @pytest.fixture(scope="module")
 def app_url(small_index: Path, tmp_path_factory: pytest.TempPathFactory) -> Iterator[tuple[str, Any]]:
-    from assistant.web.app import build_app, launch
+    """`council serve` as a single local user (no accounts): the server's app on 127.0.0.1."""
+    from assistant.compose import make_assistant
+    from assistant.server.app import build_server
+    from assistant.server.serving import Serving
+    from assistant.settings import Settings
     from assistant.web.feedback import FeedbackStore
 
-    store = FeedbackStore(tmp_path_factory.mktemp("feedback") / "feedback.sqlite")
-    app = build_app(assistant_for(small_index), feedback=store)
-    port = _free_port()
-    launch(app, "127.0.0.1", port, prevent_thread_lock=True, quiet=True)
+    path = tmp_path_factory.mktemp("feedback") / "feedback.sqlite"
+    settings = Settings().with_(index_dir=small_index, embedder="hash", llm_model_path="", llm_base_url="",
+                                feedback_path=path)
+    assistant = make_assistant(settings)
+    url, server = start(build_server(assistant, Serving.of(settings)))
     try:
-        yield f"http://127.0.0.1:{port}/", store
+        yield f"{url}/", FeedbackStore(path)
     finally:
-        app.close()
+        server.should_exit = True
 
 
 @pytest.fixture()

@@ -1,0 +1,1 @@
+"""The service for a whole council: accounts and roles, the login, the JSON API, limits, the audit log."""
