@@ -9,8 +9,17 @@ from assistant.types import Citation, Hit, Sentence
 from ingest.language import content_terms, normalise, numbers_in, split_sentences
 
 _MARKER = re.compile(r"\s*\[(\d+(?:\s*,\s*\d+)*)\]")
+_MARKER_IN_TEXT = re.compile(r"\[(\d+(?:\s*,\s*\d+)*)\]")
 _QUOTE = re.compile(r"[„\"»]([^“\"«]{8,})[“\"«]")
 NOT_SUPPORTED = "(nicht belegt)"
+# a source list the model appends ("Quellen: [1] …"): the checked citations are the sources, its own list is not
+_SOURCE_BLOCK = re.compile(r"^[ \t*#]*(?:Quellen|Quelle|Quellenangaben|Sources)\s*:[\s\S]*\Z", re.MULTILINE | re.IGNORECASE)
+
+
+def inert_markers(text: str) -> str:
+    """A document's own "[3]" or "[1, 2]" as "(3)", "(1, 2)": quoted in an answer or shown to a model, it must not
+    pose as a citation marker (a footnote, or a planted one)."""
+    return _MARKER_IN_TEXT.sub(r"(\1)", text)
 
 
 def support(sentence: str, source: str) -> float:
@@ -71,7 +80,7 @@ def check_answer(text: str, sources: list[Hit], min_support: float = 0.6) -> tup
     sentences: list[Sentence] = []
     renumber: dict[int, int] = {}
     quotes: dict[int, list[str]] = {}
-    for raw in split_sentences(text):
+    for raw in split_sentences(_SOURCE_BLOCK.sub("", text)):
         cited = sorted({int(x) for group in _MARKER.findall(raw) for x in re.split(r"\s*,\s*", group)})
         plain = _MARKER.sub("", raw).strip()
         valid = [n for n in cited if 1 <= n <= len(sources)]

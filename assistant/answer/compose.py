@@ -12,7 +12,7 @@ from dataclasses import dataclass, replace
 
 import numpy as np
 
-from assistant.answer.citations import citation_from_hit
+from assistant.answer.citations import citation_from_hit, inert_markers
 from assistant.answer.features import Unit
 from assistant.answer.query import Query
 from assistant.answer.reader import Reading
@@ -222,7 +222,7 @@ def render(hits: list[Hit], shown: list[Shown]) -> tuple[str, list[Sentence], li
     previous: Shown | None = None
     for item in shown:
         n = numbering.setdefault(item.hit_index, len(numbering) + 1)
-        sentence = Sentence(normalise(item.text), (n,), True, 1.0)
+        sentence = Sentence(inert_markers(normalise(item.text)), (n,), True, 1.0)
         sentences.append(sentence)
         marked = f"{sentence.text} [{n}]"
         passages = quotes.setdefault(item.hit_index, [])
@@ -244,7 +244,7 @@ def paper_lines(hits: list[Hit], picks: list[tuple[int, str, str]]) -> tuple[str
     sentences: list[Sentence] = []
     citations: list[Citation] = []
     for n, (i, text, quote) in enumerate(picks, start=1):
-        sentences.append(Sentence(f"{paper_label(hits[i])}: {normalise(text)}", (n,), True, 1.0))
+        sentences.append(Sentence(f"{paper_label(hits[i])}: {inert_markers(normalise(text))}", (n,), True, 1.0))
         citations.append(citation_from_hit(n, hits[i], quote[:LIST_QUOTE_CHARS]))
     return "\n".join(f"- {s.text} [{s.citations[0]}]" for s in sentences), sentences, citations
 

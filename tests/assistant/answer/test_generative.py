@@ -113,9 +113,10 @@ def test_a_model_that_is_down_falls_back_with_the_same_filters(small_index: Path
     calls: list[tuple[Any, Any]] = []
     original = assistant.ask_stream
 
-    def spy(question: str, history: Any = None, filters: Any = None, mode: Any = None, retrieval: str = "hybrid") -> Any:
+    def spy(question: str, history: Any = None, filters: Any = None, mode: Any = None, retrieval: str = "hybrid",
+            clearance: Any = None) -> Any:
         calls.append((filters, mode))
-        return original(question, history, filters, mode, retrieval)
+        return original(question, history, filters, mode, retrieval, clearance)
 
     assistant.ask_stream = spy  # type: ignore[method-assign]
     only_old = Filters(date_to="2024-12-31")

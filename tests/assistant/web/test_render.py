@@ -164,9 +164,8 @@ def test_respond_streams_then_final_answer_and_keeps_history(small_index: Path) 
 
 
 def test_respond_reports_bad_date_and_backend_failure(small_index: Path) -> None:
-    from assistant.web.app import BACKEND_DOWN, ChatState, respond
-
     from assistant.settings import Settings
+    from assistant.web.app import BACKEND_DOWN, ChatState, respond
 
     class Down:
         settings = Settings()
