@@ -37,15 +37,26 @@ def _token_hash(token: str) -> str:
 
 
 class AccountStore:
-    """The accounts file, read at start and written atomically on every change (0600: it holds password hashes)."""
+    """The accounts file, written atomically on every change (0600: it holds password hashes) and read again when
+    it changed on disk: `council accounts …` takes effect in a running server without a restart."""
 
     def __init__(self, path: Path) -> None:
         self.path = Path(path)
         self._lock = threading.Lock()
         self._accounts: dict[str, Account] = {}
         self._checked: dict[str, str] = {}  # sha256(name, password) -> name: bcrypt once per password, not per request
-        if self.path.is_file():
+        self._stamp: tuple[int, int] | None = None
+        self._fresh()
+
+    def _fresh(self) -> None:
+        try:
+            st = self.path.stat()
+        except FileNotFoundError:
+            return
+        if (st.st_mtime_ns, st.st_size) != self._stamp:
             self._accounts = self._read()
+            self._checked = {}
+            self._stamp = (st.st_mtime_ns, st.st_size)
 
     def _read(self) -> dict[str, Account]:
         try:
@@ -63,6 +74,8 @@ class AccountStore:
         with os.fdopen(fd, "w", encoding="utf-8") as fh:
             json.dump(data, fh, ensure_ascii=False, indent=1)
         os.replace(tmp, self.path)
+        st = self.path.stat()
+        self._stamp = (st.st_mtime_ns, st.st_size)
 
     # --- management (`council accounts …`) ---------------------------------------------------------------
     def add(self, name: str, role: Access, password: str) -> Account:
@@ -106,9 +119,11 @@ class AccountStore:
 
     # --- sign-in ---------------------------------------------------------------------------------------------
     def get(self, name: str) -> Account | None:
+        self._fresh()
         return self._accounts.get(name)
 
     def check_password(self, name: str, password: str) -> Account | None:
+        self._fresh()
         account = self._accounts.get(name)
         if account is None or not account.password_hash or len(password.encode("utf-8")) > MAX_PASSWORD_BYTES:
             return None
@@ -121,6 +136,7 @@ class AccountStore:
         return account
 
     def check_token(self, token: str) -> Account | None:
+        self._fresh()
         digest = _token_hash(token)
         for account in self._accounts.values():
             if any(hmac.compare_digest(digest, h) for h in account.token_hashes):
