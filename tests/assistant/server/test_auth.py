@@ -10,7 +10,7 @@ import subprocess
 import sys
 import threading
 import time
-from datetime import datetime, timedelta, timezone
+from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
 import httpx
@@ -130,7 +130,7 @@ def test_generative_answers_wait_in_order_and_never_hold_up_extractive_ones() ->
 
 def test_the_audit_log_keeps_its_retention(tmp_path: Path) -> None:
     path = tmp_path / "audit.jsonl"
-    old = (datetime.now(timezone.utc) - timedelta(days=100)).isoformat(timespec="seconds")
+    old = (datetime.now(UTC) - timedelta(days=100)).isoformat(timespec="seconds")
     path.write_text(json.dumps({"time": old, "user": "alt", "question": "?"}) + "\n", encoding="utf-8")
     log = AuditLog(path, days=90)
     log.record("ratsfrau", "council", "Wie viel kostet der Hafen?", "extractive", False, "chat")
