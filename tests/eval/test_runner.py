@@ -19,7 +19,7 @@ from eval.runner import dense_problem, evaluate, parse_configs, write_outputs
 from index.embedders import HashEmbedder
 from index.vectors import ChromaStore
 from ingest.pipeline import Pipeline
-from ingest.records import Document, Page, SourceFile
+from ingest.records import Access, Document, Page, SourceFile
 from ingest.sources.memory import ListSource
 
 OPARL = "https://web1.karlsruhe.de/oparl/bodies/0001"
@@ -130,10 +130,12 @@ class StubAssistant:
     def __init__(self) -> None:
         self.dense_parts = (object(), object())
         self.calls: list[tuple[str, Any, str, str]] = []
+        self.clearances: list[Any] = []
 
     def ask(self, question: str, history: Any = None, filters: Any = None, mode: str | None = None,
-            retrieval: str = "hybrid") -> Answer:
+            retrieval: str = "hybrid", clearance: Any = None) -> Answer:
         self.calls.append((question, history, str(mode), retrieval))
+        self.clearances.append(clearance)
         hit = {"chunk_id": "c1", "doc_id": _paper("35204"), "reference": "2016/0737", "title": "Fastnacht"}
         return Answer(question=question, text="Nie beantragt.", retrieved=(hit,), timings={"total": 0.01})
 
@@ -148,6 +150,7 @@ def test_dense_needs_vectors_and_history_is_passed(questions: Path) -> None:
     assert list(result["skipped"]) == ["dense/extractive"] and "Vektoren" in result["skipped"]["dense/extractive"]
     assert result["warnings"] == ["hybrid/extractive: der Index enthält keine Vektoren, hybrid entspricht BM25"]
     assert {c[3] for c in stub.calls} == {"hybrid"} and len(stub.calls) == len(QUESTIONS)
+    assert set(stub.clearances) == {Access.STAFF}  # the evaluation reads every level
     follow = next(c for c in stub.calls if c[0].startswith("Und nach welchen"))
     assert follow[1] == [(QUESTIONS[4]["history"][0]["question"], QUESTIONS[4]["history"][0]["answer"])]
     o = result["configs"]["hybrid/extractive"]["overall"]
