@@ -65,6 +65,14 @@ class Settings(BaseSettings):
     audit_path: Path = _field("COUNCIL_AUDIT_LOG", Path(""),
                               "Protokoll, wer wann was gefragt hat (leer: kein Protokoll); siehe README, Datenschutz")
     audit_days: int = _field("COUNCIL_AUDIT_DAYS", 90, "Tage, die Einträge im Protokoll bleiben, bevor sie gelöscht werden")
+    public_url: str = _field("COUNCIL_PUBLIC_URL", "http://127.0.0.1:7860",
+                             "Adresse des Servers für Links in E-Mails und Feeds (z. B. https://rat.example.de)")
+    smtp_host: str = _field("COUNCIL_SMTP_HOST", "", "SMTP-Server für Abo-E-Mails (leer: keine E-Mails)")
+    smtp_port: int = _field("COUNCIL_SMTP_PORT", 587, "Port des SMTP-Servers")
+    smtp_tls: str = _field("COUNCIL_SMTP_TLS", "starttls", "Verschlüsselung: starttls, ssl oder none")
+    smtp_user: str = _field("COUNCIL_SMTP_USER", "", "Benutzer am SMTP-Server (leer: ohne Anmeldung)")
+    smtp_password: str = _field("COUNCIL_SMTP_PASSWORD", "", "Passwort am SMTP-Server")
+    mail_from: str = _field("COUNCIL_MAIL_FROM", "ratsinfo@localhost", "Absender der Abo-E-Mails")
 
     @field_validator("index_dir", "reader_path", "feedback_path", "accounts_path", "audit_path", mode="after")
     @classmethod

@@ -42,6 +42,7 @@ class Filters:
     date_to: str | None = None
     committee: str | None = None  # substring of a consultation's organization
     only_current: bool = False  # prefer the newest version of amended/superseded papers
+    doc_ids: tuple[str, ...] = ()  # only these papers (a subscription looks at the new ones); not a chat control
 
 
 def parse_filters(body: str | None, paper_types: list[str] | None, date_from: str | None, date_to: str | None,

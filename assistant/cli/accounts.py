@@ -20,7 +20,7 @@ def run(args: Any, settings: Settings) -> int:
     try:
         store = AccountStore(path)
         if args.action == "add":
-            account = store.add(args.name, Access.parse(args.role), _password(args.password_stdin))
+            account = store.add(args.name, Access.parse(args.role), _password(args.password_stdin), args.email or "")
             print(f"Konto {account.name} ({ROLE_NAMES[account.role]}) gespeichert in {path}.")
         elif args.action == "remove":
             store.remove(args.name)
@@ -32,7 +32,8 @@ def run(args: Any, settings: Settings) -> int:
         else:
             for account in store.accounts():
                 tokens = f", {len(account.token_hashes)} Token" if account.token_hashes else ""
-                print(f"{account.name}\t{account.role.value}\t{ROLE_NAMES[account.role]}{tokens}")
+                email = f", {account.email}" if account.email else ""
+                print(f"{account.name}\t{account.role.value}\t{ROLE_NAMES[account.role]}{email}{tokens}")
     except AccountError as exc:
         raise CliError(str(exc)) from exc
     return 0

@@ -1,4 +1,5 @@
-"""`council`: one command-line program with subcommands ingest, status, ask, serve, accounts, eval, draft."""
+"""`council`: one command-line program with subcommands ingest, status, ask, serve, accounts, subscribe,
+subscriptions, unsubscribe, notify, watch, eval, draft."""
 
 from __future__ import annotations
 
@@ -127,6 +128,7 @@ def build_parser() -> argparse.ArgumentParser:
     _add_ask(sub)
     _add_serve(sub)
     _add_accounts(sub)
+    _add_subscriptions(sub)
     _add_eval(sub)
     _add_draft(sub)
     _add_train_reader(sub)
@@ -134,13 +136,19 @@ def build_parser() -> argparse.ArgumentParser:
 
 
 def _add_ingest(sub: Any) -> None:
-    from ingest.specs import add_source_arguments
-
     p = sub.add_parser("ingest", help="Dokumente einlesen (OParl-Spiegel/-API, ALLRIS-Seiten, PDFs, Manifeste)",
                        description="Liest Quellen inkrementell in den Index: unveränderte Dokumente kosten nichts, "
                        "geänderte ersetzen genau ihre Abschnitte, gelöschte verschwinden. "
                        "SOURCE: Manifestname (demo, eval), Manifest-Datei, Ordner, Datei, .tar.zst-Archiv oder OParl-URL. "
                        "Exit-Code 3: mindestens ein Element wurde übersprungen.")
+    _ingest_arguments(p)
+    p.set_defaults(func=cmd_ingest)
+
+
+def _ingest_arguments(p: Any) -> None:
+    """What `ingest` and `watch` read: the sources and how to read them."""
+    from ingest.specs import add_source_arguments
+
     p.add_argument("sources", nargs="+", metavar="SOURCE")
     _add_index(p)
     p.add_argument("--no-embed", action="store_true", help="nur Katalog und BM25, keine Vektoren")
@@ -157,7 +165,6 @@ def _add_ingest(sub: Any) -> None:
                    help="Zugriffsstufe für alle Dokumente dieser Quellen (mindestens; nichtöffentliche Markierungen der "
                    "Quelle gelten weiter): public = alle, council = Ratsmitglieder und Verwaltung, staff = nur Verwaltung")
     p.add_argument("--json", action="store_true", help="Zusammenfassung als JSON")
-    p.set_defaults(func=cmd_ingest)
 
 
 def _add_status(sub: Any) -> None:
@@ -201,6 +208,39 @@ def _add_serve(sub: Any) -> None:
     p.set_defaults(func=_lazy("assistant.server.app", "serve"))
 
 
+def _add_subscriptions(sub: Any) -> None:
+    module = "assistant.cli.subscriptions"
+    p = sub.add_parser("subscribe", help="ein Abo anlegen: Thema, Drucksache oder Gremium")
+    _add_index(p)
+    p.add_argument("--user", default="lokal", help="wessen Abo (mit Konten: der Kontoname; seine Rolle gilt)")
+    p.add_argument("--email", help="Adresse für die E-Mails (Standard: die des Kontos)")
+    what = p.add_mutually_exclusive_group(required=True)
+    what.add_argument("--topic", help="Thema: eine Frage oder Stichworte")
+    what.add_argument("--drucksache", help="eine Drucksachennummer: Beratungen, Beschlüsse, Stellungnahmen, Fassungen")
+    what.add_argument("--committee", help="ein Gremium: neue Sitzungen und Tagesordnungen")
+    p.add_argument("--body", help="nur diese Kommune (Thema)")
+    p.add_argument("--type", dest="paper_types", action="append", help="nur diese Vorlagenart (Thema; mehrfach möglich)")
+    p.set_defaults(func=_lazy(module, "subscribe"))
+    p = sub.add_parser("subscriptions", help="Abos auflisten")
+    _add_index(p)
+    p.add_argument("--user", help="nur die Abos dieses Nutzers")
+    p.set_defaults(func=_lazy(module, "list_subscriptions"))
+    p = sub.add_parser("unsubscribe", help="ein Abo löschen")
+    _add_index(p)
+    p.add_argument("id", type=int)
+    p.set_defaults(func=_lazy(module, "unsubscribe"))
+    p = sub.add_parser("notify", help="Neues zu allen Abos finden und E-Mails versenden (nach jedem Einlesen)")
+    _add_index(p)
+    p.add_argument("--accounts", metavar="DATEI", help="Konten-Datei (Standard: COUNCIL_ACCOUNTS)")
+    p.set_defaults(func=_lazy(module, "notify"))
+    p = sub.add_parser("watch", help="Quellen regelmäßig inkrementell einlesen und Abos benachrichtigen")
+    _ingest_arguments(p)
+    p.add_argument("--every", default="1h", help="Abstand der Läufe: 30m, 1h, 1d (Standard 1h)")
+    p.add_argument("--rounds", type=int, help="nach so vielen Läufen enden (Standard: ohne Ende)")
+    p.add_argument("--accounts", metavar="DATEI", help="Konten-Datei (Standard: COUNCIL_ACCOUNTS)")
+    p.set_defaults(func=_lazy(module, "watch"))
+
+
 def _add_accounts(sub: Any) -> None:
     p = sub.add_parser("accounts", help="Konten des Servers verwalten (Rollen: public, council, staff)")
     p.add_argument("--accounts", metavar="DATEI", help="Konten-Datei (Standard: COUNCIL_ACCOUNTS)")
@@ -210,6 +250,7 @@ def _add_accounts(sub: Any) -> None:
     add.add_argument("--role", required=True, choices=["public", "council", "staff"],
                      help="public: nur öffentliche Unterlagen; council: Ratsmitglied; staff: Verwaltung")
     add.add_argument("--password-stdin", action="store_true", help="Passwort aus der Standardeingabe lesen")
+    add.add_argument("--email", help="E-Mail-Adresse für Abo-Nachrichten")
     remove = acts.add_parser("remove", help="Konto löschen")
     remove.add_argument("name")
     acts.add_parser("list", help="Konten mit Rollen auflisten")

@@ -88,6 +88,8 @@ class PaperTable:
                 keep[i] = False
             elif filters.committee and filters.committee.lower() not in m.get("committees", ""):
                 keep[i] = False
+            elif filters.doc_ids and m.get("doc_id") not in filters.doc_ids:
+                keep[i] = False
         return keep
 
     def readable(self, clearance: Access) -> np.ndarray | None:

@@ -30,6 +30,7 @@ class Account:
     role: Access
     password_hash: str = ""  # bcrypt; empty: signs in with API tokens only
     token_hashes: tuple[str, ...] = field(default_factory=tuple)  # sha256 of each token (tokens are random)
+    email: str = ""  # where subscription digests go
 
 
 def _token_hash(token: str) -> str:
@@ -62,7 +63,7 @@ class AccountStore:
         try:
             raw = json.loads(self.path.read_text(encoding="utf-8"))
             return {a["name"]: Account(a["name"], Access.parse(a["role"]), a.get("password_hash", ""),
-                                       tuple(a.get("token_hashes", ()))) for a in raw["accounts"]}
+                                       tuple(a.get("token_hashes", ())), a.get("email", "")) for a in raw["accounts"]}
         except (OSError, ValueError, KeyError, TypeError) as exc:
             raise AccountError(f"Konten-Datei {self.path} nicht lesbar: {exc}") from exc
 
@@ -78,7 +79,7 @@ class AccountStore:
         self._stamp = (st.st_mtime_ns, st.st_size)
 
     # --- management (`council accounts …`) ---------------------------------------------------------------
-    def add(self, name: str, role: Access, password: str) -> Account:
+    def add(self, name: str, role: Access, password: str, email: str = "") -> Account:
         name = name.strip()
         if not name or any(c.isspace() or c in ":/" for c in name):
             raise AccountError(f"Ungültiger Kontoname {name!r}: keine Leerzeichen, kein „:“ oder „/“.")
@@ -89,7 +90,7 @@ class AccountStore:
         hashed = bcrypt.hashpw(password.encode("utf-8"), bcrypt.gensalt()).decode("ascii")
         with self._lock:
             old = self._accounts.get(name)
-            account = Account(name, role, hashed, old.token_hashes if old else ())
+            account = Account(name, role, hashed, old.token_hashes if old else (), email.strip() or (old.email if old else ""))
             self._accounts[name] = account
             self._checked.clear()
             self._write()
@@ -115,7 +116,13 @@ class AccountStore:
         return token
 
     def accounts(self) -> list[Account]:
+        self._fresh()
         return sorted(self._accounts.values(), key=lambda a: a.name)
+
+    def role_of(self, name: str) -> Access | None:
+        """The account's role now (None: no such account)."""
+        account = self.get(name)
+        return account.role if account else None
 
     # --- sign-in ---------------------------------------------------------------------------------------------
     def get(self, name: str) -> Account | None:

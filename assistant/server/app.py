@@ -20,6 +20,7 @@ from fastapi.responses import HTMLResponse, JSONResponse, RedirectResponse, Resp
 from assistant.server.accounts import AccountError, AccountStore
 from assistant.server.api import api_router
 from assistant.server.auth import SESSION_COOKIE, SESSION_HOURS, Authenticator, TrustedHeader
+from assistant.server.feeds import feeds_router
 from assistant.server.pages import SIGNED_OUT, WRONG, login_page
 from assistant.server.serving import Serving
 from assistant.service import Assistant
@@ -49,6 +50,8 @@ def build_server(assistant: Assistant, serving: Serving) -> FastAPI:
     _limits(app)
     _login_routes(app, serving)
     app.include_router(api_router(assistant, serving))
+    if serving.subscriptions is not None:
+        app.include_router(feeds_router(serving.subscriptions, serving, assistant.settings))
     blocks = build_app(assistant, serving=serving)
     blocks.queue(default_concurrency_limit=None)
 

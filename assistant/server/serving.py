@@ -12,7 +12,9 @@ from assistant.server.auth import Authenticator, User
 from assistant.server.gate import Gate
 from assistant.service import Assistant
 from assistant.settings import Settings
+from assistant.subscriptions.store import SubscriptionStore
 from assistant.types import Answer, Filters
+from ingest.records import Access
 
 
 @dataclass(frozen=True)
@@ -29,11 +31,26 @@ class Serving:
     chat: Gate  # extractive answers at once (the chat and the API together)
     generative: Gate  # generative answers at once
     audit: AuditLog | None = None
+    subscriptions: SubscriptionStore | None = None
+    public_url: str = "http://127.0.0.1:7860"  # for feed and unsubscribe links
 
     @staticmethod
     def of(settings: Settings, auth: Authenticator | None = None) -> Serving:
         audit = AuditLog(settings.audit_path, settings.audit_days) if str(settings.audit_path) not in {"", "."} else None
-        return Serving(auth or Authenticator(), Gate(settings.chat_slots), Gate(settings.generative_slots), audit)
+        return Serving(auth or Authenticator(), Gate(settings.chat_slots), Gate(settings.generative_slots), audit,
+                       SubscriptionStore.beside(settings.index_dir) if (settings.index_dir / "catalog.sqlite").is_file()
+                       else None, settings.public_url)
+
+    def role_now(self, name: str, recorded: Access) -> Access | None:
+        """A subscriber's role now: from the accounts (None: the account is gone), the one local user's, or, behind a
+        proxy that names users only per request, the role recorded when subscribing."""
+        if self.auth.accounts is not None:
+            return self.auth.accounts.role_of(name)
+        return Access.STAFF if self.auth.header is None else recorded
+
+    def email_of(self, name: str) -> str:
+        account = self.auth.accounts.get(name) if self.auth.accounts is not None else None
+        return account.email if account else ""
 
     def user_of(self, request: Any) -> User | None:
         """The user of a FastAPI or Gradio request (None: not signed in)."""

@@ -36,6 +36,7 @@ from assistant.web.render import (  # noqa: E402
     user_html,
     waiting_html,
 )
+from assistant.web.subscriptions import build_subscriptions, on_load_subscriptions  # noqa: E402
 from ingest.records import Access  # noqa: E402
 
 log = logging.getLogger(__name__)
@@ -251,15 +252,19 @@ def build_app(assistant: Assistant, feedback: FeedbackStore | None = None, servi
             chat = _chat_columns()
             copy_text = gr.Textbox(visible=False, elem_id="kopiertext")
             state = gr.State(ChatState())
+            abos, news = build_subscriptions(serving, state, [filters.body, filters.paper_types, filters.date_from,
+                                                              filters.date_to, filters.committee, filters.only_current])
         draft_tab = _draft_tab(assistant, serving)
         _wire(assistant, serving, store, filters, chat, mode, state, copy_text)
 
         def on_load(request: gr.Request) -> list[Any]:
             user = serving.user_of(request)
             shown = [status_html(_safe_status(assistant)), user_html_box(user, serving.auth.mode != "local")]
+            shown += on_load_subscriptions(serving, user) if abos is not None else []
             return shown + ([gr.Tab(visible=user is not None and user.role is Access.STAFF)] if draft_tab else [])
 
-        app.load(on_load, None, [status_box, user_box, *([draft_tab] if draft_tab else [])], api_visibility="private")
+        outputs = [status_box, user_box, *([abos, news] if abos is not None else []), *([draft_tab] if draft_tab else [])]
+        app.load(on_load, None, outputs, api_visibility="private")
     return app
 
 

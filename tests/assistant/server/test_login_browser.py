@@ -52,6 +52,10 @@ def test_two_roles_sign_in_and_see_what_they_may(running: Running, browser: Any)
     card = council.locator("#quellen .quelle", has_text="Flurstück 4711").first
     assert "nicht öffentlich" in card.inner_text()
     assert not council.get_by_role("tab", name="Stellungnahme entwerfen").is_visible()  # drafting: staff only
+    council.click("#abonnieren")  # the question just answered becomes a subscription
+    council.locator("#abo-meldung").get_by_text("angelegt").wait_for()
+    council.get_by_text("Meine Abos").click()
+    assert "Flurstück 4711" in council.locator("#abos").inner_text()
     council.click("#abmelden")
     council.wait_for_url("**/login?abgemeldet=1")
     assert "Sie sind abgemeldet." in council.locator("#meldung").inner_text()
