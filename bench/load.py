@@ -1,13 +1,14 @@
 """Benchmark: many users at once against a running server, through the API and through the chat's own event.
 
-    python -m bench.load --url http://127.0.0.1:7860 --users 20 [--duration 60] [--channels api,chat]
+    python -m bench.load --url http://127.0.0.1:7860 --users 20 [--duration 60] [--channels api,chat] [--think S]
                          [--user NAME --password PW | --token TOKEN] [--pid SERVER_PID]
     python -m bench.load --index INDEX_DIR --users 20 ...   # starts `council serve` itself (a local user)
 
-Each simulated user asks the gold questions (eval/questions.jsonl) one after another, without pause, for
-`--duration` seconds: "api" users POST /api/ask, "chat" users call the chat's event through gradio_client as the
-browser does. Prints one table row per channel (users, answers, p50, p95, max in ms, errors) and the server's
-peak RSS (VmHWM of its process).
+Each simulated user asks the gold questions (eval/questions.jsonl) one after another for `--duration` seconds,
+at once (the worst case) or after reading the answer for about `--think` seconds: "api" users POST /api/ask,
+"chat" users call the chat's event through gradio_client as the browser does. Prints one table row per channel
+(users, answers, p50, p95, max in ms, errors) and the server's peak RSS (VmHWM of its process). The simulated
+users run on the same machine: gradio_client costs about as much CPU per answer as the server's own work.
 """
 
 from __future__ import annotations
@@ -15,6 +16,7 @@ from __future__ import annotations
 import argparse
 import base64
 import os
+import random
 import subprocess
 import sys
 import threading
@@ -53,7 +55,8 @@ def _headers(ns: argparse.Namespace) -> dict[str, str]:
     return {}
 
 
-def api_user(url: str, headers: dict[str, str], questions: list[str], start: int, until: float, tally: Tally) -> None:
+def api_user(url: str, headers: dict[str, str], questions: list[str], start: int, until: float, tally: Tally,
+             think: float) -> None:
     with httpx.Client(base_url=url, headers=headers, timeout=120) as client:
         k = start
         while time.time() < until:
@@ -64,9 +67,11 @@ def api_user(url: str, headers: dict[str, str], questions: list[str], start: int
             except httpx.HTTPError as exc:
                 tally.add(None, type(exc).__name__)
             k += 1
+            _pause(think, until)
 
 
-def chat_user(url: str, headers: dict[str, str], questions: list[str], start: int, until: float, tally: Tally) -> None:
+def chat_user(url: str, headers: dict[str, str], questions: list[str], start: int, until: float, tally: Tally,
+              think: float) -> None:
     from gradio_client import Client
 
     client = Client(url, headers=headers, verbose=False)
@@ -81,6 +86,13 @@ def chat_user(url: str, headers: dict[str, str], questions: list[str], start: in
         except Exception as exc:  # any failure of a simulated user is counted, not raised
             tally.add(None, type(exc).__name__)
         k += 1
+        _pause(think, until)
+
+
+def _pause(think: float, until: float) -> None:
+    """A user reads the answer before the next question: `think` seconds on average (0: asks again at once)."""
+    if think > 0:
+        time.sleep(min(random.uniform(0.5 * think, 1.5 * think), max(0.0, until - time.time())))
 
 
 def peak_rss_mb(pid: int | None) -> float | None:
@@ -111,7 +123,7 @@ def run_channel(channel: str, ns: argparse.Namespace, questions: list[str]) -> T
     until = time.time() + ns.duration
     worker: Any = api_user if channel == "api" else chat_user
     step = max(1, len(questions) // max(1, ns.users))
-    threads = [threading.Thread(target=worker, args=(ns.url, _headers(ns), questions, i * step, until, tally))
+    threads = [threading.Thread(target=worker, args=(ns.url, _headers(ns), questions, i * step, until, tally, ns.think))
                for i in range(ns.users)]
     for t in threads:
         t.start()
@@ -128,6 +140,8 @@ def main() -> None:
     ap.add_argument("--users", type=int, default=20)
     ap.add_argument("--duration", type=float, default=60.0)
     ap.add_argument("--channels", default="api,chat")
+    ap.add_argument("--think", type=float, default=0.0,
+                    help="seconds a user reads an answer before asking again (mean; 0: at once, the worst case)")
     ap.add_argument("--user")
     ap.add_argument("--password", default=os.environ.get("COUNCIL_LOAD_PASSWORD", ""))
     ap.add_argument("--token")
@@ -139,14 +153,14 @@ def main() -> None:
         proc = start_server(ns.index, ns.port)
         ns.url, ns.pid = f"http://127.0.0.1:{ns.port}", proc.pid
     try:
-        print("channel | users | answers | p50 ms | p95 ms | max ms | errors | server peak RSS MB")
-        print("---|---|---|---|---|---|---|---")
+        print("channel | users | think s | answers | p50 ms | p95 ms | max ms | errors | server peak RSS MB")
+        print("---|---|---|---|---|---|---|---|---")
         for channel in ns.channels.split(","):
             tally = run_channel(channel, ns, questions)
             lat = np.asarray(tally.latencies) * 1000 if tally.latencies else np.zeros(1)
             rss = peak_rss_mb(ns.pid)
             kinds = f" ({', '.join(sorted(set(tally.errors)))})" if tally.errors else ""
-            print(f"{channel} | {ns.users} | {len(tally.latencies)} | {np.percentile(lat, 50):.0f} | "
+            print(f"{channel} | {ns.users} | {ns.think:g} | {len(tally.latencies)} | {np.percentile(lat, 50):.0f} | "
                   f"{np.percentile(lat, 95):.0f} | {lat.max():.0f} | {len(tally.errors)}{kinds} | "
                   f"{f'{rss:.0f}' if rss is not None else '–'}", flush=True)
     finally:

@@ -159,6 +159,7 @@ def respond(assistant: Assistant, question: str, messages: list[dict[str, Any]] 
     yield messages, "", gr.skip(), "", state, gr.skip()
     pieces = ""
     final: Answer | None = None
+    extractive = (mode or assistant.settings.mode) != "generative"
     try:
         for item in serving.answer(assistant, user, question, list(state.history), filters, mode or None, "chat"):
             if isinstance(item, Answer):
@@ -168,6 +169,8 @@ def respond(assistant: Assistant, question: str, messages: list[dict[str, Any]] 
                 messages[-1] = {"role": "assistant", "content": waiting_html(item.place, item.generative)}
             else:
                 pieces += str(item)
+                if extractive:  # the text comes whole, right before the answer: one frame less to send
+                    continue
                 messages[-1] = {"role": "assistant", "content": streaming_html(pieces)}
             yield messages, "", gr.skip(), "", state, gr.skip()
     except Exception:
