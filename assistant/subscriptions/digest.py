@@ -7,6 +7,7 @@ import html
 from email.message import EmailMessage
 
 from assistant.subscriptions.records import Found, Subscription
+from ingest.sources.city import UNKNOWN_CITY
 
 
 def links(base_url: str, sub: Subscription) -> tuple[str, str]:
@@ -17,7 +18,7 @@ def links(base_url: str, sub: Subscription) -> tuple[str, str]:
 
 def _item_lines(f: Found) -> list[str]:
     status = "geändert" if f.changed else "neu"
-    meta = ", ".join(x for x in (f.date[:10], f.body) if x)
+    meta = ", ".join(x for x in (f.date[:10], f.body) if x and x != UNKNOWN_CITY)
     lines = [f"- [{status}] {f.label}" + (f" ({meta})" if meta else "")]
     if f.access != "public":
         lines.append("  nicht öffentlich – nur für Ratsmitglieder und Verwaltung")
@@ -33,7 +34,8 @@ def _item_lines(f: Found) -> list[str]:
 def digest(to: str, sender: str, groups: list[tuple[Subscription, list[Found]]], base_url: str) -> EmailMessage:
     count = sum(len(items) for _sub, items in groups)
     msg = EmailMessage()
-    msg["Subject"] = f"Ratsinfo-Assistent: {count} neue Einträge zu Ihren Abos"
+    msg["Subject"] = (f"Ratsinfo-Assistent: {count} neue Einträge zu Ihren Abos" if count != 1
+                      else "Ratsinfo-Assistent: ein neuer Eintrag zu Ihren Abos")
     msg["From"] = sender
     msg["To"] = to
     text = ["Guten Tag,", "", "zu Ihren Abos gibt es Neues im Ratsinformationssystem:", ""]
@@ -57,7 +59,7 @@ def digest(to: str, sender: str, groups: list[tuple[Subscription, list[Found]]],
 
 def _item_html(f: Found) -> str:
     status = "geändert" if f.changed else "neu"
-    meta = ", ".join(x for x in (f.date[:10], f.body) if x)
+    meta = ", ".join(x for x in (f.date[:10], f.body) if x and x != UNKNOWN_CITY)
     out = f"<li><b>[{status}]</b> {html.escape(f.label)}" + (f" ({html.escape(meta)})" if meta else "")
     if f.access != "public":
         out += " <b>nicht öffentlich</b>"

@@ -77,7 +77,7 @@ def _topic(assistant: Assistant, sub: Subscription, pool: list[Candidate]) -> di
         if rarest and rarest not in content_terms(title) and mentions < MIN_MENTIONS:
             continue  # named in passing: the paper is not about the topic
         best = next((h for h in doc_hits if h.meta.file_id != "overview"), doc_hits[0])
-        out[doc_id] = (best, best.text[:QUOTE_CHARS])
+        out[doc_id] = (best, best.text[:2 * QUOTE_CHARS])
     return out
 
 
@@ -156,4 +156,11 @@ def _found(sub: Subscription, c: Candidate, hit: Hit | None, quote: str, changed
                  reference=str(rec.get("reference") or ""), paper_type=str(rec.get("paper_type") or ""),
                  title=str(rec.get("title") or ""), date=str(rec.get("date") or ""), body=str(rec.get("body") or ""),
                  paper_url=paper_url, file_url=hit.meta.file_url if hit is not None and hit.meta.file_url else file_url,
-                 quote=" ".join(quote.split()), access=c.access, found_at=now)
+                 quote=_shortened(" ".join(quote.split())), access=c.access, found_at=now)
+
+
+def _shortened(text: str) -> str:
+    """At most QUOTE_CHARS, cut at a word with "…"."""
+    if len(text) <= QUOTE_CHARS:
+        return text
+    return text[:QUOTE_CHARS].rsplit(" ", 1)[0] + " …"
