@@ -11,6 +11,7 @@ from assistant.answer.citations import NOT_SUPPORTED, check_answer
 from assistant.compose import make_assistant
 from assistant.settings import Settings
 from assistant.types import Answer, ChunkMeta, Filters, Hit
+from ingest.records import Access
 
 SOURCES = [
     Hit(chunk_id="c1", doc_id="d1", score=1.0,
@@ -114,7 +115,7 @@ def test_a_model_that_is_down_falls_back_with_the_same_filters(small_index: Path
     original = assistant.ask_stream
 
     def spy(question: str, history: Any = None, filters: Any = None, mode: Any = None, retrieval: str = "hybrid",
-            clearance: Any = None) -> Any:
+            clearance: Access = Access.PUBLIC) -> Any:
         calls.append((filters, mode))
         return original(question, history, filters, mode, retrieval, clearance)
 
