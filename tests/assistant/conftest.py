@@ -172,3 +172,15 @@ def access_index(tmp_path_factory: pytest.TempPathFactory, corpus: Path) -> Path
     finally:
         pipeline.close()
     return folder
+
+
+@pytest.fixture(scope="session")
+def smollm2_path() -> Path:
+    """The packaged SmolLM2 GGUF file (skips where xllamacpp or the model package is missing)."""
+    pytest.importorskip("xllamacpp")
+    from assistant.answer.llm import LLMUnavailableError, smollm2_gguf_path
+
+    try:
+        return Path(smollm2_gguf_path())
+    except LLMUnavailableError as exc:
+        pytest.skip(str(exc))

@@ -48,16 +48,9 @@ def test_quotes_must_be_verbatim() -> None:
 
 
 @pytest.mark.slow
-def test_generative_answer_with_real_local_model(small_index: Path) -> None:
-    pytest.importorskip("xllamacpp")
-    from assistant.answer.llm import LLMUnavailableError, smollm2_gguf_path
-
-    try:
-        model_path = smollm2_gguf_path()
-    except LLMUnavailableError as exc:
-        pytest.skip(str(exc))
+def test_generative_answer_with_real_local_model(small_index: Path, smollm2_path: Path) -> None:
     settings = Settings().with_(index_dir=small_index, embedder="hash", mode="generative",
-                                llm_model_path=str(model_path), llm_base_url="", llm_threads=1, llm_max_tokens=48)
+                                llm_model_path=str(smollm2_path), llm_base_url="", llm_threads=1, llm_max_tokens=48)
     assistant = make_assistant(settings)
     pieces: list[str] = []
     final: Answer | None = None

@@ -81,15 +81,8 @@ def test_markers_inside_a_document_do_not_pose_as_the_prompts_numbering() -> Non
 
 
 @pytest.mark.slow
-def test_the_packaged_local_model_cites_only_what_the_sources_say(access_index: Path) -> None:
-    pytest.importorskip("xllamacpp")
-    from assistant.answer.llm import LLMUnavailableError, smollm2_gguf_path
-
-    try:
-        model_path = smollm2_gguf_path()
-    except LLMUnavailableError as exc:
-        pytest.skip(str(exc))
-    settings = _settings(access_index).with_(llm_model_path=str(model_path), llm_threads=1, llm_max_tokens=64)
+def test_the_packaged_local_model_cites_only_what_the_sources_say(access_index: Path, smollm2_path: Path) -> None:
+    settings = _settings(access_index).with_(llm_model_path=str(smollm2_path), llm_threads=1, llm_max_tokens=64)
     final = _final(make_assistant(settings).ask_stream(QUESTION))
     extractive = _final(make_assistant(_settings(access_index)).ask_stream(QUESTION, mode="extractive"))
     assert final.refused == extractive.refused
