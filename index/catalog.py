@@ -174,12 +174,12 @@ class Catalog:
         row = self.db.execute("SELECT record FROM documents WHERE doc_id=?", (doc_id,)).fetchone()
         return json.loads(row[0]) if row else None
 
-    def changed_since(self, when: float) -> list[tuple[str, str, dict[str, Any]]]:
-        """(doc id, version, record) of the documents stored (new or changed) after `when`; the version is the
-        document's own content hash, without the processing version (a new chunker changes no paper)."""
-        rows = self.db.execute("SELECT doc_id, content_hash, record FROM documents WHERE ingested_at > ? "
+    def changed_since(self, when: float) -> list[tuple[str, str, dict[str, Any], float]]:
+        """(doc id, version, record, when stored) of the documents stored (new or changed) after `when`; the version
+        is the document's own content hash, without the processing version (a new chunker changes no paper)."""
+        rows = self.db.execute("SELECT doc_id, content_hash, record, ingested_at FROM documents WHERE ingested_at > ? "
                                "ORDER BY ingested_at", (when,))
-        return [(doc_id, str(h).split(":")[0], json.loads(record)) for doc_id, h, record in rows]
+        return [(doc_id, str(h).split(":")[0], json.loads(record), float(at)) for doc_id, h, record, at in rows]
 
     def documents_by_reference(self, reference: str) -> list[dict[str, Any]]:
         rows = self.db.execute("SELECT record FROM documents WHERE reference=?", (reference,))

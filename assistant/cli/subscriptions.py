@@ -5,7 +5,6 @@ from __future__ import annotations
 import json
 import re
 import time
-from collections.abc import Callable
 from dataclasses import asdict
 from typing import Any
 
@@ -33,13 +32,6 @@ def _accounts(args: Any, settings: Settings) -> AccountStore | None:
         raise CliError(str(exc)) from exc
 
 
-def role_lookup(accounts: AccountStore | None) -> Callable[[str], Access | None]:
-    """The owner's role now: from the accounts, or, without accounts, the one local user's (every level)."""
-    if accounts is None:
-        return lambda _name: Access.STAFF
-    return accounts.role_of
-
-
 def _store(settings: Settings) -> SubscriptionStore:
     if not (settings.index_dir / "catalog.sqlite").is_file():
         raise CliError(f"Kein Index unter {settings.index_dir}. Erst `council ingest …` ausführen.")
@@ -48,7 +40,7 @@ def _store(settings: Settings) -> SubscriptionStore:
 
 def subscribe(args: Any, settings: Settings) -> int:
     accounts = _accounts(args, settings)
-    role = role_lookup(accounts)(args.user)
+    role = accounts.role_of(args.user) if accounts else Access.STAFF  # without accounts: the one local user
     if role is None:
         raise CliError(f"Kein Konto {args.user!r}: erst `council accounts add {args.user} …`.")
     account = accounts.get(args.user) if accounts else None
@@ -89,8 +81,9 @@ def unsubscribe(args: Any, settings: Settings) -> int:
 def notify(args: Any, settings: Settings) -> int:
     from assistant.compose import make_assistant
 
+    accounts = _accounts(args, settings)
     report = run_notify(make_assistant(settings), _store(settings), Mailer(settings), settings.public_url,
-                        role_lookup(_accounts(args, settings)))
+                        accounts.role_of if accounts else None)
     print("\n".join(report.lines()))
     return 3 if report.failed else 0
 

@@ -76,6 +76,7 @@ class PaperTable:
         if filters is None:
             return readable
         keep = np.ones(len(self.doc_meta), dtype=bool) if readable is None else readable.copy()
+        only = set(filters.doc_ids)
         types = {t.lower() for t in filters.paper_types}
         for i, m in enumerate(self.doc_meta):
             if filters.body and m.get("body", "").lower() != filters.body.lower():
@@ -88,7 +89,7 @@ class PaperTable:
                 keep[i] = False
             elif filters.committee and filters.committee.lower() not in m.get("committees", ""):
                 keep[i] = False
-            elif filters.doc_ids and m.get("doc_id") not in filters.doc_ids:
+            elif only and m.get("doc_id") not in only:
                 keep[i] = False
         return keep
 

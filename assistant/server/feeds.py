@@ -34,7 +34,7 @@ def feeds_router(store: SubscriptionStore, serving: Serving, settings: Settings)
     @router.get("/feeds/{sub_id}.atom", include_in_schema=False)
     def feed(sub_id: int, token: str = "") -> Response:
         sub = owned(sub_id, token)
-        role = serving.role_now(sub.user, sub.role)
+        role = sub.role_now(serving.auth.accounts.role_of if serving.auth.accounts is not None else None)
         items = [f for f in store.found(sub.id) if role is not None and role.allows(f.access)]
         return Response(atom(sub, items, settings.public_url), media_type="application/atom+xml; charset=utf-8")
 

@@ -14,7 +14,6 @@ from assistant.service import Assistant
 from assistant.settings import Settings
 from assistant.subscriptions.store import SubscriptionStore
 from assistant.types import Answer, Filters
-from ingest.records import Access
 
 
 @dataclass(frozen=True)
@@ -40,13 +39,6 @@ class Serving:
         return Serving(auth or Authenticator(), Gate(settings.chat_slots), Gate(settings.generative_slots), audit,
                        SubscriptionStore.beside(settings.index_dir) if (settings.index_dir / "catalog.sqlite").is_file()
                        else None, settings.public_url)
-
-    def role_now(self, name: str, recorded: Access) -> Access | None:
-        """A subscriber's role now: from the accounts (None: the account is gone), the one local user's, or, behind a
-        proxy that names users only per request, the role recorded when subscribing."""
-        if self.auth.accounts is not None:
-            return self.auth.accounts.role_of(name)
-        return Access.STAFF if self.auth.header is None else recorded
 
     def email_of(self, name: str) -> str:
         account = self.auth.accounts.get(name) if self.auth.accounts is not None else None

@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import json
 import time
-from dataclasses import dataclass, replace
+from dataclasses import dataclass, field, replace
 from typing import Any
 
 from assistant.answer.rules import topic_coverage
@@ -26,25 +26,36 @@ QUOTE_CHARS = 300
 MEETING_TYPES = ("sitzung", "tagesordnung", "niederschrift", "protokoll")
 
 
-@dataclass(frozen=True)
+@dataclass
 class Candidate:
+    """A paper stored since some subscription was made; its text lines are read once, for all subscriptions."""
+
     doc_id: str
     version: str
     record: dict[str, Any]
+    stored: float
+    _lines: list[str] | None = field(default=None, repr=False)
 
     @property
     def access(self) -> str:
         return str(self.record.get("access") or "public")
 
+    def lines(self, assistant: Assistant) -> list[str]:
+        if self._lines is None:
+            self._lines = [line.strip() for _cid, text, _meta in assistant.catalog.doc_chunks(self.doc_id)
+                           for line in text.splitlines()]
+        return self._lines
+
 
 def candidates(assistant: Assistant, since: float) -> list[Candidate]:
-    return [Candidate(d, v, r) for d, v, r in assistant.catalog.changed_since(since)]
+    return [Candidate(d, v, r, at) for d, v, r, at in assistant.catalog.changed_since(since)]
 
 
 def new_for(assistant: Assistant, sub: Subscription, pool: list[Candidate], known: dict[str, set[str]]) -> list[Found]:
-    """The papers of `pool` that `sub` finds and has not recorded in this version (`known`: doc id -> versions
-    recorded); one recorded in another version is reported as changed."""
-    readable = [c for c in pool if sub.role.allows(c.access) and c.version not in known.get(c.doc_id, set())]
+    """The papers of `pool` stored since `sub` was made that it finds and has not recorded in this version (`known`:
+    doc id -> versions recorded); one recorded in another version is reported as changed."""
+    readable = [c for c in pool if c.stored > sub.created and sub.role.allows(c.access)
+                and c.version not in known.get(c.doc_id, set())]
     if not readable:
         return []
     if sub.kind is Kind.TOPIC:
@@ -108,7 +119,7 @@ def _drucksache(assistant: Assistant, sub: Subscription, pool: list[Candidate]) 
         elif any(version_base(base_reference(str(x))).lower() in family for x in links):
             out[c.doc_id] = (None, f"verweist auf {refs[0]}: {rec.get('title') or ''}")
         else:
-            line = _line_naming(assistant, c.doc_id, refs)
+            line = _line_naming(assistant, c, refs)
             if line:
                 out[c.doc_id] = (None, line)
     return out
@@ -124,7 +135,7 @@ def _committee(assistant: Assistant, sub: Subscription, pool: list[Candidate]) -
         if lines:
             out[c.doc_id] = (None, "; ".join(lines)[:QUOTE_CHARS])
         elif str(rec.get("paper_type") or "").lower().startswith(MEETING_TYPES):
-            line = _line_naming(assistant, c.doc_id, [sub.target])
+            line = _line_naming(assistant, c, [sub.target])
             if line or name in str(rec.get("title") or "").lower():
                 out[c.doc_id] = (None, line or str(rec.get("title") or ""))
     return out
@@ -139,12 +150,9 @@ def _consultations(rec: dict[str, Any]) -> str:
     return "; ".join(_consultation_line(c) for c in rec.get("consultations", []))[:QUOTE_CHARS]
 
 
-def _line_naming(assistant: Assistant, doc_id: str, needles: list[str]) -> str:
-    for _cid, text, _meta in assistant.catalog.doc_chunks(doc_id):
-        for line in text.splitlines():
-            if any(n.lower() in line.lower() for n in needles):
-                return line.strip()[:QUOTE_CHARS]
-    return ""
+def _line_naming(assistant: Assistant, c: Candidate, needles: list[str]) -> str:
+    wanted = [n.lower() for n in needles]
+    return next((line[:QUOTE_CHARS] for line in c.lines(assistant) if any(n in line.lower() for n in wanted)), "")
 
 
 def _found(sub: Subscription, c: Candidate, hit: Hit | None, quote: str, changed: bool, now: float) -> Found:

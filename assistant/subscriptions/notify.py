@@ -8,18 +8,14 @@ from __future__ import annotations
 
 import time
 from collections import defaultdict
-from collections.abc import Callable
 from dataclasses import dataclass, field, replace
 
 from assistant.service import Assistant
 from assistant.subscriptions.digest import digest
 from assistant.subscriptions.mail import Mailer, MailError
 from assistant.subscriptions.match import candidates, new_for
-from assistant.subscriptions.records import Found, Subscription
+from assistant.subscriptions.records import Found, RoleOf, Subscription
 from assistant.subscriptions.store import SubscriptionStore
-from ingest.records import Access
-
-RoleOf = Callable[[str], Access | None]  # the owner's current role (None: the account is gone)
 
 
 @dataclass
@@ -37,24 +33,23 @@ class NotifyReport:
         return out
 
 
-def find_new(assistant: Assistant, store: SubscriptionStore, role_of: RoleOf, report: NotifyReport) -> None:
-    pools: dict[float, list] = {}
-    for sub in store.all():
-        role = role_of(sub.user)
+def find_new(assistant: Assistant, store: SubscriptionStore, role_of: RoleOf | None, report: NotifyReport) -> None:
+    subs = store.all()
+    pool = candidates(assistant, min((s.created for s in subs), default=0.0))  # read once, for all subscriptions
+    for sub in subs:
+        role = sub.role_now(role_of)
         if role is None:
             report.skipped.append(f"Abo {sub.id} von {sub.user}: Konto nicht mehr vorhanden")
             continue
-        if role.rank < sub.role.rank:
-            sub = replace(sub, role=role)
-        pool = pools.setdefault(sub.created, candidates(assistant, sub.created))
-        found = new_for(assistant, sub, pool, store.versions(sub.id))
+        found = new_for(assistant, replace(sub, role=role), pool, store.versions(sub.id))
         report.found[sub.id] = sum(store.record(f) for f in found)
 
 
-def deliver(store: SubscriptionStore, mailer: Mailer, base_url: str, role_of: RoleOf, report: NotifyReport) -> None:
+def deliver(store: SubscriptionStore, mailer: Mailer, base_url: str, role_of: RoleOf | None,
+            report: NotifyReport) -> None:
     by_address: dict[str, list[tuple[Subscription, list[Found]]]] = defaultdict(list)
     for sub in store.all():
-        role = role_of(sub.user)
+        role = sub.role_now(role_of)
         if not sub.email or role is None:
             continue
         items = [f for f in store.unsent(sub.id) if role.allows(f.access)]
@@ -75,8 +70,9 @@ def deliver(store: SubscriptionStore, mailer: Mailer, base_url: str, role_of: Ro
         report.sent.append(address)
 
 
-def notify(assistant: Assistant, store: SubscriptionStore, mailer: Mailer, base_url: str, role_of: RoleOf
+def notify(assistant: Assistant, store: SubscriptionStore, mailer: Mailer, base_url: str, role_of: RoleOf | None
            ) -> NotifyReport:
+    """`role_of`: the accounts' name -> role (None without accounts: the roles recorded when subscribing)."""
     report = NotifyReport()
     find_new(assistant, store, role_of, report)
     deliver(store, mailer, base_url, role_of, report)

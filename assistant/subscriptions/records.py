@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass
 from enum import StrEnum
 
@@ -32,6 +33,18 @@ class Subscription:
     @property
     def label(self) -> str:
         return f"{KIND_NAMES[self.kind]}: {self.target}"
+
+    def role_now(self, role_of: RoleOf | None) -> Access | None:
+        """The owner's level now: the lower of the recorded role and the account's (`role_of`: name -> role, None
+        for a removed account); without accounts (one local user, or a proxy naming users per request) the
+        recorded role."""
+        if role_of is None:
+            return self.role
+        current = role_of(self.user)
+        return None if current is None else min(current, self.role, key=lambda r: r.rank)
+
+
+RoleOf = Callable[[str], Access | None]
 
 
 @dataclass(frozen=True)

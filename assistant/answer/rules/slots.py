@@ -12,15 +12,12 @@ from assistant.answer.rules.sentences import Candidate, is_form_like
 from assistant.question import Question
 from ingest.language import (
     MONEY_S,
+    NOT_A_COUNT,
     YEAR,
 )
 
 HAS_DATE = re.compile(r"\b\d{1,2}\.\s?(\d{1,2}\.|Januar|Februar|März|April|Mai|Juni|Juli|August|September|Oktober|November|Dezember)|\b(19|20)\d\d\b"
                       r"|\b(Januar|Februar|März|April|Mai|Juni|Juli|August|September|Oktober|November|Dezember|Frühjahr|Sommer|Herbst|Winter|Ende|Anfang|Mitte)\s+(19|20)\d\d\b")
-_NOT_A_COUNT = re.compile(
-    r"§+\s*\d+\w*(?:\s*(?:abs\.|absatz)\s*\d+)?|\b\d{1,2}\.\s?\d{1,2}\.(?:\d{2,4})?|\b\d{1,2}\.\s?(?:Januar|Februar|März|April|Mai|Juni|Juli|"
-    r"August|September|Oktober|November|Dezember)\b|\b(?:19|20)\d\d\b|\b(?:Nr|Nummer|TOP|Punkt|Drucksache|Vorlage|Seite|Anlage)\.?\s*\d[\d/.-]*"
-    r"|\b\d{4}/\d{3,5}\b|\b\d{2}-\d{5}(?:-\d{2})?\b|(?-i:\b[A-Z]{1,3}\s?\d+\b)", re.I)
 COUNT_WORD = re.compile(r"\b(zwei|drei|vier|fünf|sechs|sieben|acht|neun|zehn|elf|zwölf|zwanzig|dreißig|hundert|tausend|"
                         r"dutzend|einzige[rn]?|keine[rn]?|kein)\b", re.I)
 # "einzelne Verstöße", "wenige Fälle": a count, when it counts the asked noun
@@ -43,7 +40,7 @@ def fills_slot(slot: str | None, sentence: str) -> bool:
         return bool(HAS_DATE.search(sentence))
     if slot == "company":
         return bool(COMPANY_S.search(sentence))
-    rest = _NOT_A_COUNT.sub(" ", sentence)  # years, dates, paragraphs and paper numbers count nothing
+    rest = NOT_A_COUNT.sub(" ", sentence)  # years, dates, paragraphs and paper numbers count nothing
     return bool(re.search(r"\d", rest) or COUNT_WORD.search(rest))
 
 
@@ -78,7 +75,7 @@ def counts_other_nouns(sentence: str, noun: str) -> bool:
     """Every number of the sentence counts a named thing that is not `noun` ("24 Stationen" when the
     question counts Hundekotbeutel; "15.993,00 €" when it counts people); a bare number ("insgesamt 24.")
     counts nothing in particular."""
-    text = _NOT_A_COUNT.sub(" ", sentence)
+    text = NOT_A_COUNT.sub(" ", sentence)
     if noun != "euro":
         text = _MONEY_AMOUNT.sub(" 1 Geldbetrag ", text)
     if noun not in {"prozent", "anteil"}:
@@ -108,7 +105,7 @@ def answers_slot(slot: str, cand: Candidate, years: set[str], noun: str | None =
     A sentence that names other years than the asked ones answers for those ("im Jahr 2024 70.000 Beutel"
     does not answer for 2025); a number that does not count the asked `noun` needs COUNT_ANY_TOPICAL.
     """
-    vague = slot == "count" and noun is not None and counts_noun(_NOT_A_COUNT.sub(" ", cand.sentence), noun, vague=True)
+    vague = slot == "count" and noun is not None and counts_noun(NOT_A_COUNT.sub(" ", cand.sentence), noun, vague=True)
     if not (fills_slot(slot, cand.sentence) or vague) or cand.topical < SLOT_MIN_TOPICAL:
         return False
     if noun and cand.topical < COUNT_ANY_TOPICAL and not vague:

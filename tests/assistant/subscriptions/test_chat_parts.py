@@ -43,3 +43,13 @@ def test_subscribe_list_news_and_remove(tmp_path: Path) -> None:
     assert unsubscribe(store, other, "1") == "Kein Abo mit der Nummer 1."  # not someone else's
     assert unsubscribe(store, user, "x") == "Kein Abo mit der Nummer x."
     assert unsubscribe(store, user, "1") == "Abo 1 gelöscht." and store.all() == []
+
+
+def test_the_owners_role_now_decides() -> None:
+    from assistant.subscriptions.records import Kind, Subscription
+
+    sub = Subscription(1, "ratsfrau", Access.COUNCIL, "", Kind.TOPIC, "Hafen", "", "t", 0.0)
+    assert sub.role_now(None) is Access.COUNCIL  # no accounts: the role recorded when subscribing
+    assert sub.role_now({"ratsfrau": Access.PUBLIC}.get) is Access.PUBLIC  # lowered since: the lower one
+    assert sub.role_now({"ratsfrau": Access.STAFF}.get) is Access.COUNCIL  # raised: not beyond what was recorded
+    assert sub.role_now({}.get) is None  # the account is gone
