@@ -36,7 +36,8 @@ class Serving:
     @staticmethod
     def of(settings: Settings, auth: Authenticator | None = None) -> Serving:
         audit = AuditLog(settings.audit_path, settings.audit_days) if str(settings.audit_path) not in {"", "."} else None
-        return Serving(auth or Authenticator(), Gate(settings.chat_slots), Gate(settings.generative_slots), audit,
+        return Serving(auth or Authenticator(), Gate(settings.chat_slots, tell_every=1.0),
+                       Gate(settings.generative_slots), audit,
                        SubscriptionStore.beside(settings.index_dir) if (settings.index_dir / "catalog.sqlite").is_file()
                        else None, settings.public_url)
 

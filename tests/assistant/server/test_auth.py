@@ -128,6 +128,32 @@ def test_generative_answers_wait_in_order_and_never_hold_up_extractive_ones() ->
     assert not waiter.is_alive() and generative.waiting == 0
 
 
+def test_a_short_wait_is_not_announced_a_long_one_is() -> None:
+    gate = Gate(1, tell_every=0.5)
+    assert list(gate.enter()) == []
+    places: list[list[int]] = [[], []]
+
+    def waiter(n: int) -> None:
+        for place in gate.enter():
+            places[n].append(place)
+        gate.leave()
+
+    first = threading.Thread(target=waiter, args=(0,))
+    first.start()
+    time.sleep(0.2)
+    gate.leave()  # the slot comes free before the waiter is due to hear its place
+    first.join(5)
+    assert places[0] == []
+    assert list(gate.enter()) == []
+    second = threading.Thread(target=waiter, args=(1,))
+    second.start()
+    time.sleep(0.8)
+    assert places[1] == [1]  # told once after half a second, not again while nothing moved
+    gate.leave()
+    second.join(5)
+    assert not second.is_alive() and gate.waiting == 0
+
+
 def test_the_audit_log_keeps_its_retention(tmp_path: Path) -> None:
     path = tmp_path / "audit.jsonl"
     old = (datetime.now(UTC) - timedelta(days=100)).isoformat(timespec="seconds")
