@@ -85,7 +85,7 @@ def load_state(bin_path: Path, cache_dir: Path | None = None, rebuild: bool = Fa
     return state
 
 
-def _make_encoder(model: E5Bin, state: dict, compute_dtype=None):
+def make_encoder(model: E5Bin, state: dict, compute_dtype=None):
     """XLM-R/BERT encoder + masked mean pooling.  The residual stream, layer norms and pooling stay
     fp32; the matmuls (and attention) run in ``compute_dtype`` (fp32 or bf16)."""
     import torch
@@ -195,7 +195,7 @@ class TorchE5Embedder:
             raise ValueError(f"unexpected hidden size {self._bin.H}")
         self.tokenizer = E5Tokenizer(self._bin)
         state = load_state(self.bin_path, Path(cache_dir) if cache_dir else None)
-        enc = _make_encoder(self._bin, state, torch.bfloat16 if mode == "bf16" else torch.float32)
+        enc = make_encoder(self._bin, state, torch.bfloat16 if mode == "bf16" else torch.float32)
         if mode == "int8":
             import warnings
 

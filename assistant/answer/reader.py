@@ -2,7 +2,8 @@
 
 Both models are small networks over `features.FEATURES`, trained by `council train-reader` on question/answer
 pairs mined from the councils' own papers (`assistant.answer.mine`); their weights and the thresholds chosen
-on the mined validation split ship as `reader.json` beside this module.
+on the mined validation split ship as `reader.json` beside this module. Where the reranker's weights lie beside
+them (`cross.npz`, `assistant.answer.cross`), it orders the best candidates.
 """
 
 from __future__ import annotations
@@ -14,6 +15,7 @@ from typing import Any
 
 import numpy as np
 
+from assistant.answer.cross import CrossEncoder
 from assistant.answer.features import FEATURES, KINDS, Unit, feature_matrix
 from assistant.answer.presence import NounPresence
 from assistant.answer.query import Query
@@ -21,6 +23,7 @@ from assistant.types import Hit
 from ingest.language import is_question_like, months_in_digits, sentence_terms, split_sentences
 
 WEIGHTS_PATH = Path(__file__).resolve().parent / "reader.json"
+CROSS_FILE = "cross.npz"  # the reranker's weights, beside the reader's
 ANSWER_FEATURES = (
     "p1", "p2", "p3_mean", "p_top_paper", "logit_p1", "cov_best", "cov_any", "cov_top3", "missing_noun_top3",
     "missing_noun_best_paper", "n_terms", "fills_best", "asks_value", *(f"asks_{k}" for k in KINDS),
@@ -71,22 +74,25 @@ class Reader:
     """Scores candidate sentences and the answerability of a question, with the shipped thresholds."""
 
     def __init__(self, sentence: Network, answer: Network, thresholds: dict[str, float], info: dict[str, Any],
-                 presence: NounPresence) -> None:
+                 presence: NounPresence, cross: CrossEncoder | None = None) -> None:
         self.sentence = sentence
         self.answer = answer
         self.thresholds = thresholds
         self.info = info
         self.presence = presence
+        self.cross = cross
 
     @staticmethod
-    def load(path: Path = WEIGHTS_PATH) -> Reader:
+    def load(path: Path = WEIGHTS_PATH, rerank: bool = True) -> Reader:
+        """The reader of `path`, with the reranker whose weights lie beside it (`cross.npz`) unless `rerank` is off."""
         if not path.is_file():
             raise ReaderMissingError(f"Keine Gewichte des Lesemodells unter {path}: bitte `council train-reader` ausführen")
         data = json.loads(path.read_text(encoding="utf-8"))
         if list(data["features"]) != list(FEATURES) or list(data["answer_features"]) != list(ANSWER_FEATURES):
             raise ReaderMissingError(f"{path} passt nicht zu diesen Merkmalen: bitte `council train-reader` neu ausführen")
         return Reader(Network.from_json(data["sentence"]), Network.from_json(data["answer"]), data["thresholds"],
-                      data.get("info", {}), NounPresence.from_json(data.get("noun_presence")))
+                      data.get("info", {}), NounPresence.from_json(data.get("noun_presence")),
+                      CrossEncoder.load(path.with_name(CROSS_FILE)) if rerank else None)
 
     @property
     def answer_threshold(self) -> float:
@@ -108,8 +114,11 @@ class Reader:
     def read(self, query: Query, hits: list[Hit], units: list[Unit]) -> Reading:
         x = feature_matrix(query, hits, units)
         probs = self.sentence(x) if len(units) else np.zeros(0, dtype=np.float32)
+        if self.cross is not None:
+            probs = self.cross.rerank(query.text, [u.text for u in units], probs)
         a = answer_features(evidence_of(query, hits, units, x), probs, self.presence)
-        return Reading(units, probs, float(self.answer(a[None, :])[0]))
+        answerable = float(self.answer(a[None, :])[0])
+        return Reading(units, probs, answerable)
 
 
 Absent = tuple[tuple[str, float], ...]  # (noun stem, its idf relative to the question's largest)

@@ -19,7 +19,7 @@ from typing import Any
 import numpy as np
 from sklearn.linear_model import LogisticRegression
 
-from assistant.answer import cloze, examples, features, query, reader
+from assistant.answer import cloze, examples, features, query, reader, train_cross
 from assistant.answer.closeness import calibrate
 from assistant.answer.cloze import cloze_pairs
 from assistant.answer.examples import Example, Pair, answer_rows, collect, sentence_rows
@@ -27,7 +27,7 @@ from assistant.answer.features import FEATURES
 from assistant.answer.mine import _resolve, mine, write_jsonl
 from assistant.answer.presence import NounPresence, learn_presence
 from assistant.answer.query import IdfLookup, read_query
-from assistant.answer.reader import ANSWER_FEATURES, WEIGHTS_PATH, Network, paper_absent
+from assistant.answer.reader import ANSWER_FEATURES, CROSS_FILE, WEIGHTS_PATH, Network, Reader, paper_absent
 from assistant.answer.split import allowed_papers
 from assistant.cli.errors import CliError
 from assistant.question import Question
@@ -248,6 +248,8 @@ def run_cli(args: argparse.Namespace, _settings: object) -> int:
     out = Path(args.out) if args.out else WEIGHTS_PATH
     if getattr(args, "closeness_only", False):
         return recalibrate_closeness(work, out, args.limit, args.seed)
+    if getattr(args, "reranker_only", False):
+        return retrain_cross(work, out, args.limit, args.seed)
     return run(archive, sample, work, out, args.limit, args.seed)
 
 
@@ -294,6 +296,31 @@ def run(archive: Path, eval_sample: Path, work: Path, out: Path, limit: int | No
     _add_closeness(weights, pairs, retriever, seed, t0)
     out.write_text(json.dumps(weights, ensure_ascii=False, indent=1) + "\n", encoding="utf-8")
     print(f"Gewichte: {out} ({out.stat().st_size // 1024} KB), {time.perf_counter() - t0:.0f} s")
+    train_cross.run_stage(pairs, retriever, Reader.load(out, rerank=False), out.with_name(CROSS_FILE), seed,
+                          *_cross_sizes(limit))
+    print(f"Fertig: {time.perf_counter() - t0:.0f} s")
+    return 0
+
+
+def _cross_sizes(limit: int | None) -> tuple[int, int]:
+    """Training and validation questions of the reranker (a trial run with --limit: a tenth of its pairs)."""
+    if not limit:
+        return train_cross.QUESTIONS, train_cross.VALIDATION_QUESTIONS
+    return max(4, limit // 10), max(2, limit // 20)
+
+
+def retrain_cross(work: Path, out: Path, limit: int | None, seed: int) -> int:
+    """Only the reranker, beside existing reader weights `out`, from the pairs and training index of an earlier run
+    in `work` (the same stage `run` ends with)."""
+    index_dir = work / ("index" if not limit else f"index-{limit}-{seed}")
+    for needed in (out, work / "pairs.jsonl", index_dir / "catalog.sqlite"):
+        if not needed.is_file():
+            raise CliError(f"{needed} fehlt: --reranker-only braucht die Gewichte und den Arbeitsordner eines "
+                           "früheren `council train-reader`-Laufs (--work, --out, --limit wie damals)")
+    t0 = time.perf_counter()
+    train_cross.run_stage(load_pairs(work / "pairs.jsonl", seed), Retriever(index_dir), Reader.load(out, rerank=False),
+                          out.with_name(CROSS_FILE), seed, *_cross_sizes(limit))
+    print(f"Fertig: {time.perf_counter() - t0:.0f} s")
     return 0
 
 

@@ -290,7 +290,8 @@ def _add_train_reader(sub: Any) -> None:
     p = sub.add_parser("train-reader", help="das Lesemodell aus einem Archiv trainieren (Fragen und Antworten der Vorlagen)",
                        description="Gewinnt Frage-Antwort-Paare aus den Anfragen und Stellungnahmen eines archivierten "
                        "OParl-Spiegels (ohne die für die Evaluation reservierten Vorlagen), trainiert das Lesemodell und "
-                       "wählt seine Schwellen auf dem Validierungsteil; schreibt assistant/answer/reader.json.")
+                       "wählt seine Schwellen auf dem Validierungsteil; schreibt assistant/answer/reader.json und daneben "
+                       "den Reranker cross.npz.")
     p.add_argument("--archive", default=None, help="Archiv (.tar.zst) oder entpackter Spiegel "
                    "(Standard: ../shared/corpus/archive/karlsruhe-oparl-full.tar.zst)")
     p.add_argument("--eval-sample", default=None, help="papers/-Ordner der Evaluationsstichprobe (ausgeschlossen)")
@@ -301,6 +302,9 @@ def _add_train_reader(sub: Any) -> None:
     p.add_argument("--closeness-only", action="store_true",
                    help="nur die Nähe-Schwelle neu bestimmen (Paare und Trainingsindex eines früheren Laufs im "
                    "Arbeitsordner; die übrigen Gewichte bleiben)")
+    p.add_argument("--reranker-only", action="store_true",
+                   help="nur den Reranker neu trainieren (cross.npz neben den Gewichten; Paare und Trainingsindex "
+                   "eines früheren Laufs im Arbeitsordner)")
     p.set_defaults(func=_lazy("assistant.answer.train", "run_cli"))
 
 

@@ -25,6 +25,9 @@ def test_training_on_a_small_real_slice(tmp_path: Path, corpus: Path) -> None:
     assert max(info["validation_top1"].values()) > 0.5
     reader = Reader.load(out)
     assert 0.0 < reader.answer_threshold < 1.0
+    # the reranker beside it, trained on a tenth as many questions
+    assert reader.cross is not None and (tmp_path / "cross.npz").is_file()
+    assert reader.cross.info["train_questions"] > 0 and 0.0 <= reader.cross.info["validation_top1"] <= 1.0
 
 
 def test_answer_threshold_refuses_the_stated_share_of_answerable_questions() -> None:
@@ -81,8 +84,10 @@ def test_passage_threshold_keeps_supporting_sentences_of_the_answering_paper() -
 
 
 def test_closeness_only_names_what_is_missing(tmp_path: Path) -> None:
-    from assistant.answer.train import recalibrate_closeness
+    from assistant.answer.train import recalibrate_closeness, retrain_cross
     from assistant.cli.errors import CliError
 
     with pytest.raises(CliError, match=r"reader\.json fehlt: --closeness-only braucht"):
         recalibrate_closeness(tmp_path, tmp_path / "reader.json", None, 0)
+    with pytest.raises(CliError, match=r"reader\.json fehlt: --reranker-only braucht"):
+        retrain_cross(tmp_path, tmp_path / "reader.json", None, 0)
