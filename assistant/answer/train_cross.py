@@ -17,7 +17,7 @@ import numpy as np
 
 from assistant.answer.cross import TOP, CrossEncoder, logit
 from assistant.answer.examples import PER_PAPER, TOP_K, Pair, labels
-from assistant.answer.features import feature_matrix, units_of
+from assistant.answer.features import Unit, feature_matrix, units_of
 from assistant.answer.query import IdfLookup, read_query
 from assistant.answer.reader import Reader
 from assistant.question import Question
@@ -40,23 +40,35 @@ class Group:
     y: np.ndarray  # 1: the candidate is the first sentence of the mined answer
 
 
+def questions_of(pairs: list[Pair], split: str, n: int, seed: int) -> list[Pair]:
+    """`n` mined Anfrage questions of `split` in a seeded order (no outcome or cloze pairs)."""
+    pool = [p for p in pairs if p.split == split and not p.outcome and not p.pair_id.startswith("cloze:")]
+    return [pool[i] for i in np.random.default_rng(seed).permutation(len(pool))[:n]]
+
+
+def candidates(pair: Pair, retriever: Any, idf: IdfLookup, reader: Reader) -> tuple[list[Unit], np.ndarray,
+                                                                                     np.ndarray] | None:
+    """The candidate sentences of the question's BM25 results as the reader's training retrieves them, the reader's
+    probabilities and the labels of the mined answer (None: the answer was not retrieved)."""
+    asked = Question.of(pair.question)
+    hits = retriever.search(asked, k=TOP_K, per_paper=PER_PAPER, mode="bm25")
+    pool = hits + retriever.context_hits(pair.question, hits)
+    units = units_of(pool, retriever.boilerplate)
+    y = labels(units, pool, pair) if units else np.zeros(0, dtype=np.float32)
+    if not y.any():
+        return None
+    return units, reader.sentence(feature_matrix(read_query(asked, idf), pool, units)), y
+
+
 def groups_of(pairs: list[Pair], retriever: Any, idf: IdfLookup, reader: Reader, split: str, n: int,
               seed: int) -> list[Group]:
-    """Up to `n` questions of `split` whose answer is among the reader's best TOP candidates."""
-    pool_pairs = [p for p in pairs if p.split == split and not p.outcome and not p.pair_id.startswith("cloze:")]
-    chosen = [pool_pairs[i] for i in np.random.default_rng(seed).permutation(len(pool_pairs))[:n]]
+    """Up to `n` questions of `split` whose answer passage starts among the reader's best TOP candidates."""
     groups: list[Group] = []
-    for pair in chosen:
-        asked = Question.of(pair.question)
-        hits = retriever.search(asked, k=TOP_K, per_paper=PER_PAPER, mode="bm25")
-        pool = hits + retriever.context_hits(pair.question, hits)
-        units = units_of(pool, retriever.boilerplate)
-        if not units:
+    for pair in questions_of(pairs, split, n, seed):
+        found = candidates(pair, retriever, idf, reader)
+        if found is None:
             continue
-        probs = reader.sentence(feature_matrix(read_query(asked, idf), pool, units))
-        y = labels(units, pool, pair)
-        if not y.any():
-            continue
+        units, probs, y = found
         best = np.argsort(-probs, kind="stable")[:TOP]
         # the answer starts with the passage's first sentence and reads on from it (`compose`): that is the target
         first = np.zeros(len(best), dtype=np.float32)
