@@ -54,9 +54,9 @@ class CrossEncoder:
         self.info: dict[str, Any] = {}
 
     # --- weights ----------------------------------------------------------------------------------
-    def parameters(self) -> list[Any]:
-        """What training changes: the top layers, then the head and the weight of the reader's logit."""
-        return [*self.top.parameters(), *self.head.parameters(), self.alpha]
+    def parameters(self) -> tuple[list[Any], list[Any]]:
+        """What training changes: the top layers' weights, and the head with the weight of the reader's logit."""
+        return list(self.top.parameters()), [*self.head.parameters(), self.alpha]
 
     def save(self, path: Path) -> None:
         arrays: dict[str, Any] = {f"top.{name}": (p.detach() - self.base[name]).numpy().astype(np.float16)

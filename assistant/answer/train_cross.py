@@ -116,7 +116,7 @@ def train(train_groups: list[Group], validation: list[Group], seed: int, epochs:
     fit_on, check_on = lower(train_groups), lower(validation)
     progress(f"  Reranker: {len(fit_on)} Trainings-, {len(check_on)} Validierungsfragen vorbereitet, "
              f"{time.perf_counter() - t0:.0f} s")
-    layers, rest = model.parameters()[:-3], model.parameters()[-3:]
+    layers, rest = model.parameters()
     opt = torch.optim.AdamW([{"params": layers, "lr": LEARNING_RATES[0]}, {"params": rest, "lr": LEARNING_RATES[1]}],
                             weight_decay=0.01)
     reader_top1 = float(np.mean([bool(g.y[0]) for g in validation])) if validation else 0.0
