@@ -73,7 +73,8 @@ def make_pipeline(settings: Settings, embed: bool = True) -> Any:
 def make_assistant(settings: Settings, chat_model: Any = None, reader: Reader | None = None) -> Assistant:
     """The assistant with the dense parts its settings name (none: BM25 alone)."""
     embedder, store = dense_parts(settings) if settings.embedder else (None, None)
-    return Assistant(settings, embedder, store, chat_model=chat_model, reader=reader)
+    return Assistant(settings, embedder, store, chat_model=chat_model, reader=reader,
+                     passages=lambda: make_embedder(settings, purpose="ingest"))
 
 
 def dense_parts(settings: Settings) -> tuple[Embedder | None, Any]:

@@ -6,7 +6,7 @@ import logging
 import re
 import threading
 import time
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from typing import Any
 
 from assistant.answer.citations import check_answer, citation_from_hit
@@ -32,7 +32,6 @@ from ingest.records import Access
 
 log = logging.getLogger(__name__)
 FOLLOWUP_MIN_TERMS = 2  # a follow-up with this many own topic terms, none of them found, is refused
-DENSE_FLOOR_COVERAGE = 0.95  # the dense similarity floor refuses only when this share of chunks has vectors
 
 
 
@@ -45,12 +44,13 @@ class Assistant:
     """Hybrid retrieval + extractive or generative answers with checked citations."""
 
     def __init__(self, settings: Settings, embedder: Any = None, store: Any = None, chat_model: Any = None,
-                 reader: Reader | None = None) -> None:
+                 reader: Reader | None = None, passages: Callable[[], Any] | None = None) -> None:
         """Built by `assistant.compose.make_assistant`, which makes the embedder and the vector store the settings
-        name; without them the assistant searches with BM25 alone."""
+        name (and `passages`, which makes the ingest's embedder for chunks still without a vector); without them
+        the assistant searches with BM25 alone."""
         self.settings = settings
         self._lock = threading.Lock()
-        self.retriever = Retriever(settings.index_dir, embedder, store)
+        self.retriever = Retriever(settings.index_dir, embedder, store, passages)
         self.idf = IdfLookup(self.retriever.lexical)
         self._chat_model = chat_model
         self._reader = reader
@@ -150,7 +150,7 @@ class Assistant:
         common["retrieved"] = common["retrieved"] + tuple(_retrieved_entry(h) for h in context if h.chunk_id in cited)
         confidence = answer_confidence(asked, hits, pool, self.idf)
         timings["answer"] = time.perf_counter() - t0
-        closest = self._closeness(hits, retrieval)
+        closest = self._closeness(asked, hits, retrieval, self.settings.min_dense_similarity)
         weak_dense = closest is not None and closest < self.settings.min_dense_similarity
         reason: RefusalReason | None = None
         if not citations:
@@ -170,15 +170,15 @@ class Assistant:
                 reason = RefusalReason.NO_TEXT
         yield from self._conclude(reason, hits, timings, t_start, common, text, sentences, citations)
 
-    def _closeness(self, hits: list[Hit], retrieval: str) -> float | None:
-        """The e5 similarity of the question to its closest retrieved chunk, where it means something: e5 vectors
-        (a floor is calibrated for them only) for a fully embedded index (while embeddings are still missing, a
-        demo embedding in the background or an archive with lead vectors, a chunk without a vector says nothing
-        about the question); else None."""
+    def _closeness(self, question: Question, hits: list[Hit], retrieval: str, floor: float | None) -> float | None:
+        """The e5 similarity of the question to its closest retrieved chunk, where it means something: with e5
+        vectors (a floor is calibrated for them only) and dense search; else None. Retrieved chunks that have no
+        vector yet (an archive embedded for its lead chunks, a demo still embedding in the background) are
+        embedded now, until one clears the floor."""
         calibrated = getattr(self.retriever.embedder, "space", "") == "multilingual-e5-small"
-        if retrieval == "bm25" or not calibrated or self.retriever.dense_coverage() < DENSE_FLOOR_COVERAGE:
+        if retrieval == "bm25" or not calibrated:
             return None
-        return max((h.meta.dense_similarity or 0.0 for h in hits), default=0.0)
+        return self.retriever.closeness(question.text, hits, enough=floor)
 
     # --- the learned reader (COUNCIL_ANSWERER=reader) ------------------------------------------------
     @property
@@ -226,7 +226,8 @@ class Assistant:
         reader's answerability below its threshold. A Drucksache the question names among the best hits answers."""
         if self._pinned(question, hits):
             return None
-        closest, floor = self._closeness(hits, retrieval), self.reader.closeness_threshold
+        floor = self.reader.closeness_threshold
+        closest = self._closeness(question, hits, retrieval, floor) if floor is not None else None
         if closest is not None and floor is not None:
             return RefusalReason.FAR_FROM_QUESTION if closest < floor else None
         return RefusalReason.UNANSWERED if reading.answerable < self.reader.answer_threshold else None

@@ -267,6 +267,11 @@ class Catalog:
                 out[cid] = (doc_id, text, json.loads(meta))
         return out
 
+    def has_vector(self, chunk_id: str) -> bool:
+        """The chunk's vector is in the store."""
+        row = self.db.execute("SELECT embedded FROM chunks WHERE chunk_id=?", (chunk_id,)).fetchone()
+        return bool(row and row[0])
+
     def index_texts(self, chunk_ids: list[str]) -> dict[str, str]:
         """chunk_id -> the text the index embeds (header || text) for the given ids."""
         out: dict[str, str] = {}

@@ -9,6 +9,8 @@ from __future__ import annotations
 import logging
 import threading
 import time
+from collections import OrderedDict
+from collections.abc import Callable, Iterable, Iterator
 from typing import Any
 
 import numpy as np
@@ -25,6 +27,8 @@ LEAD_FULL = 0.95  # a chunk position is covered when this share of the papers' c
 LEAD_MAX = 50  # deepest position looked at
 EXACT_MAX = 2_000_000
 RECHECK_S = 30  # how often the store's vector count is looked at again (a background embedding adds vectors)
+QUERY_CACHE = 64  # question vectors kept (the closeness of a question's passages reuses its search's vector)
+PASSAGE_CACHE = 20_000  # vectors of chunks embedded at question time that are kept (384 floats each: 30 MB)
 
 Exact = tuple[int, np.ndarray, np.ndarray]  # (store count, table rows, unit vectors)
 
@@ -33,10 +37,19 @@ class DenseIndex:
     """The vector store and the query embedder of one index, with what the ranking needs to know of them: how
     many chunks have vectors (`coverage`), whether every paper's lead chunks do (`lead_coverage`, `lead_depth`)."""
 
-    def __init__(self, catalog: Catalog, embedder: Any, store: Any) -> None:
+    def __init__(self, catalog: Catalog, embedder: Any, store: Any,
+                 passages: Callable[[], Any] | None = None) -> None:
+        """`passages` makes the embedder for chunks that have no vector yet (the one the ingest uses: the same
+        vector space as `embedder`, which embeds questions); without it `embedder` embeds them too."""
         self.catalog = catalog
         self.embedder = embedder
         self.store = store
+        self._passages_factory = passages
+        self._passages: Any = None
+        self._queries: OrderedDict[str, np.ndarray] = OrderedDict()
+        self._embedded: OrderedDict[str, np.ndarray] = OrderedDict()
+        self._position: tuple[Exact, np.ndarray] | None = None
+        self._cache_lock = threading.Lock()
         self.coverage = 1.0
         self.lead_coverage = 1.0
         self.lead_depth = LEAD_CHUNKS
@@ -51,6 +64,7 @@ class DenseIndex:
         """The lexical rows changed (a reload): masks and row-aligned vectors are rebuilt when next needed."""
         self._lead_mask = None
         self._exact = None
+        self._position = None
 
     def ready(self, table: PaperTable | None) -> bool:
         """Dense search is configured and the store holds vectors (checked every RECHECK_S seconds)."""
@@ -106,7 +120,7 @@ class DenseIndex:
         """(row, cosine similarity) of the DENSE_K chunks nearest to `query` that the filters allow (and, while body
         vectors are partial, among lead chunks only), best first."""
         t0 = time.perf_counter()
-        vec = self.embedder.embed_query(query)
+        vec = self.query_vector(query)
         timings["embed_query"] = time.perf_counter() - t0
         t0 = time.perf_counter()
         exact = self.exact_vectors(table)
@@ -121,6 +135,66 @@ class DenseIndex:
                 kept = [(row, sim) for row, sim in kept if lead[row]][:DENSE_K]
         timings["dense"] = time.perf_counter() - t0
         return kept
+
+    def query_vector(self, query: str) -> np.ndarray:
+        """The question's unit vector (kept for the last QUERY_CACHE questions)."""
+        with self._cache_lock:
+            vec = self._queries.get(query)
+            if vec is not None:
+                self._queries.move_to_end(query)
+                return vec
+        vec = _unit(self.embedder.embed_query(query))
+        with self._cache_lock:
+            self._queries[query] = vec
+            while len(self._queries) > QUERY_CACHE:
+                self._queries.popitem(last=False)
+        return vec
+
+    def similarities(self, query: str, chunk_ids: Iterable[str], table: PaperTable) -> Iterator[tuple[str, float]]:
+        """(chunk id, cosine similarity to `query`) for each chunk in turn: from its stored vector, else from its
+        index text (header and text, as the ingest embeds it) embedded now. One at a time, so that a caller who
+        has seen enough stops the embedding: on 2 cores a chunk takes about 85 ms. Without the stored vectors in
+        memory (a store beyond EXACT_MAX), a chunk the catalog marks as embedded is left out: the search saw it."""
+        vec = self.query_vector(query)
+        exact = self.exact_vectors(table)
+        position = self._positions(table, exact)
+        for cid in chunk_ids:
+            row = table.row_of.get(cid)
+            if row is None:
+                continue
+            if exact is not None and position is not None and position[row] >= 0:
+                yield cid, float(exact[2][position[row]] @ vec)
+                continue
+            with self._cache_lock:
+                passage = self._embedded.get(cid)
+            if passage is None:
+                if exact is None and self.catalog.has_vector(cid):
+                    continue
+                text = self.catalog.index_texts([cid]).get(cid)
+                if text is None:
+                    continue
+                passage = _unit(self._passage_embedder().embed_passages([text])[0])
+                with self._cache_lock:
+                    self._embedded[cid] = passage
+                    while len(self._embedded) > PASSAGE_CACHE:
+                        self._embedded.popitem(last=False)
+            yield cid, float(passage @ vec)
+
+    def _positions(self, table: PaperTable, exact: Exact | None) -> np.ndarray | None:
+        """row -> position of its vector in the exact matrix (-1: none), for the matrix read last."""
+        if exact is None:
+            return None
+        with self._cache_lock:
+            if self._position is None or self._position[0] is not exact:
+                position = np.full(len(table.doc_index), -1, dtype=np.int64)
+                position[exact[1]] = np.arange(len(exact[1]))
+                self._position = (exact, position)
+            return self._position[1]
+
+    def _passage_embedder(self) -> Any:
+        if self._passages is None:
+            self._passages = self._passages_factory() if self._passages_factory is not None else self.embedder
+        return self._passages
 
     def exact_vectors(self, table: PaperTable | None) -> Exact | None:
         """The store's vectors by table row, read when first needed and again when their number changed; None for a
@@ -168,6 +242,11 @@ def exact_neighbours(exact: Exact, vec: np.ndarray, row_mask: np.ndarray | None,
     top = candidates[np.argpartition(-sims[candidates], k - 1)[:k]]
     top = top[np.lexsort((rows[top], -sims[top]))]  # ties in row order: the same result in every process
     return [(int(rows[i]), float(sims[i])) for i in top]
+
+
+def _unit(vec: Any) -> np.ndarray:
+    v = np.asarray(vec, dtype=np.float32).reshape(-1)
+    return v / max(float(np.linalg.norm(v)), 1e-12)
 
 
 def chroma_where(filters: Filters | None) -> dict[str, Any] | None:

@@ -5,6 +5,7 @@ from __future__ import annotations
 import threading
 import time
 from collections import defaultdict
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -49,10 +50,12 @@ class ChunkEvidence:
 class Retriever:
     """Reads one index folder (catalog, BM25, Chroma) and answers search requests."""
 
-    def __init__(self, index_dir: Path, embedder: Any = None, store: Any = None) -> None:
+    def __init__(self, index_dir: Path, embedder: Any = None, store: Any = None,
+                 passages: Callable[[], Any] | None = None) -> None:
+        """`embedder` embeds questions; `passages` makes the embedder of the ingest, for chunks without a vector."""
         self.index_dir = index_dir
         self.catalog = Catalog(index_dir / "catalog.sqlite")
-        self.dense = DenseIndex(self.catalog, embedder, store)
+        self.dense = DenseIndex(self.catalog, embedder, store, passages)
         self._lock = threading.Lock()
         self.lexical: LexicalIndex | None = None
         self.table: PaperTable | None = None
@@ -133,6 +136,25 @@ class Retriever:
         hits = self._collect(table, query, doc_scores, by_doc, ev, k, per_paper)
         timings["fuse"] = time.perf_counter() - t0
         return hits
+
+    def closeness(self, query: str, hits: list[Hit], enough: float | None = None) -> float | None:
+        """The e5 similarity of `query` to its closest hit (None without dense search). A hit the search gave no
+        similarity (its chunk has no vector yet, as in an archive embedded for its lead chunks, or one beyond the
+        dense neighbours) is embedded now, in rank order, until one is at least `enough`: the question is then
+        close enough to its passages, whatever the rest."""
+        table = self.table
+        if not hits or table is None or not self.dense_ready():
+            return None
+        known = [h.meta.dense_similarity for h in hits if h.meta.dense_similarity is not None]
+        best = max(known, default=-1.0)
+        unknown = [h.chunk_id for h in hits if h.meta.dense_similarity is None]
+        if enough is not None and best >= enough:
+            return best
+        for _cid, sim in self.dense.similarities(query, unknown, table):
+            best = max(best, sim)
+            if enough is not None and best >= enough:
+                break
+        return best
 
     @staticmethod
     def _lexical_evidence(lexical: LexicalIndex, query: str, row_mask: np.ndarray | None, w_lex: float,

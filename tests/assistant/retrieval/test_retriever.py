@@ -260,9 +260,11 @@ def test_the_lead_depth_is_read_from_the_vectors_an_index_has(tmp_path: Path, co
     assert all(lead[row] == (positions[cid] <= 3) for cid, row in r.table.row_of.items())
 
 
-def test_dense_similarity_floor_refuses_only_for_a_fully_embedded_index(tmp_path: Path, corpus: Path,
-                                                                      monkeypatch: pytest.MonkeyPatch) -> None:
-    """While embeddings are missing (the demo's background run), a chunk without a vector says nothing."""
+def test_chunks_without_vectors_are_embedded_for_the_closeness(tmp_path: Path, corpus: Path,
+                                                               monkeypatch: pytest.MonkeyPatch) -> None:
+    """With vectors for some chunks only (an archive embedded for its lead chunks, the demo while it embeds in the
+    background), the closeness is what a fully embedded index gives: retrieved chunks without a vector are embedded
+    at question time, each once, and no further than the first that clears the floor. The floor refuses then."""
     from assistant.service import Assistant
     from assistant.settings import Settings
     from index.embedders import HashEmbedder
@@ -271,17 +273,48 @@ def test_dense_similarity_floor_refuses_only_for_a_fully_embedded_index(tmp_path
     emb = HashEmbedder()
     docs = [document_from_json(corpus, n) for n in ("19165", "17504", "27243", "21229", "23615")]
     pipe = Pipeline(tmp_path, emb, lambda: ChromaStore(tmp_path, emb.name), workers=1)
-    pipe.run([("ka", ListSource(docs))], embed_limit=3)
+    pipe.run([("ka", ListSource(docs))], embed_limit=20)
     pipe.close()
     monkeypatch.setattr(emb, "space", "multilingual-e5-small", raising=False)  # as if e5: the floor applies
+    embedded: list[str] = []
+    passages = HashEmbedder()
+    real = passages.embed_passages
+    monkeypatch.setattr(passages, "embed_passages", lambda texts: (embedded.extend(texts), real(texts))[1])
     a = Assistant(Settings().with_(index_dir=tmp_path, min_dense_similarity=0.999), embedder=emb,
-                  store=ChromaStore(tmp_path, HashEmbedder.name))
-    question = " ".join(docs[0].title.split()[:6])
+                  store=ChromaStore(tmp_path, HashEmbedder.name), passages=lambda: passages)
+    # a question in the words of a chunk that has no vector: its closest chunk is one the search has no similarity for
+    text = a.catalog.db.execute("SELECT text FROM chunks WHERE embedded = 0 AND position > 2 ORDER BY chunk_id").fetchone()[0]
+    question = Q(" ".join(text.split()[:12]))
     assert 0 < a.retriever.dense_coverage() < 0.95
-    partial = a.ask(question)
-    assert partial.refusal_reason != "far_from_question"
-    monkeypatch.setattr(a.retriever, "dense_coverage", lambda: 1.0)
-    assert a.ask(question).refusal_reason == "far_from_question"
+    hits = a.search(question, k=10)
+    without = [h for h in hits if not a.catalog.has_vector(h.chunk_id)]
+    assert without and len(without) < len(hits)
+    texts = a.catalog.index_texts([h.chunk_id for h in hits])
+    q = emb.embed_query(question.text)
+    everything = max(float(real([texts[h.chunk_id]])[0] @ q) for h in hits)
+
+    assert a.retriever.closeness(question.text, hits) == pytest.approx(everything, abs=1e-5)
+    assert len(embedded) == len(without)
+    assert a.retriever.closeness(question.text, hits) == pytest.approx(everything, abs=1e-5)
+    assert len(embedded) == len(without)  # kept, not embedded again
+    # a floor the known similarities clear embeds nothing; one that only an embedded chunk clears stops there
+    fresh = Assistant(Settings().with_(index_dir=tmp_path), embedder=emb, store=ChromaStore(tmp_path, HashEmbedder.name),
+                      passages=lambda: passages)
+    embedded.clear()
+    assert fresh.retriever.closeness(question.text, hits, enough=-1.0) is not None
+    assert len(embedded) == (0 if any(h.meta.dense_similarity is not None for h in hits) else 1)
+    best = max(range(len(without)), key=lambda i: float(real([texts[without[i].chunk_id]])[0] @ q))
+    embedded.clear()
+    fresh.retriever.dense._embedded.clear()
+    known = max((h.meta.dense_similarity for h in hits if h.meta.dense_similarity is not None), default=-1.0)
+    assert known < everything  # the closest chunk is one without a vector
+    assert fresh.retriever.closeness(question.text, hits, enough=everything) == pytest.approx(everything, abs=1e-5)
+    assert len(embedded) == best + 1
+
+    assert a.ask(question.text).refusal_reason == "far_from_question"
+    lenient = Assistant(Settings().with_(index_dir=tmp_path, min_dense_similarity=-1.0), embedder=emb,
+                        store=ChromaStore(tmp_path, HashEmbedder.name), passages=lambda: passages)
+    assert lenient.ask(question.text).refusal_reason != "far_from_question"
 
 
 def test_dense_search_is_exact_and_reads_new_vectors(tmp_path: Path, corpus: Path,
