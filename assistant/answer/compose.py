@@ -13,7 +13,7 @@ from dataclasses import dataclass, replace
 import numpy as np
 
 from assistant.answer.citations import citation_from_hit, inert_markers
-from assistant.answer.features import Unit
+from assistant.answer.features import VALUE_KINDS, Unit
 from assistant.answer.query import Query
 from assistant.answer.reader import Reading
 from assistant.types import Citation, Hit, Sentence
@@ -25,6 +25,7 @@ from ingest.language import (
     label_count,
     normalise,
     prose_share,
+    sentence_values,
     version_base,
 )
 
@@ -108,6 +109,36 @@ def with_followers(reading: Reading, hits: list[Hit], chosen: list[int]) -> list
     return out
 
 
+def passages_of(query: Query, hits: list[Hit], reading: Reading, chosen: list[int]) -> list[int]:
+    """The anchors with their passages, and the sentence with the value the question asks for where none of them
+    carries it (`value_filler`)."""
+    picked = with_followers(reading, hits, chosen)
+    filler = value_filler(query, hits, reading, chosen, picked)
+    if filler is not None:
+        picked += [k for k in with_followers(reading, hits, [filler]) if k not in picked]
+    return picked
+
+
+def value_filler(query: Query, hits: list[Hit], reading: Reading, chosen: list[int], picked: list[int]) -> int | None:
+    """For a question that asks for a kind of value ("Wie viel kostet …": an amount of money, "Bis wann …": a date)
+    that no picked sentence carries: the most probable sentence of the papers already chosen that carries one of the
+    missing kinds (a paper that the passage threshold did not admit gives none). None when every asked kind is
+    carried or no sentence of those papers carries a missing one."""
+    asked = set(query.kinds & set(VALUE_KINDS))
+    for k in picked:
+        asked -= sentence_values(reading.units[k].text)
+    if not asked:
+        return None
+    papers = {hits[reading.units[k].hit_index].doc_id for k in chosen}
+    for k in np.argsort(-reading.probs, kind="stable"):
+        unit = reading.units[int(k)]
+        if unit.overview or unit.question_like or hits[unit.hit_index].doc_id not in papers:
+            continue
+        if asked & sentence_values(unit.text):
+            return int(k)
+    return None
+
+
 def decision_line(reading: Reading, hits: list[Hit], doc_id: str) -> int | None:
     """The deciding consultation line of a paper's overview (the deciding body's line wins; among several the last)."""
     lines = [k for k, u in enumerate(reading.units) if u.overview and hits[u.hit_index].doc_id == doc_id
@@ -147,7 +178,7 @@ def compose(query: Query, hits: list[Hit], reading: Reading, passage: float, dec
     identity = _identity_line(query, hits, reading)
     if identity is not None and identity not in chosen:
         chosen = [identity, *chosen[: MAX_ANCHORS - 1]]
-    picked = with_followers(reading, hits, chosen)
+    picked = passages_of(query, hits, reading, chosen)
     lead_doc = hits[reading.units[chosen[0]].hit_index].doc_id
     decided = decision_line(reading, hits, lead_doc) if decisions else None
     picked = [k for k in picked if k != decided]
@@ -277,7 +308,7 @@ def selected_passages(query: Query, hits: list[Hit], reading: Reading, passage: 
     language model gets (a short prompt; its citations are checked against exactly these passages)."""
     if not len(reading.units):
         return []
-    picked = with_followers(reading, hits, anchors(reading, passage))
+    picked = passages_of(query, hits, reading, anchors(reading, passage))
     by_hit: dict[int, list[Unit]] = {}
     for k in picked:
         by_hit.setdefault(reading.units[k].hit_index, []).append(reading.units[k])

@@ -64,3 +64,29 @@ def test_paper_list_has_one_line_per_paper_above_the_threshold() -> None:
     reading = _reading(hits, {"Seitens des Kinderbü": 0.9, "Die Sanierung der Tu": 0.6})
     assert len(paper_list(hits, reading, passage=0.5).citations) == 2
     assert len(paper_list(hits, reading, passage=0.7).citations) == 1
+
+
+COSTS = (
+    "Der Verein vertritt die Interessen der Kommunen bei der Digitalisierung. "
+    "Die Stadt arbeitet seit Jahren in mehreren Gremien mit.\n\n"
+    "Eine Rückmeldung der Landesebene steht noch aus. Offene Fragen werden im Ausschuss beraten. "
+    "Zur weiteren Abstimmung ist ein Termin geplant.\n\n"
+    "Für die Mitgliedschaft fällt ein jährlicher Beitrag in Höhe von 8.000 Euro an."
+)
+
+
+def test_a_value_question_gets_the_sentence_with_the_value_from_an_admitted_paper_only() -> None:
+    """The best sentence does not carry the amount asked for: the most probable sentence of the same paper that
+    carries one joins the answer; a paper below the passage threshold never fills it."""
+    hits = [_hit("c1", "d1", COSTS, "2026/0100"), _hit("c2", "d2", BAD, "2024/0001")]
+    probs = {"Der Verein vertritt ": 0.9, "Die Sanierung der Tu": 0.3, "Für die Mitgliedscha": 0.05}
+    query = read_query(Question.of("Wie viel kostet die Mitgliedschaft im Verein jährlich?"), IdfLookup(None))
+    text = compose(query, hits, _reading(hits, probs), passage=0.4).text
+    assert text.startswith("- Der Verein vertritt") and "8.000 Euro" in text and "Turnhalle" not in text
+    # without the amount in the admitted paper, no other paper's amount stands in for it
+    without = [_hit("c1", "d1", COSTS.rsplit("\n\n", 1)[0], "2026/0100"), hits[1]]
+    text = compose(query, without, _reading(without, probs), passage=0.4).text
+    assert "Turnhalle" not in text and "Euro" not in text
+    # a question that asks for no value gets no filler
+    plain = read_query(Question.of("Was macht der Verein?"), IdfLookup(None))
+    assert "8.000" not in compose(plain, hits, _reading(hits, probs), passage=0.4).text
