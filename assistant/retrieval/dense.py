@@ -50,6 +50,7 @@ class DenseIndex:
         self._embedded: OrderedDict[str, np.ndarray] = OrderedDict()
         self._position: tuple[Exact, np.ndarray] | None = None
         self._cache_lock = threading.Lock()
+        self._making = threading.Lock()
         self.coverage = 1.0
         self.lead_coverage = 1.0
         self.lead_depth = LEAD_CHUNKS
@@ -173,7 +174,7 @@ class DenseIndex:
                 text = self.catalog.index_texts([cid]).get(cid)
                 if text is None:
                     continue
-                passage = _unit(self._passage_embedder().embed_passages([text])[0])
+                passage = _unit(self.passage_embedder().embed_passages([text])[0])
                 with self._cache_lock:
                     self._embedded[cid] = passage
                     while len(self._embedded) > PASSAGE_CACHE:
@@ -191,10 +192,12 @@ class DenseIndex:
                 self._position = (exact, position)
             return self._position[1]
 
-    def _passage_embedder(self) -> Any:
-        if self._passages is None:
-            self._passages = self._passages_factory() if self._passages_factory is not None else self.embedder
-        return self._passages
+    def passage_embedder(self) -> Any:
+        """The embedder for chunks without a vector (made once, when first needed)."""
+        with self._making:
+            if self._passages is None:
+                self._passages = self._passages_factory() if self._passages_factory is not None else self.embedder
+            return self._passages
 
     def exact_vectors(self, table: PaperTable | None) -> Exact | None:
         """The store's vectors by table row, read when first needed and again when their number changed; None for a

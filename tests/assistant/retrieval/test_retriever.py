@@ -305,16 +305,24 @@ def test_chunks_without_vectors_are_embedded_for_the_closeness(tmp_path: Path, c
     assert len(embedded) == (0 if any(h.meta.dense_similarity is not None for h in hits) else 1)
     best = max(range(len(without)), key=lambda i: float(real([texts[without[i].chunk_id]])[0] @ q))
     embedded.clear()
-    fresh.retriever.dense._embedded.clear()
+    again = Assistant(Settings().with_(index_dir=tmp_path), embedder=emb, store=ChromaStore(tmp_path, HashEmbedder.name),
+                      passages=lambda: passages)
     known = max((h.meta.dense_similarity for h in hits if h.meta.dense_similarity is not None), default=-1.0)
     assert known < everything  # the closest chunk is one without a vector
-    assert fresh.retriever.closeness(question.text, hits, enough=everything) == pytest.approx(everything, abs=1e-5)
+    assert again.retriever.closeness(question.text, hits, enough=everything) == pytest.approx(everything, abs=1e-5)
     assert len(embedded) == best + 1
 
     assert a.ask(question.text).refusal_reason == "far_from_question"
     lenient = Assistant(Settings().with_(index_dir=tmp_path, min_dense_similarity=-1.0), embedder=emb,
                         store=ChromaStore(tmp_path, HashEmbedder.name), passages=lambda: passages)
     assert lenient.ask(question.text).refusal_reason != "far_from_question"
+    # a server warms the embedder for chunks without vectors at start (not on its first question)
+    made: list[int] = []
+    warmed = Assistant(Settings().with_(index_dir=tmp_path), embedder=emb, store=ChromaStore(tmp_path, HashEmbedder.name),
+                       passages=lambda: (made.append(1), passages)[1])
+    warmed.warm()
+    warmed.warm()
+    assert made == [1]
 
 
 def test_dense_search_is_exact_and_reads_new_vectors(tmp_path: Path, corpus: Path,
