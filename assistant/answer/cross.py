@@ -2,7 +2,7 @@
 
 The reader scores sentences by features of the words they share with the question; people word a question otherwise
 than the document that answers it. The reranker reads question and sentence together: the bundled
-multilingual-e5-small with its top layers fine-tuned as a cross-encoder (`assistant.answer.train_cross`) on the
+multilingual-e5-small with its top layers fine-tuned as a cross-encoder (`assistant.training.train_cross`) on the
 mined question/answer pairs. Its score adds to the reader's logit (a learned weight), and the reader's best
 `TOP` candidates take their order from the sum. The reader's probabilities stay the calibrated values they were,
 handed out by rank, so that thresholds chosen on the reader's scale keep their meaning.

@@ -2,7 +2,7 @@
 
 A feature describes the candidate and its neighbourhood as facts — how much of the question it covers, whether
 the sentence before it restates the question, what kind of value it carries and what the question asks for,
-where it stands in which file of which paper. How much each counts is learned (`assistant.answer.train`).
+where it stands in which file of which paper. How much each counts is learned (`assistant.training.train`).
 """
 
 from __future__ import annotations

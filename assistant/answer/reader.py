@@ -1,7 +1,7 @@
 """The reader: how likely each candidate sentence answers the question, and whether the question is answered.
 
 Both models are small networks over `features.FEATURES`, trained by `council train-reader` on question/answer
-pairs mined from the councils' own papers (`assistant.answer.mine`); their weights and the thresholds chosen
+pairs mined from the councils' own papers (`assistant.training.mine`); their weights and the thresholds chosen
 on the mined validation split ship as `reader.json` beside this module. Where the reranker's weights lie beside
 them (`cross.npz`, `assistant.answer.cross`), it orders the best candidates.
 """
@@ -102,7 +102,7 @@ class Reader:
     @property
     def closeness_threshold(self) -> float | None:
         """Below this e5 similarity of the question to its closest retrieved passage the documents do not answer
-        (`assistant.answer.closeness`); None in weights from before the calibration."""
+        (`assistant.training.closeness`); None in weights from before the calibration."""
         value = self.thresholds.get("closeness")
         return None if value is None else float(value)
 

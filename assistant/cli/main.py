@@ -305,7 +305,7 @@ def _add_train_reader(sub: Any) -> None:
     p.add_argument("--reranker-only", action="store_true",
                    help="nur den Reranker neu trainieren (cross.npz neben den Gewichten; Paare und Trainingsindex "
                    "eines früheren Laufs im Arbeitsordner)")
-    p.set_defaults(func=_lazy("assistant.answer.train", "run_cli"))
+    p.set_defaults(func=_lazy("assistant.training.train", "run_cli"))
 
 
 def main(argv: list[str] | None = None) -> int:

@@ -14,7 +14,7 @@ from collections.abc import Mapping
 
 import numpy as np
 
-from assistant.answer.examples import Pair
+from assistant.training.examples import Pair
 from index.catalog import Catalog
 from ingest.language import is_letterhead, is_question_like, prose_share, sentence_values, split_sentences
 

@@ -14,8 +14,8 @@ from typing import Any
 
 import numpy as np
 
-from assistant.answer.examples import PER_PAPER, TOP_K, Pair
 from assistant.question import Question
+from assistant.training.examples import PER_PAPER, TOP_K, Pair
 from index.catalog import Catalog
 from index.embedders import Embedder
 

@@ -8,13 +8,13 @@ from pathlib import Path
 import numpy as np
 import pytest
 
-from assistant.answer.closeness import calibrate, closeness
-from assistant.answer.examples import Pair
 from assistant.answer.reader import Reader
 from assistant.question import Question
 from assistant.retrieval.retriever import Retriever
 from assistant.service import Assistant
 from assistant.settings import Settings
+from assistant.training.closeness import calibrate, closeness
+from assistant.training.examples import Pair
 from index.embedders import HashEmbedder
 from index.vectors import ChromaStore
 from ingest.records import Document

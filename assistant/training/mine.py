@@ -2,11 +2,11 @@
 
 Sources:
 - "anfrage-stellungnahme": each numbered question of an Anfrage with the administration's answer to it,
-  taken from the Stellungnahme file of the same paper (see assistant.answer.stellungnahme);
+  taken from the Stellungnahme file of the same paper (see assistant.training.stellungnahme);
 - "agenda-outcome": a paper's title with the result ("Ergebnis") an agenda item recorded for it.
-Only papers that assistant.answer.split allows are mined; each pair carries its paper's split.
+Only papers that assistant.training.split allows are mined; each pair carries its paper's split.
 
-    python -m assistant.answer.mine --archive DIR_OR_TAR_ZST --eval-sample DIR --out FILE.jsonl
+    python -m assistant.training.mine --archive DIR_OR_TAR_ZST --eval-sample DIR --out FILE.jsonl
 """
 
 from __future__ import annotations
@@ -23,7 +23,7 @@ from pathlib import Path
 from typing import Any
 
 from assistant.answer.layout import clean_lines, content_tokens
-from assistant.answer.split import (
+from assistant.training.split import (
     Decision,
     Split,
     decide,
@@ -32,7 +32,7 @@ from assistant.answer.split import (
     meta_from_paper,
     paper_number,
 )
-from assistant.answer.stellungnahme import AnswerItem, parse_stellungnahme, whole_answer
+from assistant.training.stellungnahme import AnswerItem, parse_stellungnahme, whole_answer
 from ingest.parse.anfrage_questions import split_questions
 
 _HEAD_LINES = 14

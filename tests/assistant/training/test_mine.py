@@ -16,8 +16,8 @@ import pytest
 
 from assistant.answer.layout import clean_lines, is_reference_answer
 from assistant.answer.markers import body_lines, find_starts
-from assistant.answer.mine import Archive, classify_file, main, mine, paper_files
-from assistant.answer.split import (
+from assistant.training.mine import Archive, classify_file, main, mine, paper_files
+from assistant.training.split import (
     PaperMeta,
     allowed_papers,
     base_reference,
@@ -25,7 +25,7 @@ from assistant.answer.split import (
     load_meta,
     meta_from_paper,
 )
-from assistant.answer.stellungnahme import AnswerItem, parse_stellungnahme
+from assistant.training.stellungnahme import AnswerItem, parse_stellungnahme
 from ingest.parse.anfrage_questions import split_questions
 
 FURNITURE = ("Recyclingpapier", "Gremien Termin", "Gremium Termin", "Vorlage Nr", "Verantwortlich:",

@@ -38,7 +38,7 @@ _NORM = re.compile(r"[\W_]+", re.UNICODE)
 
 @dataclass(frozen=True)
 class Pair:
-    """A mined question with its answer passage (see `assistant.answer.mine`)."""
+    """A mined question with its answer passage (see `assistant.training.mine`)."""
 
     pair_id: str
     question: str

@@ -16,11 +16,11 @@ from typing import Any
 import numpy as np
 
 from assistant.answer.cross import TOP, CrossEncoder, logit
-from assistant.answer.examples import PER_PAPER, TOP_K, Pair, labels
 from assistant.answer.features import Unit, feature_matrix, units_of
 from assistant.answer.query import IdfLookup, read_query
 from assistant.answer.reader import Reader
 from assistant.question import Question
+from assistant.training.examples import PER_PAPER, TOP_K, Pair, labels
 
 TRAINED_LAYERS = 2  # the top layers fine-tuned; the ten below stay as bundled
 QUESTIONS = 2500  # training questions (each with its reader's TOP candidates)
