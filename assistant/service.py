@@ -213,22 +213,21 @@ class Assistant:
         if not extract.citations:
             reason = RefusalReason.NO_SOURCES
         elif not self._pinned(question, hits):
-            reason = self.reader_refusal(question, pool, reading, retrieval)
+            reason = self.reader_refusal(question, hits, reading, retrieval)
             if reason is None and self.textless_lead(question, pool):
                 reason = RefusalReason.NO_TEXT
         yield from self._conclude(reason, hits, timings, t_start, common, extract.text, extract.sentences,
                                   extract.citations)
 
-    def reader_refusal(self, question: Question, pool: list[Hit], reading: Reading,
+    def reader_refusal(self, question: Question, hits: list[Hit], reading: Reading,
                        retrieval: str = "hybrid") -> RefusalReason | None:
-        """Why the documents do not answer, by the reader of `pool` (None: they may): with e5 vectors, the question
-        further from the passage its answer starts in than the calibrated closeness floor; else (BM25 alone) the
+        """Why the documents do not answer, by the reader (None: they may): the question further from its closest
+        passage than the calibrated closeness floor (with e5 vectors for the whole index), else (BM25 alone) the
         reader's answerability below its threshold. A Drucksache the question names among the best hits answers."""
-        if self._pinned(question, pool):
+        if self._pinned(question, hits):
             return None
-        floor, lead = self.reader.closeness_threshold, reading.lead
-        closest = self._closeness(question, [pool[lead]], retrieval, None) \
-            if floor is not None and lead is not None else None
+        floor = self.reader.closeness_threshold
+        closest = self._closeness(question, hits, retrieval, floor) if floor is not None else None
         if closest is not None and floor is not None:
             return RefusalReason.FAR_FROM_QUESTION if closest < floor else None
         return RefusalReason.UNANSWERED if reading.answerable < self.reader.answer_threshold else None
@@ -301,7 +300,7 @@ class Assistant:
             reading, parsed = self.read(question, pool)
             common["answerability"] = round(reading.answerable, 4)
             sources = selected_passages(parsed, pool, reading, self.reader.passage_threshold)
-            refusal = self.reader_refusal(question, pool, reading, retrieval) if sources else \
+            refusal = self.reader_refusal(question, hits, reading, retrieval) if sources else \
                 RefusalReason.NO_SOURCES
             if refusal is not None:
                 yield from self._refuse(hits, timings, t_start, common, refusal)

@@ -69,11 +69,6 @@ class Reading:
     probs: np.ndarray  # per unit: probability that it answers (part of) the question
     answerable: float  # probability that the question is answered by these units at all
 
-    @property
-    def lead(self) -> int | None:
-        """The chunk (its index among those read) that holds the best sentence: where the answer starts."""
-        return self.units[int(np.argmax(self.probs))].hit_index if self.units else None
-
 
 class Reader:
     """Scores candidate sentences and the answerability of a question, with the shipped thresholds."""

