@@ -198,7 +198,7 @@ class Assistant:
                        common: dict[str, Any], retrieval: str) -> Iterator[str | Answer]:
         """The extractive answer of the reader. Unless the question names a Drucksache among the best hits, it is
         refused when the question is further from its closest passage than the calibrated closeness floor (with e5
-        vectors for the whole index), else when the reader's own answerability is below its threshold (BM25 alone),
+        vectors and dense search), else when the reader's own answerability is below its threshold (BM25 alone),
         or when the lead paper has no text."""
         t0 = time.perf_counter()
         pool = hits + self.retriever.context_hits(question.text, hits)
@@ -222,7 +222,7 @@ class Assistant:
     def reader_refusal(self, question: Question, hits: list[Hit], reading: Reading,
                        retrieval: str = "hybrid") -> RefusalReason | None:
         """Why the documents do not answer, by the reader (None: they may): the question further from its closest
-        passage than the calibrated closeness floor (with e5 vectors for the whole index), else (BM25 alone) the
+        passage than the calibrated closeness floor (with e5 vectors and dense search), else (BM25 alone) the
         reader's answerability below its threshold. A Drucksache the question names among the best hits answers."""
         if self._pinned(question, hits):
             return None

@@ -117,8 +117,7 @@ class Reader:
         if self.cross is not None:
             probs = self.cross.rerank(query.text, [u.text for u in units], probs)
         a = answer_features(evidence_of(query, hits, units, x), probs, self.presence)
-        answerable = float(self.answer(a[None, :])[0])
-        return Reading(units, probs, answerable)
+        return Reading(units, probs, float(self.answer(a[None, :])[0]))
 
 
 Absent = tuple[tuple[str, float], ...]  # (noun stem, its idf relative to the question's largest)
