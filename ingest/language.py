@@ -12,6 +12,8 @@ from __future__ import annotations
 import re
 import unicodedata
 
+import Stemmer
+
 from ingest.analyzer import Analyzer
 
 _ANALYZER = Analyzer()
@@ -231,8 +233,15 @@ NOT_A_COUNT = re.compile(
     rf"§+\s*\d+\w*(?:\s*(?:abs\.|absatz)\s*\d+)?|\b\d{{1,2}}\.\s?\d{{1,2}}\.(?:\d{{2,4}})?|\b\d{{1,2}}\.\s?(?:{MONTHS})\b"
     r"|\b(?:19|20)\d\d\b|\b(?:Nr|Nummer|TOP|Punkt|Drucksache|Vorlage|Seite|Anlage)\.?\s*\d[\d/.-]*"
     r"|\b\d{4}/\d{3,5}\b|\b\d{2}-\d{5}(?:-\d{2})?\b|(?-i:\b[A-Z]{1,3}\s?\d+\b)", re.I)
-COUNT_WORD = re.compile(r"\b(zwei|drei|vier|fünf|sechs|sieben|acht|neun|zehn|elf|zwölf|zwanzig|dreißig|hundert|tausend|"
-                        r"dutzend|einzige[rn]?|keine[rn]?|kein|einzelne[rn]?|wenige[rn]?|mehrere[rn]?|zahlreiche[rn]?)\b", re.I)
+_NUMBER_WORDS = (r"zwei|drei|vier|fünf|sechs|sieben|acht|neun|zehn|elf|zwölf|zwanzig|dreißig|hundert|tausend|dutzend|"
+                 r"einzige[rn]?|keine[rn]?|kein")
+_VAGUE_WORDS = r"einzelne[rn]?|wenige[rn]?|mehrere[rn]?|zahlreiche[rn]?|vereinzelte[rn]?"
+NUMBER_WORD = re.compile(rf"\b({_NUMBER_WORDS})\b", re.I)
+# "einzelne Verstöße", "wenige Fälle": a count, when it counts the asked noun
+VAGUE_COUNT = re.compile(rf"\b({_VAGUE_WORDS})\b", re.I)
+COUNT_WORD = re.compile(rf"\b({_NUMBER_WORDS}|{_VAGUE_WORDS})\b", re.I)
+# a named company: a legal form, or "Firma"/"Agentur"/"Büro" before a name ("eine externe Agentur" names none)
+COMPANY_NAME = re.compile(r"\b(GmbH|AG|KG|mbH|GbR|SE|e\.\s?K\.|Inh\.)(?!\w)|\b(Firma|Agentur|Büro|Ingenieurbüro):?\s+[A-ZÄÖÜ0-9„\"]")
 COMPANY_S = re.compile(r"\b(GmbH|AG|KG|mbH|GbR|SE|e\.\s?V\.|e\.\s?K\.|Inh\.|eG)(?!\w)|\b(Firma|Agentur|Büro|Ingenieurbüro|"
                        r"Verein|Stiftung|Gesellschaft|Träger)\b")
 PERSON_S = re.compile(r"\b(Herr|Frau|Dr\.|Bürgermeister\w*|Oberbürgermeister\w*|Dezernent\w*|Stadtr[aä]t\w*|Fraktion|"
@@ -275,6 +284,52 @@ def sentence_values(sentence: str) -> frozenset[str]:
     return frozenset(found)
 
 
+# --- what a number counts ------------------------------------------------------------------------------------
+_STEMMER = Stemmer.Stemmer("german")
+_COUNT_TOKEN = re.compile(r"\d[\d.,]*|[^\W\d_][\w*]*", re.UNICODE)
+_MONEY_AMOUNT = re.compile(r"\d[\d.,]*\s*(?:€|eur\b|euro\b)", re.I)
+_SHARE = re.compile(r"\d[\d.,]*\s*(?:%|prozent\b)", re.I)
+
+
+def same_noun(stem: str, noun: str) -> bool:
+    """Compound-tolerant: "beutel" ~ "hundekotbeutel", "mietwohnung" ~ "wohnung" (the head noun is last)."""
+    short, long_ = sorted((stem, noun), key=len)
+    return len(short) >= 4 and long_.endswith(short)
+
+
+def _noun_stem(token: str) -> str:
+    return _STEMMER.stemWord(token.split("*")[0].lower())
+
+
+def counts_noun(sentence: str, noun: str, vague: bool = False) -> bool:
+    """A number (or number word; with `vague` also "einzelne", "wenige", …) followed within four words by the
+    counted noun (a stem, `assistant.question.patterns.counted_noun`): "insgesamt 24 Stationen", "lediglich
+    einzelne Verstöße". Dates, years, paragraphs and paper numbers count nothing."""
+    tokens = _COUNT_TOKEN.findall(NOT_A_COUNT.sub(" ", sentence))
+    for i, tok in enumerate(tokens):
+        loose = vague and VAGUE_COUNT.fullmatch(tok)
+        if tok[0].isdigit() or NUMBER_WORD.fullmatch(tok) or loose:
+            for nxt in tokens[i + 1:i + (3 if loose else 5)]:  # "einzelne [neue] Verstöße"
+                if not nxt[0].isdigit() and same_noun(_noun_stem(nxt), noun):
+                    return True
+    return False
+
+
+def counts_other_nouns(sentence: str, noun: str) -> bool:
+    """Every number of the sentence counts a named thing that is not `noun` ("24 Stationen" when the question
+    counts Hundekotbeutel; "15.993,00 €" when it counts people); a bare number ("insgesamt 24.") counts nothing in
+    particular."""
+    text = NOT_A_COUNT.sub(" ", sentence)
+    if noun != "euro":
+        text = _MONEY_AMOUNT.sub(" 1 Geldbetrag ", text)
+    if noun not in {"prozent", "anteil"}:
+        text = _SHARE.sub(" 1 Anteil ", text)
+    tokens = _COUNT_TOKEN.findall(text)
+    counted = [tokens[i + 1] for i, tok in enumerate(tokens[:-1]) if tok[0].isdigit() or NUMBER_WORD.fullmatch(tok)]
+    nouns = [t for t in counted if t[0].isupper()]
+    return bool(counted) and len(nouns) == len(counted) and not any(same_noun(_noun_stem(t), noun) for t in nouns)
+
+
 # --- the form of a sentence --------------------------------------------------------------------------------
 # an Anfrage's question repeated as a heading ("1. Wie oft wurde …", "2. welche Schritte die Stadt …")
 QUESTION_LIKE = re.compile(
@@ -288,6 +343,9 @@ _TEMPLATE = re.compile(r"Gremien\s+Termin\s+TOP|Ö\s*/\s*N\s+Zuständigkeit|Gedr
 # a minutes' agenda heading ("Punkt 2 der Tagesordnung: Oberwaldbad"): the item's title, not a statement about it
 AGENDA_HEADING = re.compile(r"(?:Punkt\s+\d+\s+der\s+Tagesordnung|Tagesordnungspunkt\s+\d+|TOP\s+\d+(?:\.\d+)*)\s*:", re.I)
 SUMMARY_SECTION = re.compile(r"^\s*(Kurzfassung|Zusammenfassung)\b", re.I)
+# a file that asks (an Anfrage, an Antrag) rather than answers: its text restates the question
+REQUEST_FILE = re.compile(r"^\s*(?!.*stellungnahme)(?:top\s*\S+\s+)?(anfrage|antrag|änderungs|ergänzungs|interfraktionell)",
+                          re.I)
 _WORDS = re.compile(r"[^\W\d_][\w\-]*", re.UNICODE)
 LIST_MARK = re.compile(r"^(?:[-•▪●–]\s*)+")
 # a section heading the text layer glued to the sentence after it ("Kurzfassung Die Krähen …")
@@ -304,6 +362,11 @@ def prose_share(sentence: str) -> float:
 def label_count(sentence: str) -> int:
     """ "Label:" fields of a form row or letterhead."""
     return len(_LABEL.findall(sentence))
+
+
+def is_form_like(sentence: str) -> bool:
+    """Letterhead, table header or title line: hardly any lowercase words, or several "Label:" fields."""
+    return prose_share(sentence) < 0.2 or label_count(sentence) >= 2
 
 
 def is_letterhead(sentence: str) -> bool:

@@ -20,11 +20,10 @@ from assistant.types import Citation, Hit, Sentence
 from ingest.language import (
     DECISIVE_S,
     SUMMARY_SECTION,
+    is_form_like,
     is_letterhead,
     is_question_like,
-    label_count,
     normalise,
-    prose_share,
     sentence_values,
     version_base,
 )
@@ -58,8 +57,7 @@ def _near_duplicate(a: Unit, b: Unit, share: float = DUPLICATE_JACCARD) -> bool:
 
 def _ends_passage(unit: Unit) -> bool:
     """A restated question, a letterhead or a table row ends the passage an anchor reads on into."""
-    return is_question_like(unit.text) or is_letterhead(unit.text) or prose_share(unit.text) < 0.2 \
-        or label_count(unit.text) >= 2
+    return is_question_like(unit.text) or is_letterhead(unit.text) or is_form_like(unit.text)
 
 
 def anchors(reading: Reading, passage: float, max_anchors: int = MAX_ANCHORS, allowed: set[int] | None = None) -> list[int]:

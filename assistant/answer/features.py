@@ -21,6 +21,7 @@ from ingest.language import (
     DECISIVE_S,
     HEADING_LEAD,
     LIST_MARK,
+    REQUEST_FILE,
     SUMMARY_SECTION,
     YEAR,
     is_letterhead,
@@ -35,8 +36,6 @@ from ingest.language import (
 
 KINDS = ("money", "count", "amount", "date", "company", "person", "outcome", "reason", "place")
 _ANSWER_FILE = re.compile(r"stellungnahme|antwort", re.I)
-_REQUEST_FILE = re.compile(r"^\s*(?!.*stellungnahme)(?:top\s*\S+\s+)?(anfrage|antrag|änderungs|ergänzungs|interfraktionell)",
-                           re.I)
 _MINUTES_FILE = re.compile(r"protokoll|niederschrift|beschluss", re.I)
 MAX_CHARS = 600  # longer "sentences" are tables or text without stops: not quotable as an answer
 MIN_CHARS = 20  # shorter ones are headings or fragments (a list item may be shorter: see `Unit.item`)
@@ -242,7 +241,7 @@ def _place_features(scene: _Scene, u: Unit) -> dict[str, float]:
     return {
         "summary": float(bool(SUMMARY_SECTION.match(meta.section))),
         "answer_file": float(bool(_ANSWER_FILE.search(file_name))),
-        "request_file": float(bool(_REQUEST_FILE.match(file_name))),
+        "request_file": float(bool(REQUEST_FILE.match(file_name))),
         "minutes_file": float(bool(_MINUTES_FILE.search(file_name))),
         "rank0": float(rank == 0),
         "rank1": float(rank == 1),
@@ -268,3 +267,4 @@ def _kind_features(query: Query, u: Unit, f: dict[str, float]) -> None:
     f["overview_unasked"] = f["overview"] * (not asks_outcome)
     f["decision_asked"] = f["decision"] * asks_outcome
     f["cov_nouns_lead"] = f["cov_nouns"] * f["rank0"]
+

@@ -10,19 +10,8 @@ of its score. Letterhead and table headers are damped, papers further down the r
 from assistant.answer.rules.coverage import answer_confidence, topic_coverage
 from assistant.answer.rules.extract import Extract, extractive_answer, with_followers
 from assistant.answer.rules.scoring import choose, score_sentences
-from assistant.answer.rules.sentences import (
-    is_form_like,
-    is_letterhead,
-    is_question_like,
-    term_weights,
-)
-from assistant.answer.rules.slots import (
-    counts_noun,
-    counts_other_nouns,
-    fills_slot,
-    missing_years,
-)
+from assistant.answer.rules.sentences import term_weights
+from assistant.answer.rules.slots import fills_slot, missing_years
 
-__all__ = ["Extract", "answer_confidence", "choose", "counts_noun", "counts_other_nouns", "extractive_answer",
-           "fills_slot", "is_form_like", "is_letterhead", "is_question_like", "missing_years",
+__all__ = ["Extract", "answer_confidence", "choose", "extractive_answer", "fills_slot", "missing_years",
            "score_sentences", "term_weights", "topic_coverage", "with_followers"]

@@ -2,40 +2,34 @@
 
 from __future__ import annotations
 
-import re
 from typing import NamedTuple
 
 from assistant.answer.compose import Shown, decision_text, paper_lines, render
 from assistant.answer.query import IdfLookup
 from assistant.answer.rules.scoring import (
     NOVELTY_FLOOR,
-    SUMMARY_SECTION,
     choose,
     near_duplicate,
     score_sentences,
 )
-from assistant.answer.rules.sentences import (
-    LABEL,
-    Candidate,
-    is_form_like,
-    is_letterhead,
-    is_question_like,
-    term_weights,
-)
+from assistant.answer.rules.sentences import Candidate, term_weights
 from assistant.answer.rules.slots import answers_slot
 from assistant.question import Ask, Question
 from assistant.types import Citation, Hit, Sentence
 from index.boilerplate import Boilerplate
 from ingest.language import (
     DECISIVE_S,
+    HEADING_LEAD,
+    SUMMARY_SECTION,
     base_reference,
+    is_form_like,
+    is_letterhead,
+    is_question_like,
+    label_count,
     version_base,
 )
 
 SLOT_WINDOW = 12  # the slot-filling sentence must be among this many best candidates
-# a section heading the text layer glued to the sentence after it ("Kurzfassung Die Krähen …")
-_HEADING_LEAD = re.compile(r"^(?:(?:Kurzfassung|Erläuterungen?|Sachverhalt|Begründung|Zusammenfassung|Sachstand|Anlass)"
-                           r"(?:\s*\|\s*|\s+))+(?=[A-ZÄÖÜ„\"])")
 MAX_SENTENCES = 4  # best sentences (anchors) in an answer, slot fillers included
 SUMMARY_FOLLOW = 3  # an anchor in the paper's Kurzfassung brings this many next sentences of it
 DUPLICATE_JACCARD = 0.7  # ... and a follower more than this share with a shown sentence
@@ -112,7 +106,7 @@ def with_followers(chosen: list[Candidate], candidates: list[Candidate], hits: l
             if nxt is None or is_question_like(nxt.sentence):
                 break
             if listing:  # list items are often bare noun phrases ("Herausfordernde Topografie")
-                if not nxt.item or len(nxt.sentence) > LIST_ITEM_CHARS or len(LABEL.findall(nxt.sentence)) >= 2:
+                if not nxt.item or len(nxt.sentence) > LIST_ITEM_CHARS or label_count(nxt.sentence) >= 2:
                     break
             elif is_form_like(nxt.sentence) or is_letterhead(nxt.sentence):
                 break
@@ -190,7 +184,7 @@ def extractive_answer(question: Question, hits: list[Hit], idf: IdfLookup, max_s
         ordered.insert(0 if Ask.OUTCOME in question.asks else len(ordered), decided)
     shown = [Shown(c.hit_index, c.position, c.sentence,
                    decision_text(c.sentence, hits[c.hit_index].meta.reference) if c is decided
-                   else _HEADING_LEAD.sub("", c.sentence)) for c in ordered]
+                   else HEADING_LEAD.sub("", c.sentence)) for c in ordered]
     text, sentences, citations = render(hits, shown)
     return Extract(text, sentences, citations, best, slot_filled, core)
 

@@ -6,31 +6,29 @@ import re
 from dataclasses import dataclass
 
 from assistant.answer.query import IdfLookup
-from assistant.answer.rules.sentences import (
-    Candidate,
-    is_form_like,
-    is_letterhead,
-    is_question_like,
-    reference_terms,
-    term_weights,
-)
-from assistant.answer.rules.slots import HAS_DATE
+from assistant.answer.rules.sentences import Candidate, reference_terms, term_weights
 from assistant.question import Ask, Question
 from assistant.types import Hit
 from index.boilerplate import Boilerplate
 from ingest.language import (
     AGENDA_HEADING,
+    DATE_S,
+    LIST_MARK,
+    MONEY_S,
+    OUTCOME_S,
+    REQUEST_FILE,
+    SUMMARY_SECTION,
+    UNIT_S,
     content_terms,
+    is_form_like,
+    is_letterhead,
+    is_question_like,
     overview_units,
     sentence_terms,
     split_sentences,
 )
 
-OUTCOME_S = re.compile(r"Ergebnis:|beschlossen|zugestimmt|abgelehnt|Kenntnis|einverstanden|Dafür:\s*\d")
-REQUEST_FILE = re.compile(r"^\s*(?!.*stellungnahme)(?:top\s*\S+\s+)?(anfrage|antrag|änderungs|ergänzungs|interfraktionell)", re.I)
 HAS_NUMBER = re.compile(r"\d")
-HAS_AMOUNT = re.compile(r"\d[\d.,]*\s*(?:€|euro|eur\b|prozent|%|mio|millionen|mrd|tsd|plätze|stellen|mal\b|-mal\b)|\d\s*-mal", re.I)
-_LIST_MARK = re.compile(r"^(?:[-•▪●–]\s*)+")
 _GENERIC = frozenset(content_terms("Stadt Karlsruhe Braunschweig Oberbürgermeister Drucksache Vorlage Anfrage Stellungnahme Datum Seite"))
 # tuning constants (measured on the even-numbered half of eval/questions.jsonl)
 DOC_DECAY = 0.7  # score factor 1 / (1 + DOC_DECAY * paper rank)
@@ -52,7 +50,6 @@ NOVELTY_FLOOR = 0.5  # share of its score a sentence keeps when all its question
 NOVELTY_POOL = 60  # greedy selection looks at this many best candidates
 SUMMARY_FACTOR = 1.6  # a sentence of the paper's own short summary (Kurzfassung) is the administration's answer
 NAMED_SUMMARY_FLOOR = 0.5  # least score of the Kurzfassung sentences of a paper the question names
-SUMMARY_SECTION = re.compile(r"^\s*(Kurzfassung|Zusammenfassung)\b", re.I)
 CHOSEN_JACCARD = 0.6  # an anchor sharing more than this share of its terms with a chosen one repeats it
 FOCUS_FACTOR = 2.0  # a follow-up's own terms count this many times its earlier question's
 
@@ -142,7 +139,7 @@ def _passage_candidates(q: _Asked, p: _Passage, boilerplate: Boilerplate | None)
     local = {t: (w * TITLE_TERM_FACTOR if t in p.title_terms else w) for t, w in q.weights.items()}
     local_total = sum(local.values()) or 1.0
     units = overview_units(p.hit.text) if p.overview else split_sentences(p.hit.text)
-    parts = [_LIST_MARK.sub("", raw) for raw in units]
+    parts = [LIST_MARK.sub("", raw) for raw in units]
     terms_of = [sentence_terms(part) for part in parts]
     own_of = [sum(w for t, w in local.items() if t in terms) / local_total for terms in terms_of]
     question_of = [is_question_like(part, p.section) for part in parts]
@@ -187,8 +184,8 @@ def _sentence_score(q: _Asked, p: _Passage, sentence: str, position: int, topica
         score *= 0.6
     boost = 0.0
     if q.wants_amount and HAS_NUMBER.search(sentence):
-        boost += AMOUNT_BONUS if HAS_AMOUNT.search(sentence) else NUMBER_BONUS
-    if q.wants_date and HAS_DATE.search(sentence):
+        boost += AMOUNT_BONUS if _has_amount(sentence) else NUMBER_BONUS
+    if q.wants_date and DATE_S.search(sentence):
         boost += DATE_BONUS
     if q.wants_outcome and OUTCOME_S.search(sentence):
         boost += OUTCOME_BONUS
@@ -198,7 +195,7 @@ def _sentence_score(q: _Asked, p: _Passage, sentence: str, position: int, topica
     elif not p.overview and is_letterhead(sentence):
         score *= QUESTION_PENALTY  # also for outcome and amount questions: a head decides and costs nothing
     elif not p.overview and not q.wants_outcome and is_form_like(sentence) and not (
-            q.wants_amount and HAS_AMOUNT.search(sentence)):
+            q.wants_amount and _has_amount(sentence)):
         score *= FORM_PENALTY
     return score, coverage
 
@@ -243,3 +240,8 @@ def choose(candidates: list[Candidate], max_sentences: int = 5, weights: dict[st
 def near_duplicate(a: Candidate, b: Candidate, share: float) -> bool:
     """`a` shares more than `share` of its and `b`'s terms (Jaccard): the same statement again."""
     return bool(a.terms) and len(a.terms & b.terms) / len(a.terms | b.terms) > share
+
+
+def _has_amount(sentence: str) -> bool:
+    """A number with a currency or a unit ("8.000 €", "20 %", "48 Plätze"), not a bare one."""
+    return bool(MONEY_S.search(sentence) or UNIT_S.search(sentence))

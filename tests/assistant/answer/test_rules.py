@@ -13,15 +13,13 @@ from assistant.answer.query import IdfLookup
 from assistant.answer.rules import (
     answer_confidence,
     extractive_answer,
-    is_form_like,
-    is_letterhead,
-    is_question_like,
     missing_years,
     score_sentences,
     topic_coverage,
 )
 from assistant.question import Question
 from assistant.types import ChunkMeta, Hit
+from ingest.language import is_form_like, is_letterhead, is_question_like
 
 IDF = IdfLookup(None)
 Q = Question.of
@@ -369,8 +367,8 @@ def test_a_sentence_announcing_a_list_brings_its_items() -> None:
 
 
 def test_a_number_that_counts_something_else_does_not_answer_how_many() -> None:
-    from assistant.answer.rules import counts_noun, counts_other_nouns
     from assistant.question.patterns import counted_noun
+    from ingest.language import counts_noun, counts_other_nouns
 
     bags = counted_noun("Wie viele Hundekotbeutel hat die Ortsverwaltung Grötzingen ausgegeben?")
     assert counts_other_nouns("In Grötzingen befinden sich insgesamt 24 Stationen für die Beutel.", bags)

@@ -2,12 +2,12 @@
 
 from __future__ import annotations
 
-from assistant.answer.rules import counts_noun
 from assistant.messages import NO_TEXT, REFUSAL
 from assistant.question import Ask, Question
 from assistant.question.conversation import conversation_context, needs_context, rewrite_followup
 from assistant.question.patterns import answer_slot, answer_slots, counted_noun
 from assistant.types import Filters
+from ingest.language import counts_noun
 
 
 def test_followup_rewriting() -> None:
