@@ -24,6 +24,8 @@ from ingest.language import (
     REQUEST_FILE,
     SUMMARY_SECTION,
     YEAR,
+    counts_noun,
+    counts_other_nouns,
     is_letterhead,
     is_question_like,
     label_count,
@@ -89,6 +91,8 @@ FEATURES = (
     # what the question asks for against what the candidate is: the sentence model is linear, so a feature that
     # counts only for some questions has to be given as such
     "fills_asked", "asks_unfilled", "overview_unasked", "decision_asked", "cov_nouns_lead",
+    # "Wie viele Anträge …": a number of the counted thing ("24 Anträge"), or only numbers of other things
+    "counts_asked", "counts_other",
 )
 VALUE_KINDS = ("money", "count", "amount", "date", "company", "person", "place")
 
@@ -267,4 +271,6 @@ def _kind_features(query: Query, u: Unit, f: dict[str, float]) -> None:
     f["overview_unasked"] = f["overview"] * (not asks_outcome)
     f["decision_asked"] = f["decision"] * asks_outcome
     f["cov_nouns_lead"] = f["cov_nouns"] * f["rank0"]
-
+    counted = query.counted
+    f["counts_asked"] = float(any(counts_noun(u.text, noun, vague=True) for noun in counted))
+    f["counts_other"] = float(bool(counted) and all(counts_other_nouns(u.text, noun) for noun in counted))

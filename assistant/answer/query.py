@@ -21,6 +21,7 @@ class Query:
     years: frozenset[str]
     references: tuple[str, ...]  # Drucksache numbers named
     nouns: frozenset[str] = frozenset()  # the topic stems that are nouns or years of the question (`noun_terms`)
+    counted: frozenset[str] = frozenset()  # the stemmed nouns a "Wie viele …?" part counts (`Slot.noun`)
     _matches: dict[str, frozenset[str]] = field(default_factory=dict, compare=False, repr=False)
 
     @property
@@ -97,4 +98,5 @@ def read_query(question: Question, idf: Any) -> Query:
     weights = tuple((t, float(idf.get(t, 1.0))) for t in sorted(question.terms))
     return Query(text=question.text, asked=question.asked, weights=weights,
                  focus=question.own_terms or question.terms, kinds=question.kinds, years=question.years,
-                 references=question.references, nouns=question.nouns)
+                 references=question.references, nouns=question.nouns,
+                 counted=frozenset(slot.noun for slot in question.slots if slot.noun))

@@ -229,3 +229,29 @@ def test_what_a_candidate_is_is_weighed_by_what_the_question_asks() -> None:
     assert asked[col["decision_asked"]] == 1.0 and asked[col["overview_unasked"]] == 0.0
     assert unasked[col["decision_asked"]] == 0.0 and unasked[col["overview_unasked"]] == 1.0
     assert count_line[col["cov_nouns_lead"]] == 1.0  # the question's noun, in the lead paper
+
+
+def test_a_count_question_sees_which_sentence_counts_its_noun() -> None:
+    from assistant.answer.query import IdfLookup, read_query
+    from assistant.question import Question
+
+    col = {name: j for j, name in enumerate(FEATURES)}
+    hit = Hit("b", "d", "Der Stadtverwaltung sind keine Vorfälle bekannt, bei denen obdachlose Menschen Opfer von "
+                        "Gewalt wurden. Die aktuelle Zahl obdachloser Menschen beträgt geschätzt 50 Personen. "
+                        "Die Stadt betreibt 12 Unterkünfte in der Innenstadt.", 1.0, ChunkMeta.of({"title": "Obdach"}))
+    units = units_of([hit])
+
+    def row(question: str, start: str) -> np.ndarray:
+        x = feature_matrix(read_query(Question.of(question), IdfLookup(None)), [hit], units)
+        return x[next(i for i, u in enumerate(units) if u.text.startswith(start))]
+
+    # "keine Vorfälle" counts incidents, "12 Unterkünfte" counts shelters: neither is a number of people
+    people = "Wie viele obdachlose Menschen gibt es in Karlsruhe?"
+    assert row(people, "Die Stadt betreibt")[col["counts_other"]] == 1.0
+    assert row(people, "Die Stadt betreibt")[col["counts_asked"]] == 0.0
+    shelters = "Wie viele Unterkünfte für Obdachlose gibt es?"
+    assert row(shelters, "Die Stadt betreibt")[col["counts_asked"]] == 1.0
+    assert row(shelters, "Der Stadtverwaltung")[col["counts_other"]] == 1.0
+    # a question that counts nothing leaves both at zero
+    assert not row("Welche Hilfen gibt es für obdachlose Menschen?", "Die Stadt betreibt")[
+        [col["counts_asked"], col["counts_other"]]].any()
