@@ -60,21 +60,33 @@ def _ends_passage(unit: Unit) -> bool:
     return is_question_like(unit.text) or is_letterhead(unit.text) or is_form_like(unit.text)
 
 
-def anchors(reading: Reading, passage: float, max_anchors: int = MAX_ANCHORS, allowed: set[int] | None = None) -> list[int]:
-    """Unit indices: the best one, then the next best that clear `passage` and repeat none chosen (only among
-    `allowed` units when given)."""
+def anchors(reading: Reading, hits: list[Hit], passage: float, max_anchors: int = MAX_ANCHORS,
+            allowed: set[int] | None = None) -> list[int]:
+    """Unit indices: the best one, then the next best that clear `passage`, stand in a paper of the best one's
+    council (`same_council`) and repeat none chosen (only among `allowed` units when given)."""
     if not len(reading.units):
         return []
     order = [int(i) for i in np.argsort(-reading.probs, kind="stable") if allowed is None or int(i) in allowed]
     if not order:
         return []
     chosen = [order[0]]
+    lead = reading.units[order[0]].hit_index
     for i in order[1:]:
         if len(chosen) >= max_anchors or reading.probs[i] < passage:
             break
+        if not same_council(hits, lead, reading.units[i].hit_index):
+            continue
         if not any(_near_duplicate(reading.units[i], reading.units[c]) for c in chosen):
             chosen.append(i)
     return chosen
+
+
+def same_council(hits: list[Hit], lead: int, other: int) -> bool:
+    """Whether chunk `other` comes from the council of chunk `lead` (or either council is unknown): another
+    council's papers are about another town, whatever words they share with the question ("Fallkonferenz" in
+    Karlsruhe for a Braunschweig "Buntstadtkonferenz")."""
+    a, b = hits[lead].meta.body, hits[other].meta.body
+    return not a or not b or a == b
 
 
 def with_followers(reading: Reading, hits: list[Hit], chosen: list[int]) -> list[int]:
@@ -170,7 +182,7 @@ def compose(query: Query, hits: list[Hit], reading: Reading, passage: float, dec
     if named and not query.weights:
         chosen = _summary(reading, hits, named)  # "Was steht in 2024/0015?": the paper's own opening
     else:
-        chosen = anchors(reading, passage, allowed=named or None)
+        chosen = anchors(reading, hits, passage, allowed=named or None)
     if not chosen:
         return Extract("", [], [], 0.0)
     identity = _identity_line(query, hits, reading)
@@ -306,7 +318,7 @@ def selected_passages(query: Query, hits: list[Hit], reading: Reading, passage: 
     language model gets (a short prompt; its citations are checked against exactly these passages)."""
     if not len(reading.units):
         return []
-    picked = passages_of(query, hits, reading, anchors(reading, passage))
+    picked = passages_of(query, hits, reading, anchors(reading, hits, passage))
     by_hit: dict[int, list[Unit]] = {}
     for k in picked:
         by_hit.setdefault(reading.units[k].hit_index, []).append(reading.units[k])

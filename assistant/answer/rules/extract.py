@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from typing import NamedTuple
 
-from assistant.answer.compose import Shown, decision_text, paper_lines, render
+from assistant.answer.compose import Shown, decision_text, paper_lines, render, same_council
 from assistant.answer.query import IdfLookup
 from assistant.answer.rules.scoring import (
     NOVELTY_FLOOR,
@@ -167,6 +167,9 @@ def extractive_answer(question: Question, hits: list[Hit], idf: IdfLookup, max_s
     if Ask.LIST in question.asks:
         return _paper_list(candidates, hits, max_sentences)
     candidates = named_paper_candidates(question, candidates, hits)
+    if candidates:
+        lead = candidates[0].hit_index
+        candidates = [c for c in candidates if same_council(hits, lead, c.hit_index)]
     weights = term_weights(set(question.terms), idf) if NOVELTY_FLOOR < 1.0 else None
     chosen, slot_filled = fill_slot(question, candidates, choose(candidates, max_sentences, weights), max_sentences)
     best = max((c.coverage for c in chosen[:2]), default=0.0)

@@ -3,6 +3,8 @@ the passage threshold, a passage ends at a restated question, an announced list 
 
 from __future__ import annotations
 
+from dataclasses import replace
+
 import numpy as np
 
 from assistant.answer.compose import compose, paper_list
@@ -90,3 +92,16 @@ def test_a_value_question_gets_the_sentence_with_the_value_from_an_admitted_pape
     # a question that asks for no value gets no filler
     plain = read_query(Question.of("Was macht der Verein?"), IdfLookup(None))
     assert "8.000" not in compose(plain, hits, _reading(hits, probs), passage=0.4).text
+
+
+def test_no_supporting_passage_from_another_council() -> None:
+    def at(chunk: str, doc: str, text: str, ref: str, body: str) -> Hit:
+        return replace(_hit(chunk, doc, text, ref), meta=replace(_hit(chunk, doc, text, ref).meta, body=body))
+
+    probs = {"Seitens des Kinderbü": 0.9, "Die Sanierung der Tu": 0.6}
+    query = read_query(Question.of("Wie oft wurde der Koffer verliehen?"), IdfLookup(None))
+    same = [at("c1", "d1", KOFFER, "2026/0503", "Karlsruhe"), at("c2", "d2", BAD, "2024/0001", "Karlsruhe")]
+    assert "Turnhalle" in compose(query, same, _reading(same, probs), passage=0.4).text
+    other = [at("c1", "d1", KOFFER, "2026/0503", "Karlsruhe"), at("c2", "d2", BAD, "25-10000", "Braunschweig")]
+    extract = compose(query, other, _reading(other, probs), passage=0.4)
+    assert "Turnhalle" not in extract.text and [c.reference for c in extract.citations] == ["2026/0503"]

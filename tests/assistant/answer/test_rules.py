@@ -489,3 +489,15 @@ def test_a_textless_best_paper_refuses_content_questions_only() -> None:
     assert not Assistant.textless_lead(Q("Hat der Rat den Ergänzungsvertrag zum Salgenholz beschlossen?"), pool)
     # a paper with text leads: nothing to say
     assert not Assistant.textless_lead(Q("Welche Verpflichtungen übernimmt der Vorhabenträger?"), [other, overview])
+
+
+def test_supporting_sentences_come_from_the_lead_papers_council() -> None:
+    question = Q("Wie oft wurde der Bücherkoffer des Kinderbüros verliehen, und wie ist die Nachfrage?")
+    elsewhere = "Der Bücherkoffer des Stadtteilbüros wurde seit Juni 2023 insgesamt 40-mal verliehen, die Nachfrage steigt."
+    same = extractive_answer(question, [hit(KOFFER, body="Karlsruhe"), hit(elsewhere, "d2", "c2", body="Karlsruhe",
+                                                                            reference="2025/0100")], IDF)
+    assert "40-mal" in same.text  # a paper of the same council supports the answer
+    other = extractive_answer(question, [hit(KOFFER, body="Karlsruhe"), hit(elsewhere, "d2", "c2", body="Braunschweig",
+                                                                             reference="25-10000")], IDF)
+    assert "15-mal verliehen" in other.text and "40-mal" not in other.text
+    assert {c.reference for c in other.citations} == {"2026/0503"}
