@@ -1,7 +1,8 @@
 """What a question asks for, in the words people use: the patterns `Question.read` applies once.
 
-Two vocabularies live side by side: `ingest.language.QUESTION_KINDS` (the reader's features were learned on it)
-and the patterns below, which the rules' sentence scoring and refusals were measured with."""
+The words are `ingest.language.QUESTION_KINDS` (the reader's features were learned on them) where the rules read a
+question the same way; the rules' amount and date asks and the value slots of their refusals keep patterns of their
+own (broader asks, narrower slots), which they were measured with."""
 
 from __future__ import annotations
 
@@ -10,7 +11,7 @@ from enum import StrEnum
 
 import Stemmer
 
-from ingest.language import MONTHS
+from ingest.language import MONTHS, QUESTION_KINDS
 
 
 class Ask(StrEnum):
@@ -28,15 +29,10 @@ ASK_PATTERNS: dict[Ask, re.Pattern[str]] = {
     Ask.AMOUNT: re.compile(r"\b(wie\s+(viel|viele|hoch|teuer|lang|groß|gross|oft|häufig|stark)|kostet|kosten|betrag|summe|"
                            r"anzahl|höhe|euro|prozent|mio|anteil|zahl|preis)\b", re.I),
     Ask.DATE: re.compile(r"\b(wann|bis wann|ab wann|zeitpunkt|datum|termin|frist|seit wann|jahr)\b", re.I),
-    Ask.OUTCOME: re.compile(
-        r"\b(beschlossen|beschluss|entschieden|abgestimmt|ergebnis|zugestimmt|abgelehnt|gremium|ausschuss|beraten|"
-        r"ausgegangen|einverstanden|angenommen|behandelt|geworden)\b|\bwas (ist|wurde) (aus|mit)\b", re.I),
-    Ask.ABOUT_REQUEST: re.compile(r"\b(beantrag\w*|forder\w*|antrag\w*|anfrage\w*|fragt|fragen|wissen|möchte|will|wollen|"
-                                  r"schlägt|vorschlag\w*)\b", re.I),
-    Ask.ABOUT_PAPER: re.compile(r"\b(worum|wovon|titel|thema|was für eine?|welche art)\b", re.I),
-    Ask.LIST: re.compile(
-        r"\bwelche\s+(\w+\s+)?(vorlagen|anträge|anfragen|drucksachen|dokumente|beschlussvorlagen|informationsvorlagen|"
-        r"papiere|stellungnahmen)\b|\b(vorlagen|anträge|anfragen|drucksachen)\s+(gab|gibt)\b", re.I),
+    Ask.OUTCOME: QUESTION_KINDS["outcome"],
+    Ask.ABOUT_REQUEST: QUESTION_KINDS["request"],
+    Ask.ABOUT_PAPER: QUESTION_KINDS["about_paper"],
+    Ask.LIST: QUESTION_KINDS["list"],
 }
 GOES_ABOUT = re.compile(r"\bgeht es\b|\bgegenstand\b", re.I)
 
@@ -62,7 +58,7 @@ MONEY_Q = re.compile(
     r"schäden|schaden\w*|verschuldung|miete\w*|gehalt|vergütung)\b|\bwie viel\b.*\b(euro|spar\w*|verdien\w*|umsatz)\b", re.I)
 COUNT_Q = re.compile(r"\bwie\s+(viel|viele|hoch|oft|lange|groß|gross|stark|teuer)\b|\bwieviele?\b|\banzahl\b", re.I)
 WHEN_Q = re.compile(r"\b(wann|bis wann|ab wann|seit wann|zu welchem zeitpunkt|bis zu welchem)\b", re.I)
-COMPANY_Q = re.compile(r"\bwelche[rsmn]?\s+(firma|firmen|unternehmen|agentur|büro|dienstleister|auftragnehmer|anbieter)\b", re.I)
+COMPANY_Q = QUESTION_KINDS["company"]
 HOW_HIGH_Q = re.compile(r"\bwie\s+hoch\b", re.I)
 # ", und welches Büro …": where a question goes on to ask a second thing
 _CLAUSE = re.compile(r",?\s+und\s+(?=(?:wann|wie|welche[rsmn]?|was|wer|wo|warum|weshalb|wieso|ab wann|bis wann|seit wann|"
