@@ -58,7 +58,9 @@ MONEY_Q = re.compile(
     r"schäden|schaden\w*|verschuldung|miete\w*|gehalt|vergütung)\b|\bwie viel\b.*\b(euro|spar\w*|verdien\w*|umsatz)\b", re.I)
 COUNT_Q = re.compile(r"\bwie\s+(viel|viele|hoch|oft|lange|groß|gross|stark|teuer)\b|\bwieviele?\b|\banzahl\b", re.I)
 WHEN_Q = re.compile(r"\b(wann|bis wann|ab wann|seit wann|zu welchem zeitpunkt|bis zu welchem)\b", re.I)
-COMPANY_Q = QUESTION_KINDS["company"]
+# a firm asked for: its slot demands a company name (`ingest.language.COMPANY_NAME`); "Welcher Verein/Träger …?" is
+# answered by a name without a legal form, so it asks for no slot (unlike `QUESTION_KINDS["company"]`)
+COMPANY_Q = re.compile(r"\bwelche[rsmn]?\s+(firma|firmen|unternehmen|agentur|büro|dienstleister|auftragnehmer|anbieter)\b", re.I)
 HOW_HIGH_Q = re.compile(r"\bwie\s+hoch\b", re.I)
 # ", und welches Büro …": where a question goes on to ask a second thing
 _CLAUSE = re.compile(r",?\s+und\s+(?=(?:wann|wie|welche[rsmn]?|was|wer|wo|warum|weshalb|wieso|ab wann|bis wann|seit wann|"

@@ -97,3 +97,10 @@ def test_points_in_time_paper_types_and_year_pairs() -> None:
     assert budget.references == () and budget.own_years == set()  # a budget pair names no year to show
     assert "änderungs-/ergänzungsantrag" in Question.of("Was steht im Änderungsantrag zur Turmbergbahn?").named_types
     assert Ask.LIST in Question.of("Welche Anträge gab es zur Turmbergbahn?").asks
+
+
+def test_a_firm_is_a_slot_an_association_is_not() -> None:
+    # the company slot demands a named company (legal form, "Firma X"); a Verein is named without one
+    assert answer_slot("Welche Firma hat den Auftrag erhalten?") == "company"
+    assert answer_slot("Welcher Verein betreibt das Tierheim?") is None
+    assert answer_slot("Welcher Träger betreibt die Kita?") is None
