@@ -297,20 +297,21 @@ def same_noun(stem: str, noun: str) -> bool:
     return len(short) >= 4 and long_.endswith(short)
 
 
-def _noun_stem(token: str) -> str:
-    return _STEMMER.stemWord(token.split("*")[0].lower())
+def noun_stem(word: str) -> str:
+    """The stem a counted noun is compared by ("Todesfälle" -> "todesfall"; a gender star's ending dropped)."""
+    return _STEMMER.stemWord(word.split("*")[0].lower())
 
 
 def counts_noun(sentence: str, noun: str, vague: bool = False) -> bool:
     """A number (or number word; with `vague` also "einzelne", "wenige", …) followed within four words by the
-    counted noun (a stem, `assistant.question.patterns.counted_noun`): "insgesamt 24 Stationen", "lediglich
+    counted noun (its `noun_stem`): "insgesamt 24 Stationen", "lediglich
     einzelne Verstöße". Dates, years, paragraphs and paper numbers count nothing."""
     tokens = _COUNT_TOKEN.findall(NOT_A_COUNT.sub(" ", sentence))
     for i, tok in enumerate(tokens):
         loose = vague and VAGUE_COUNT.fullmatch(tok)
         if tok[0].isdigit() or NUMBER_WORD.fullmatch(tok) or loose:
             for nxt in tokens[i + 1:i + (3 if loose else 5)]:  # "einzelne [neue] Verstöße"
-                if not nxt[0].isdigit() and same_noun(_noun_stem(nxt), noun):
+                if not nxt[0].isdigit() and same_noun(noun_stem(nxt), noun):
                     return True
     return False
 
@@ -327,7 +328,7 @@ def counts_other_nouns(sentence: str, noun: str) -> bool:
     tokens = _COUNT_TOKEN.findall(text)
     counted = [tokens[i + 1] for i, tok in enumerate(tokens[:-1]) if tok[0].isdigit() or NUMBER_WORD.fullmatch(tok)]
     nouns = [t for t in counted if t[0].isupper()]
-    return bool(counted) and len(nouns) == len(counted) and not any(same_noun(_noun_stem(t), noun) for t in nouns)
+    return bool(counted) and len(nouns) == len(counted) and not any(same_noun(noun_stem(t), noun) for t in nouns)
 
 
 # --- the form of a sentence --------------------------------------------------------------------------------

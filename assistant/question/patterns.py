@@ -9,9 +9,7 @@ from __future__ import annotations
 import re
 from enum import StrEnum
 
-import Stemmer
-
-from ingest.language import MONTHS, QUESTION_KINDS
+from ingest.language import MONTHS, QUESTION_KINDS, noun_stem
 
 
 class Ask(StrEnum):
@@ -97,13 +95,10 @@ def answer_slots(question: str) -> list[str | None]:
     return [answer_slot(part) for part in clauses(question)]
 
 
-_STEMMER = Stemmer.Stemmer("german")
-
-
 def counted_noun(question: str) -> str | None:
     """The noun a "Wie viele …?" question counts, stemmed ("Wie viele hitzebedingte Todesfälle" -> "todesfall")."""
     m = re.search(r"\b(?i:wie\s*viele)\s+(?:[a-zäöüß][\w\-]*\s+){0,2}?([A-ZÄÖÜ][\w\-]*)", question)
     if not m:
         return None
     word = m.group(1).split("-")[-1].lower()
-    return _STEMMER.stemWord(word) if len(word) >= 4 else None
+    return noun_stem(word) if len(word) >= 4 else None
