@@ -1,0 +1,61 @@
+"""The question set built from mined validation pairs (eval.mined_questions)."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+from eval.mined_questions import main, number_facts, outcome_question, question_row, sample
+from eval.questions import read_question_file
+
+
+def _pair(pair_id: str, question: str, answer: str, source: str = "anfrage-stellungnahme",
+          split: str = "validation", title: str = "") -> dict[str, object]:
+    return {"pair_id": pair_id, "paper_id": f"https://example.org/oparl/papers/vo/{pair_id}", "reference": "2024/0815",
+            "split": split, "source": source, "question": question, "answer": answer, "title": title}
+
+
+def test_key_facts_are_the_answers_numbers_the_question_does_not_name() -> None:
+    question = "Wie viele öffentliche Brunnen gab es 2023 im Stadtgebiet?"
+    answer = ("1. Derzeit befinden sich insgesamt 132 öffentliche Brunnenanlagen im Stadtgebiet. Im Jahr 2023 waren "
+              "es 128, davon sind 12 nach Ziff. 3 außer Betrieb; die Sanierung kostet 1.250.000 Euro bis 31.12.2026.")
+    assert number_facts(question, answer) == ["132", "128", "12"]
+    assert number_facts(question, answer, limit=5) == ["132", "128", "12", "1.250.000", "31.12.2026"]
+    assert number_facts("Wie viele Brunnen gibt es?", "Das können wir nicht sagen.") == []
+
+
+def test_an_outcome_pair_asks_for_the_result_of_its_committee() -> None:
+    made = outcome_question("Zukünftige Nutzung der Räumlichkeiten der Sparkasse am Marktplatz",
+                            "Gemeinderat (öffentlich/nicht öffentlich) am 24.01.2023, TOP 28: Kenntnisnahme")
+    assert made == ("Welches Ergebnis hatte „Zukünftige Nutzung der Räumlichkeiten der Sparkasse am Marktplatz“ im "
+                    "Gremium Gemeinderat?", "Kenntnisnahme")
+    made = outcome_question("Haushaltsantrag", "Gemeinderat - Beratungen zum DHH (öffentlich/nichtöffentlich) am "
+                                               "21.11.2023, TOP 1.84: mehrheitlich zugestimmt")
+    assert made is not None and made[1] == "mehrheitlich zugestimmt" and "Gremium Gemeinderat - Beratungen zum DHH?" \
+        in made[0]
+    assert outcome_question("Titel", "kein Beratungsergebnis") is None
+
+
+def test_long_passages_and_answers_without_numbers_give_no_question() -> None:
+    long_answer = " ".join(f"Satz {n} nennt {n * 11} Fälle." for n in range(1, 7))
+    assert question_row(_pair("1", "Wie viele Fälle gab es?", long_answer)) is None
+    assert question_row(_pair("2", "Warum nicht?", "Weil der Haushalt es nicht zulässt.")) is None
+    row = question_row(_pair("3", "Wie viele Fälle gab es?", "Es gab 42 Fälle."))
+    assert row is not None and row["key_facts"] == ["42"] and row["answerable"] and row["type"] == "fact"
+
+
+def test_the_sample_is_seeded_takes_one_split_and_reads_as_a_question_file(tmp_path: Path) -> None:
+    pairs = [_pair(str(n), f"Wie viele Anträge gab es im Quartal {n}?", f"Es gab {n + 10} Anträge.") for n in range(40)]
+    pairs += [_pair(f"o{n}", f"Titel {n}", f"Gemeinderat (öffentlich) am 01.02.2020, TOP {n}: einstimmig beschlossen",
+                    source="agenda-outcome", title=f"Vorlage {n}") for n in range(20)]
+    pairs += [_pair(f"t{n}", "Wie viele?", "Es gab 99 Anträge.", split="train") for n in range(20)]
+    first, again = sample(pairs, 20, seed=3), sample(pairs, 20, seed=3)
+    assert first == again and len(first) == 20
+    assert sum(r["type"] == "outcome" for r in first) == 7  # OUTCOME_SHARE of 20
+    assert not any(r["id"].startswith("mined-t") for r in first)
+    source, out = tmp_path / "pairs.jsonl", tmp_path / "mined.jsonl"
+    source.write_text("".join(json.dumps(p, ensure_ascii=False) + "\n" for p in pairs), encoding="utf-8")
+    assert main(["--pairs", str(source), "--out", str(out), "--n", "20", "--seed", "3"]) == 0
+    read = read_question_file(out)
+    assert not read.problems and [q.id for q in read.items] == [r["id"] for r in first]
+    assert all(q.answerable and q.key_facts and q.gold_paper_ids for q in read.items)
