@@ -160,8 +160,6 @@ class Assistant:
                 reason = RefusalReason.LOW_COVERAGE
             elif weak_dense:
                 reason = RefusalReason.FAR_FROM_QUESTION
-            elif extract.slot_filled is False:
-                reason = RefusalReason.VALUE_MISSING
             elif missing_years(asked, extract.core, (c.date for c in citations)):
                 reason = RefusalReason.YEAR_MISSING
             elif asked.is_followup and self.followup_uncovered(asked, hits, pool):

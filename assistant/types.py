@@ -25,7 +25,6 @@ class RefusalReason(StrEnum):
     NO_SOURCES = "no_sources"  # no passage to cite
     LOW_COVERAGE = "low_coverage"  # rules: the question's topic terms are not in the best hits
     FAR_FROM_QUESTION = "far_from_question"  # no retrieved chunk is close in meaning (e5 vectors, dense search)
-    VALUE_MISSING = "value_missing"  # rules: the asked amount, count, date or company is in no sentence
     YEAR_MISSING = "year_missing"  # rules: a year the question names is not in the best sentences
     FOLLOWUP_UNCOVERED = "followup_uncovered"  # rules: a follow-up's own words appear nowhere in what was found
     NO_TEXT = "no_text"  # the best paper has title and dates only, and the question asks about its content

@@ -45,41 +45,34 @@ class Extract(NamedTuple):
     sentences: list[Sentence]
     citations: list[Citation]
     best: float  # best topic coverage of the first two sentences
-    slot_filled: bool | None = None  # the asked kind of value (amount, date) was found; None: nothing specific asked
     core: str = ""  # the best sentences alone, without the sentences that follow them (for the year check)
 
 
 def fill_slot(question: Question, candidates: list[Candidate], chosen: list[Candidate], max_sentences: int
-              ) -> tuple[list[Candidate], bool | None]:
+              ) -> list[Candidate]:
     """Make sure the answer holds a sentence with the asked kind of value (an amount for "Wie viel kostet …?").
 
     For each part of the question that asks for a value, the best sentence among the SLOT_WINDOW best
     candidates that carries such a value about the question's topic (and year) joins the answer right
-    after the best sentence. When none of the asked values is found, the retrieved text most likely
-    does not answer (returned as False); when one of two is ("Wann …, und welches Büro …?"), the
-    answer stands with what it has.
+    after the best sentence. When none is found the answer stands with what it has: whether the documents
+    answer is not decided here (as a refusal, an asked value that no sentence carries held for more
+    answerable than unanswerable questions of the mined validation split).
     """
-    if all(slot.kind is None for slot in question.slots):
-        return chosen, None
     years = set(question.own_years)
-    answered = False
     fillers: list[Candidate] = []
     for slot in question.slots:
         if slot.kind is None:
             continue
         noun = slot.noun
         if any(answers_slot(slot.kind, c, years, noun) for c in [*chosen[:2], *fillers]):
-            answered = True
             continue
         filler = next((c for c in candidates[:SLOT_WINDOW] if answers_slot(slot.kind, c, years, noun)), None)
-        if filler is not None:
-            answered = True
-            if filler not in fillers:
-                fillers.append(filler)
+        if filler is not None and filler not in fillers:
+            fillers.append(filler)
     if not fillers:
-        return chosen, answered
+        return chosen
     rest = [c for c in chosen[1:] if c not in fillers]
-    return ([*chosen[:1], *fillers, *rest])[:max_sentences], answered
+    return ([*chosen[:1], *fillers, *rest])[:max_sentences]
 
 
 def with_followers(chosen: list[Candidate], candidates: list[Candidate], hits: list[Hit],
@@ -171,7 +164,7 @@ def extractive_answer(question: Question, hits: list[Hit], idf: IdfLookup, max_s
         lead = candidates[0].hit_index
         candidates = [c for c in candidates if same_council(hits, lead, c.hit_index)]
     weights = term_weights(set(question.terms), idf) if NOVELTY_FLOOR < 1.0 else None
-    chosen, slot_filled = fill_slot(question, candidates, choose(candidates, max_sentences, weights), max_sentences)
+    chosen = fill_slot(question, candidates, choose(candidates, max_sentences, weights), max_sentences)
     best = max((c.coverage for c in chosen[:2]), default=0.0)
     core = "\n".join(c.sentence for c in chosen)
     picked = with_followers(chosen, candidates, hits, follow)
@@ -189,7 +182,7 @@ def extractive_answer(question: Question, hits: list[Hit], idf: IdfLookup, max_s
                    decision_text(c.sentence, hits[c.hit_index].meta.reference) if c is decided
                    else HEADING_LEAD.sub("", c.sentence)) for c in ordered]
     text, sentences, citations = render(hits, shown)
-    return Extract(text, sentences, citations, best, slot_filled, core)
+    return Extract(text, sentences, citations, best, core)
 
 
 def _paper_list(candidates: list[Candidate], hits: list[Hit], max_papers: int) -> Extract:

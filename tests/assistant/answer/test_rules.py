@@ -252,28 +252,40 @@ def test_fills_slot_ignores_years_dates_paragraphs_and_paper_numbers() -> None:
 def test_asked_amount_joins_the_answer_even_below_the_best_sentences() -> None:
     question = "Mit welchen Kosten rechnet die Verwaltung für die Live-Übertragung der Gemeinderatssitzungen?"
     result = extractive_answer(Q(question), [hit(LIVESTREAM, title="Live-Übertragung Gemeinderat")], IDF, max_sentences=1)
-    assert result.slot_filled is True
     assert "20.000 Euro" in result.text  # one sentence allowed: the slot filler still gets in, after the best one
 
 
-def test_missing_asked_value_is_reported_not_invented() -> None:
-    question = "Welche Agentur wurde mit der Live-Übertragung der Gemeinderatssitzungen beauftragt?"
-    result = extractive_answer(Q(question), [hit(LIVESTREAM, title="Live-Übertragung Gemeinderat")], IDF)
-    assert result.slot_filled is False  # "eine externe Agentur" names none: the service refuses
-    year_q = "Wie viele Beutel hat die Ortsverwaltung im Jahr 2025 ausgegeben?"
-    old = hit("Die Ortsverwaltung hat im Jahr 2024 insgesamt 70.000 Beutel ausgegeben.", title="Hundekotbeutel")
-    assert extractive_answer(Q(year_q), [old], IDF).slot_filled is False  # a count for 2024 does not answer 2025
+def _slot_answered(question: str, hits: list[Hit]) -> bool:
+    """Whether a sentence among the best candidates gives a value that a part of the question asks for."""
+    from assistant.answer.rules.extract import SLOT_WINDOW
+    from assistant.answer.rules.scoring import score_sentences
+    from assistant.answer.rules.slots import answers_slot
+
+    asked = Q(question)
+    candidates = score_sentences(asked, hits, IDF)[:SLOT_WINDOW]
+    return any(answers_slot(slot.kind, c, set(asked.own_years), slot.noun)
+               for slot in asked.slots if slot.kind for c in candidates)
+
+
+def test_a_sentence_without_the_asked_value_does_not_answer_its_slot() -> None:
+    livestream = [hit(LIVESTREAM, title="Live-Übertragung Gemeinderat")]
+    assert _slot_answered("Mit welchen Kosten rechnet die Verwaltung für die Live-Übertragung?", livestream)
+    # "eine externe Agentur" names none
+    assert not _slot_answered("Welche Agentur wurde mit der Live-Übertragung der Gemeinderatssitzungen beauftragt?",
+                              livestream)
+    old = [hit("Die Ortsverwaltung hat im Jahr 2024 insgesamt 70.000 Beutel ausgegeben.", title="Hundekotbeutel")]
+    assert not _slot_answered("Wie viele Beutel hat die Ortsverwaltung im Jahr 2025 ausgegeben?", old)  # not 2024
 
 
 def test_each_asked_value_of_a_two_part_question_is_looked_for() -> None:
     plan = hit("Der Energieleitplan wurde vom Gemeinderat am 28. November 2023 beschlossen. Er wird nun um ein "
                "Kapitel zu Wärmepumpen ergänzt.", title="Energieleitplan")
     both = "Wann hat der Gemeinderat den Energieleitplan beschlossen, und welches Büro ergänzt ihn?"
-    assert extractive_answer(Q(both), [plan], IDF).slot_filled is True  # the date is there, the office is not named
+    assert _slot_answered(both, [plan])  # the date is there, the office is not named
     # a follow-up that starts with its second part has an empty first part: no error, the date is checked
-    assert extractive_answer(Q(" und wann wurde der Energieleitplan beschlossen?"), [plan], IDF).slot_filled is True
+    assert _slot_answered(" und wann wurde der Energieleitplan beschlossen?", [plan])
     only_office = "Welches Büro ergänzt den Energieleitplan?"
-    assert extractive_answer(Q(only_office), [plan], IDF).slot_filled is False
+    assert not _slot_answered(only_office, [plan])
 
 
 def test_best_sentence_brings_the_next_sentence_of_its_passage() -> None:
@@ -383,14 +395,12 @@ def test_a_number_that_counts_something_else_does_not_answer_how_many() -> None:
     assert counts_noun("Bislang hat der KOD lediglich einzelne Verstöße festgestellt.", offences, vague=True)
     assert not counts_noun("Bislang hat der KOD lediglich einzelne Verstöße festgestellt.", offences)
     assert not counts_noun("Vor einigen Monaten ereignete sich ein Todesfall.", counted_noun("Wie viele Todesfälle?"), vague=True)
-    # the answer: the sentence about the stations does not count bags, so the assistant says it does not know
+    # the sentence about the stations does not count bags: it answers no "Wie viele Hundekotbeutel"
     hits = [hit("Die Hundekotbeutel werden von Ehrenamtlichen verteilt. In Grötzingen befinden sich insgesamt 24 "
                 "Stationen, an denen die Hundekotbeutel zur Verfügung stehen.")]
-    result = extractive_answer(Q("Wie viele Hundekotbeutel hat Grötzingen ausgegeben?"), hits, IDF)
-    assert result.slot_filled is False
-    counted = extractive_answer(Q("Wie viele Verstöße hat der KOD festgestellt?"),
-                                [hit("Bislang hat der KOD lediglich einzelne Verstöße gegen die Konsumverbote festgestellt.")], IDF)
-    assert counted.slot_filled is True
+    assert not _slot_answered("Wie viele Hundekotbeutel hat Grötzingen ausgegeben?", hits)
+    assert _slot_answered("Wie viele Verstöße hat der KOD festgestellt?",
+                          [hit("Bislang hat der KOD lediglich einzelne Verstöße gegen die Konsumverbote festgestellt.")])
 
 
 def test_strong_verb_forms_meet_their_infinitive() -> None:
