@@ -302,6 +302,17 @@ def noun_stem(word: str) -> str:
     return _STEMMER.stemWord(word.split("*")[0].lower())
 
 
+def has_figure(sentence: str) -> bool:
+    """A number that is not a date, a year, a paragraph or a paper number ("in 14 Liegenschaften", "5.530.700 Euro")."""
+    return any(ch.isdigit() for ch in NOT_A_COUNT.sub(" ", REFERENCE.sub(" ", sentence)))
+
+
+def announces_nothing(sentence: str) -> bool:
+    """A lead-in that ends in ":" and states no figure ("… nimmt die Verwaltung wie folgt Stellung:"): without what it
+    announces after it, it says nothing."""
+    return sentence.rstrip().endswith(":") and not has_figure(sentence)
+
+
 def counts_noun(sentence: str, noun: str, vague: bool = False) -> bool:
     """A number (or number word; with `vague` also "einzelne", "wenige", …) followed within four words by the
     counted noun (its `noun_stem`): "insgesamt 24 Stationen", "lediglich

@@ -20,6 +20,7 @@ from assistant.types import Citation, Hit, Sentence
 from ingest.language import (
     DECISIVE_S,
     SUMMARY_SECTION,
+    announces_nothing,
     is_form_like,
     is_letterhead,
     is_question_like,
@@ -91,7 +92,7 @@ def same_council(hits: list[Hit], lead: int, other: int) -> bool:
 
 def with_followers(reading: Reading, hits: list[Hit], chosen: list[int]) -> list[int]:
     """Each anchor followed by the next sentences of its passage (a list that an anchor announces with ":" comes
-    whole)."""
+    whole; a lead-in that ends the passage without its list and states no figure is left out)."""
     at = {(u.hit_index, u.position): k for k, u in enumerate(reading.units)}
     out: list[int] = []
     for a in chosen:
@@ -112,6 +113,8 @@ def with_followers(reading: Reading, hits: list[Hit], chosen: list[int]) -> list
             elif _ends_passage(unit):
                 break
             group.append(k)
+        while group and not overview and announces_nothing(reading.units[group[-1]].text):
+            group.pop()  # "… nimmt die Verwaltung wie folgt Stellung:" without what it announces
         for k in group:
             if k in out or (k != a and any(_near_duplicate(reading.units[k], reading.units[o]) for o in out)):
                 continue
@@ -195,7 +198,16 @@ def compose(query: Query, hits: list[Hit], reading: Reading, passage: float, dec
     first_seen: dict[int, int] = {}
     for order, k in enumerate(picked):
         first_seen.setdefault(reading.units[k].hit_index, order)
-    ordered = sorted(picked, key=lambda k: (first_seen[reading.units[k].hit_index], reading.units[k].position))
+    lead = reading.units[picked[0]] if picked else None
+
+    def place(k: int) -> tuple[int, bool, int]:
+        """Chunks in the order they were picked, sentences in reading order, but the answer starts with the sentence
+        that answers: in its chunk, the sentences before it follow its passage."""
+        unit = reading.units[k]
+        before_lead = lead is not None and unit.hit_index == lead.hit_index and unit.position < lead.position
+        return first_seen[unit.hit_index], before_lead, unit.position
+
+    ordered = sorted(picked, key=place)
     if decided is not None:
         # the question asks what became of it: the decision answers first; else it closes the answer as its status
         ordered.insert(0 if "outcome" in query.kinds else len(ordered), decided)

@@ -21,6 +21,7 @@ from ingest.language import (
     DECISIVE_S,
     HEADING_LEAD,
     SUMMARY_SECTION,
+    announces_nothing,
     base_reference,
     is_form_like,
     is_letterhead,
@@ -54,7 +55,7 @@ def fill_slot(question: Question, candidates: list[Candidate], chosen: list[Cand
 
     For each part of the question that asks for a value, the best sentence among the SLOT_WINDOW best
     candidates that carries such a value about the question's topic (and year) joins the answer right
-    after the best sentence. When none is found the answer stands with what it has: whether the documents
+    before the best sentence. When none is found the answer stands with what it has: whether the documents
     answer is not decided here (as a refusal, an asked value that no sentence carries held for more
     answerable than unanswerable questions of the mined validation split).
     """
@@ -71,8 +72,8 @@ def fill_slot(question: Question, candidates: list[Candidate], chosen: list[Cand
             fillers.append(filler)
     if not fillers:
         return chosen
-    rest = [c for c in chosen[1:] if c not in fillers]
-    return ([*chosen[:1], *fillers, *rest])[:max_sentences]
+    # the sentence with the asked value answers, the best-covering one without it is context
+    return ([*fillers, *(c for c in chosen if c not in fillers)])[:max_sentences]
 
 
 def with_followers(chosen: list[Candidate], candidates: list[Candidate], hits: list[Hit],
@@ -81,8 +82,9 @@ def with_followers(chosen: list[Candidate], candidates: list[Candidate], hits: l
 
     The answer often continues right after the best-matching sentence ("… 15-mal verliehen. Die Nachfrage
     ist eher als rückläufig zu betrachten."); a letterhead, a table row or a restated question ends the passage.
-    A sentence ending in ":" announces a list: up to LIST_ITEMS of its short items follow it. An anchor
-    in the paper's Kurzfassung brings SUMMARY_FOLLOW next sentences: the summary is dense.
+    A sentence ending in ":" announces a list: up to LIST_ITEMS of its short items follow it; one that ends
+    the passage without them and states no figure is left out (`announces_nothing`). An anchor in the paper's Kurzfassung brings SUMMARY_FOLLOW next
+    sentences: the summary is dense.
     """
     at = {(c.hit_index, c.position): c for c in candidates}
     out: list[Candidate] = []
@@ -107,6 +109,8 @@ def with_followers(chosen: list[Candidate], candidates: list[Candidate], hits: l
             if not listing and nxt.sentence.rstrip().endswith(":"):
                 listing, limit = True, step + LIST_ITEMS  # "Die Herausforderungen … sind:" announces its items
             step += 1
+        while group and announces_nothing(group[-1].sentence) and not overview:
+            group.pop()  # what it announces is not shown
         for cand in group:
             key = (cand.hit_index, cand.position)
             if key in seen:
@@ -174,7 +178,10 @@ def extractive_answer(question: Question, hits: list[Hit], idf: IdfLookup, max_s
     first_seen: dict[int, int] = {}
     for k, cand in enumerate(picked):
         first_seen.setdefault(cand.hit_index, k)
-    ordered = sorted(picked, key=lambda c: (first_seen[c.hit_index], c.position))
+    first = picked[0] if picked else None
+    # the answer starts with the sentence that answers: in its chunk, the sentences before it follow its passage
+    ordered = sorted(picked, key=lambda c: (first_seen[c.hit_index], first is not None and c.hit_index == first.hit_index
+                                            and c.position < first.position, c.position))
     if decided is not None:
         # the question asks what became of it: the decision answers first; else it closes the answer as its status
         ordered.insert(0 if Ask.OUTCOME in question.asks else len(ordered), decided)

@@ -105,3 +105,22 @@ def test_no_supporting_passage_from_another_council() -> None:
     other = [at("c1", "d1", KOFFER, "2026/0503", "Karlsruhe"), at("c2", "d2", BAD, "25-10000", "Braunschweig")]
     extract = compose(query, other, _reading(other, probs), passage=0.4)
     assert "Turnhalle" not in extract.text and [c.reference for c in extract.citations] == ["2026/0503"]
+
+
+BUNTSTADT = (
+    "Wie bereits oben beschrieben werden zunächst Expert:innen befragt, um die Handlungsfelder zu erfassen. "
+    "Der Auftakt für den Beteiligungsprozess der breiten Öffentlichkeit erfolgt im Rahmen der Buntstadtkonferenz am "
+    "15. März 2025. Die Auswertung der Interviews soll bis Ende der Sommerferien 2025 abgeschlossen sein.\n\n"
+    "Zur Anfrage der Gruppe Die FRAKTION.BS vom 4. Februar 2025 [DS 25-25182] nimmt die Verwaltung wie folgt "
+    "Stellung:"  # what it announces stands in the next chunk
+)
+
+
+def test_the_answer_starts_with_the_sentence_that_answers_and_drops_an_empty_lead_in() -> None:
+    hits = [_hit("c1", "d1", BUNTSTADT, "25-25182-01")]
+    reading = _reading(hits, {"Der Auftakt für den ": 0.9, "Wie bereits oben bes": 0.5, "Zur Anfrage der Grup": 0.4})
+    query = read_query(Question.of("Wann findet die Buntstadtkonferenz statt?"), IdfLookup(None))
+    lines = compose(query, hits, reading, passage=0.3).text.splitlines()
+    assert lines[0].startswith("- Der Auftakt") and "Sommerferien" in lines[0]  # its passage reads on
+    assert lines[1].startswith("- Wie bereits oben")  # the context before it follows
+    assert not any("wie folgt Stellung" in line for line in lines)  # announces what the answer does not show

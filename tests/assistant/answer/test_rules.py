@@ -122,6 +122,27 @@ def test_a_date_at_the_start_of_a_line_is_no_numbered_item() -> None:
                                      "2. Was ist der Grund?"]
 
 
+def test_a_lead_in_without_a_figure_announces_nothing() -> None:
+    from ingest.language import announces_nothing
+
+    assert announces_nothing("Zur Anfrage der Gruppe Die FRAKTION.BS vom 4. Februar 2025 [DS 25-25182] nimmt die "
+                             "Verwaltung wie folgt Stellung:")
+    assert not announces_nothing("Die Stadt führt Energieliefer-Contracting in 14 Liegenschaften durch:")
+    assert not announces_nothing("In den Jahren 1993 - 2004 waren Einsparungen in Höhe von 5.530.700 Euro erfolgt:")
+    assert not announces_nothing("Die Stadt hat 14 Liegenschaften.")
+
+
+def test_the_rules_start_with_the_sentence_that_gives_the_asked_value() -> None:
+    text = ("Wie bereits oben beschrieben werden zunächst Expert:innen zur Buntstadtkonferenz befragt, um die "
+            "Handlungsfelder zu erfassen. Der Auftakt für den Beteiligungsprozess erfolgt im Rahmen der "
+            "Buntstadtkonferenz am 15. März 2025.\n\nZur Anfrage vom 4. Februar 2025 [DS 25-25182] nimmt die "
+            "Verwaltung zur Buntstadtkonferenz wie folgt Stellung:")
+    answer = extractive_answer(Q("Wann findet die Buntstadtkonferenz statt?"), [hit(text, title="Buntstadtkonferenz")],
+                               IDF).text
+    assert answer.startswith("- Der Auftakt") and "Wie bereits oben" in answer
+    assert "wie folgt Stellung" not in answer
+
+
 def test_a_restated_question_ends_before_the_number_that_answers_it() -> None:
     text = "3. Wie hoch ist die Anzahl der noch nicht bearbeiteten Anträge? 1.727 offene Anträge auf Einbürgerung. Nr. 5 folgt."
     assert split_sentences(text) == ["3. Wie hoch ist die Anzahl der noch nicht bearbeiteten Anträge?",
