@@ -98,6 +98,26 @@ def unanswerable(row: Mapping[str, Any]) -> dict[str, Any]:
             "evidence_quote": ""}
 
 
+_PAIR_FIELDS = ("pair_id", "paper_id", "split", "source", "question", "answer")
+
+
+def read_pairs(path: Path) -> list[dict[str, Any]]:
+    """The pairs of a `pairs.jsonl`; a line that is no pair is an error naming the file and the line."""
+    pairs = []
+    for number, line in enumerate(path.read_text(encoding="utf-8").splitlines(), start=1):
+        if not line.strip():
+            continue
+        try:
+            pair = json.loads(line)
+        except json.JSONDecodeError as err:
+            raise SystemExit(f"{path}, Zeile {number}: kein JSON ({err.msg})") from None
+        missing = [f for f in _PAIR_FIELDS if not isinstance(pair, dict) or f not in pair]
+        if missing:
+            raise SystemExit(f"{path}, Zeile {number}: kein Frage-Antwort-Paar (es fehlt {', '.join(missing)})")
+        pairs.append(pair)
+    return pairs
+
+
 def main(argv: list[str] | None = None) -> int:
     p = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     p.add_argument("--pairs", type=Path, required=True, help="pairs.jsonl of a `council train-reader` work folder")
@@ -108,8 +128,9 @@ def main(argv: list[str] | None = None) -> int:
     p.add_argument("--unanswerable", action="store_true",
                    help="as unanswerable questions, for an index without the training papers")
     args = p.parse_args(argv)
-    pairs = [json.loads(line) for line in args.pairs.read_text(encoding="utf-8").splitlines() if line.strip()]
-    rows = sample(pairs, args.n, args.seed, args.split)
+    if not args.pairs.is_file():
+        raise SystemExit(f"{args.pairs}: keine Datei (pairs.jsonl eines `council train-reader`-Arbeitsordners)")
+    rows = sample(read_pairs(args.pairs), args.n, args.seed, args.split)
     if args.unanswerable:
         rows = [unanswerable(r) for r in rows]
     args.out.write_text("".join(json.dumps(r, ensure_ascii=False) + "\n" for r in rows), encoding="utf-8")

@@ -8,7 +8,9 @@ line. A sentence ending in ":" brings the items of the list it announces (a list
 from __future__ import annotations
 
 import re
+from collections.abc import Callable
 from dataclasses import dataclass, replace
+from typing import TypeVar
 
 import numpy as np
 
@@ -29,6 +31,7 @@ from ingest.language import (
     version_base,
 )
 
+T = TypeVar("T")
 MAX_ANCHORS = 3  # the best sentence and at most two supporting ones
 # an anchor brings up to this many next sentences of its passage (until a restated question, a letterhead or a
 # table ends it): a mined answer passage has one or two sentences in three of four cases, six in one of ten, and
@@ -195,23 +198,25 @@ def compose(query: Query, hits: list[Hit], reading: Reading, passage: float, dec
     lead_doc = hits[reading.units[chosen[0]].hit_index].doc_id
     decided = decision_line(reading, hits, lead_doc) if decisions else None
     picked = [k for k in picked if k != decided]
-    first_seen: dict[int, int] = {}
-    for order, k in enumerate(picked):
-        first_seen.setdefault(reading.units[k].hit_index, order)
-    lead = reading.units[picked[0]] if picked else None
-
-    def place(k: int) -> tuple[int, bool, int]:
-        """Chunks in the order they were picked, sentences in reading order, but the answer starts with the sentence
-        that answers: in its chunk, the sentences before it follow its passage."""
-        unit = reading.units[k]
-        before_lead = lead is not None and unit.hit_index == lead.hit_index and unit.position < lead.position
-        return first_seen[unit.hit_index], before_lead, unit.position
-
-    ordered = sorted(picked, key=place)
+    ordered = answer_order(picked, lambda k: reading.units[k].hit_index, lambda k: reading.units[k].position)
     if decided is not None:
         # the question asks what became of it: the decision answers first; else it closes the answer as its status
         ordered.insert(0 if "outcome" in query.kinds else len(ordered), decided)
     return _render(hits, reading, ordered, decided)
+
+
+def answer_order(picked: list[T], chunk: Callable[[T], int], position: Callable[[T], int]) -> list[T]:
+    """Chunks in the order they were picked, sentences in reading order within a chunk, but the answer starts with
+    the sentence that answers (the first picked): in its chunk, the sentences before it follow its passage."""
+    if not picked:
+        return []
+    first_seen: dict[int, int] = {}
+    for k, item in enumerate(picked):
+        first_seen.setdefault(chunk(item), k)
+    lead_chunk, lead_position = chunk(picked[0]), position(picked[0])
+    return sorted(picked, key=lambda item: (first_seen[chunk(item)],
+                                            chunk(item) == lead_chunk and position(item) < lead_position,
+                                            position(item)))
 
 
 def named_units(query: Query, hits: list[Hit], reading: Reading) -> set[int]:

@@ -59,3 +59,19 @@ def test_the_sample_is_seeded_takes_one_split_and_reads_as_a_question_file(tmp_p
     read = read_question_file(out)
     assert not read.problems and [q.id for q in read.items] == [r["id"] for r in first]
     assert all(q.answerable and q.key_facts and q.gold_paper_ids for q in read.items)
+
+
+def test_a_bad_pairs_file_is_named_with_its_line(tmp_path: Path) -> None:
+    import pytest
+
+    missing = tmp_path / "fehlt.jsonl"
+    with pytest.raises(SystemExit, match="fehlt.jsonl: keine Datei"):
+        main(["--pairs", str(missing), "--out", str(tmp_path / "out.jsonl")])
+    bad = tmp_path / "pairs.jsonl"
+    bad.write_text(json.dumps(_pair("1", "Wie viele?", "Es gab 42.")) + "\n{kaputt\n", encoding="utf-8")
+    with pytest.raises(SystemExit, match=r"pairs.jsonl, Zeile 2: kein JSON"):
+        main(["--pairs", str(bad), "--out", str(tmp_path / "out.jsonl")])
+    bad.write_text(json.dumps({"pair_id": "1", "question": "Wie viele?"}) + "\n", encoding="utf-8")
+    with pytest.raises(SystemExit, match=r"Zeile 1: kein Frage-Antwort-Paar \(es fehlt paper_id, split, source, answer\)"):
+        main(["--pairs", str(bad), "--out", str(tmp_path / "out.jsonl")])
+    assert not (tmp_path / "out.jsonl").exists()

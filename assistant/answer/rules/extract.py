@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from typing import NamedTuple
 
-from assistant.answer.compose import Shown, decision_text, paper_lines, render, same_council
+from assistant.answer.compose import Shown, answer_order, decision_text, paper_lines, render, same_council
 from assistant.answer.query import IdfLookup
 from assistant.answer.rules.scoring import (
     NOVELTY_FLOOR,
@@ -83,8 +83,8 @@ def with_followers(chosen: list[Candidate], candidates: list[Candidate], hits: l
     The answer often continues right after the best-matching sentence ("… 15-mal verliehen. Die Nachfrage
     ist eher als rückläufig zu betrachten."); a letterhead, a table row or a restated question ends the passage.
     A sentence ending in ":" announces a list: up to LIST_ITEMS of its short items follow it; one that ends
-    the passage without them and states no figure is left out (`announces_nothing`). An anchor in the paper's Kurzfassung brings SUMMARY_FOLLOW next
-    sentences: the summary is dense.
+    the passage without them and states no figure is left out (`announces_nothing`). An anchor in the
+    paper's Kurzfassung brings SUMMARY_FOLLOW next sentences: the summary is dense.
     """
     at = {(c.hit_index, c.position): c for c in candidates}
     out: list[Candidate] = []
@@ -174,14 +174,7 @@ def extractive_answer(question: Question, hits: list[Hit], idf: IdfLookup, max_s
     picked = with_followers(chosen, candidates, hits, follow)
     decided = decision(candidates, hits) if decisions else None
     picked = [c for c in picked if c is not decided]
-    # grouped by chunk (best chunk first), in reading order within a chunk
-    first_seen: dict[int, int] = {}
-    for k, cand in enumerate(picked):
-        first_seen.setdefault(cand.hit_index, k)
-    first = picked[0] if picked else None
-    # the answer starts with the sentence that answers: in its chunk, the sentences before it follow its passage
-    ordered = sorted(picked, key=lambda c: (first_seen[c.hit_index], first is not None and c.hit_index == first.hit_index
-                                            and c.position < first.position, c.position))
+    ordered = answer_order(picked, lambda c: c.hit_index, lambda c: c.position)
     if decided is not None:
         # the question asks what became of it: the decision answers first; else it closes the answer as its status
         ordered.insert(0 if Ask.OUTCOME in question.asks else len(ordered), decided)
