@@ -17,6 +17,11 @@ Asked of that index, every question is answerable. Asked of an index without the
 evaluation index: the evaluation sample is excluded from training, so none of these papers is in it), every
 question is unanswerable, and many are near misses: the same council and topics, without the paper that answers.
 `--unanswerable` writes them so (no gold, no key facts): the refusal side of the same questions.
+
+`--people FILE` asks the Anfrage pairs instead in the words people use: the questions `assistant.training.people`
+had the local language model write for one sentence of each answer ("Wie viele Linien fahren im Tunnel?"); the key
+facts are the numbers of that sentence that the question does not name. Those questions share few words with the
+Stellungnahme's restated question, as people's questions do.
 """
 
 from __future__ import annotations
@@ -29,6 +34,8 @@ from collections.abc import Iterable, Mapping
 from pathlib import Path
 from typing import Any
 
+from assistant.training.mine import read_pairs
+from assistant.training.people import PeopleQuestion, read_questions
 from ingest.language import split_sentences
 
 MAX_SENTENCES = 4
@@ -80,6 +87,24 @@ def question_row(pair: Mapping[str, Any]) -> dict[str, Any] | None:
     return {**gold, "question": pair["question"], "type": "fact", "key_facts": facts}
 
 
+def people_rows(pairs: Iterable[Mapping[str, Any]], written: Iterable[PeopleQuestion],
+                split: str = "validation") -> list[dict[str, Any]]:
+    """The eval questions of the written questions of `split` whose sentence gives a number they do not name."""
+    by_id = {p["pair_id"]: p for p in pairs}
+    rows = []
+    for w in written:
+        pair = by_id.get(w.pair_id)
+        if w.question is None or pair is None or pair["split"] != split:
+            continue
+        facts = number_facts(w.question, w.sentence)
+        if facts:
+            rows.append({"id": f"people-{w.pair_id}", "answerable": True, "city": "Karlsruhe", "question": w.question,
+                         "type": "fact", "key_facts": facts, "gold_paper_ids": [pair["paper_id"]],
+                         "gold_refs": [pair["reference"]] if pair.get("reference") else [],
+                         "reference_answer": pair["answer"], "evidence_quote": w.sentence})
+    return sorted(rows, key=lambda r: r["id"])
+
+
 def sample(pairs: Iterable[Mapping[str, Any]], n: int, seed: int, split: str = "validation") -> list[dict[str, Any]]:
     """A seeded sample of `n` questions of `split`: `OUTCOME_SHARE` outcome questions, the rest Anfrage questions."""
     rows = [r for p in pairs if p["split"] == split and (r := question_row(p)) is not None]
@@ -98,26 +123,6 @@ def unanswerable(row: Mapping[str, Any]) -> dict[str, Any]:
             "evidence_quote": ""}
 
 
-_PAIR_FIELDS = ("pair_id", "paper_id", "split", "source", "question", "answer")
-
-
-def read_pairs(path: Path) -> list[dict[str, Any]]:
-    """The pairs of a `pairs.jsonl`; a line that is no pair is an error naming the file and the line."""
-    pairs = []
-    for number, line in enumerate(path.read_text(encoding="utf-8").splitlines(), start=1):
-        if not line.strip():
-            continue
-        try:
-            pair = json.loads(line)
-        except json.JSONDecodeError as err:
-            raise SystemExit(f"{path}, Zeile {number}: kein JSON ({err.msg})") from None
-        missing = [f for f in _PAIR_FIELDS if not isinstance(pair, dict) or f not in pair]
-        if missing:
-            raise SystemExit(f"{path}, Zeile {number}: kein Frage-Antwort-Paar (es fehlt {', '.join(missing)})")
-        pairs.append(pair)
-    return pairs
-
-
 def main(argv: list[str] | None = None) -> int:
     p = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     p.add_argument("--pairs", type=Path, required=True, help="pairs.jsonl of a `council train-reader` work folder")
@@ -127,10 +132,18 @@ def main(argv: list[str] | None = None) -> int:
     p.add_argument("--split", default="validation")
     p.add_argument("--unanswerable", action="store_true",
                    help="as unanswerable questions, for an index without the training papers")
+    p.add_argument("--people", type=Path, help="questions written by `python -m assistant.training.people` "
+                   "(all of them with a number to check, instead of the sample)")
     args = p.parse_args(argv)
+    if args.people is not None and not args.people.is_file():
+        raise SystemExit(f"{args.people}: keine Datei (geschrieben von `python -m assistant.training.people`)")
     if not args.pairs.is_file():
         raise SystemExit(f"{args.pairs}: keine Datei (pairs.jsonl eines `council train-reader`-Arbeitsordners)")
-    rows = sample(read_pairs(args.pairs), args.n, args.seed, args.split)
+    pairs = read_pairs(args.pairs)
+    if args.people is not None:
+        rows = people_rows(pairs, read_questions(args.people), args.split)
+    else:
+        rows = sample(pairs, args.n, args.seed, args.split)
     if args.unanswerable:
         rows = [unanswerable(r) for r in rows]
     args.out.write_text("".join(json.dumps(r, ensure_ascii=False) + "\n" for r in rows), encoding="utf-8")

@@ -261,6 +261,26 @@ def write_jsonl(pairs: list[Pair], out: Path) -> None:
             fh.write(json.dumps(asdict(pair), ensure_ascii=False) + "\n")
 
 
+_PAIR_FIELDS = ("pair_id", "paper_id", "split", "source", "question", "answer")
+
+
+def read_pairs(path: Path) -> list[dict[str, Any]]:
+    """The pairs of a `pairs.jsonl`; a line that is no pair is an error naming the file and the line."""
+    pairs = []
+    for number, line in enumerate(path.read_text(encoding="utf-8").splitlines(), start=1):
+        if not line.strip():
+            continue
+        try:
+            pair = json.loads(line)
+        except json.JSONDecodeError as err:
+            raise SystemExit(f"{path}, Zeile {number}: kein JSON ({err.msg})") from None
+        missing = [f for f in _PAIR_FIELDS if not isinstance(pair, dict) or f not in pair]
+        if missing:
+            raise SystemExit(f"{path}, Zeile {number}: kein Frage-Antwort-Paar (es fehlt {', '.join(missing)})")
+        pairs.append(pair)
+    return pairs
+
+
 def _resolve(archive: Path, workdir: Path) -> Path:
     if archive.is_dir():
         return archive / "docs" if (archive / "docs" / "papers").is_dir() else archive

@@ -5,7 +5,8 @@ from __future__ import annotations
 import json
 from pathlib import Path
 
-from eval.mined_questions import main, number_facts, outcome_question, question_row, sample
+from assistant.training.people import PeopleQuestion
+from eval.mined_questions import main, number_facts, outcome_question, people_rows, question_row, sample
 from eval.questions import read_question_file
 
 
@@ -75,3 +76,24 @@ def test_a_bad_pairs_file_is_named_with_its_line(tmp_path: Path) -> None:
     with pytest.raises(SystemExit, match=r"Zeile 1: kein Frage-Antwort-Paar \(es fehlt paper_id, split, source, answer\)"):
         main(["--pairs", str(bad), "--out", str(tmp_path / "out.jsonl")])
     assert not (tmp_path / "out.jsonl").exists()
+
+
+def test_people_questions_ask_the_validation_pairs_with_the_numbers_of_their_sentence(tmp_path: Path) -> None:
+    answer = "Zu Frage 1: Im Jahr 2023 wurden 42 Anträge gestellt, davon 17 bewilligt. Die Bearbeitung dauert an."
+    pairs = [_pair("1", "Wie viele Anträge auf Förderung wurden 2023 gestellt?", answer),
+             _pair("2", "Warum nicht?", "Weil es 12 Gründe gibt."), _pair("3", "Wie viele?", answer, split="train")]
+    sentence = "Im Jahr 2023 wurden 42 Anträge gestellt, davon 17 bewilligt."
+    written = [PeopleQuestion("1", pairs[0]["paper_id"], "validation", sentence, "Wie viele Förderanträge gab es 2023?"),
+               PeopleQuestion("2", pairs[1]["paper_id"], "validation", "Es ist so.", "Warum gibt es das nicht?"),
+               PeopleQuestion("3", pairs[2]["paper_id"], "train", sentence, "Wie viele Anträge gab es?"),
+               PeopleQuestion("4", "x", "validation", sentence, None, "keine Frage")]
+    rows = people_rows(pairs, written)
+    assert [(r["id"], r["question"], r["key_facts"]) for r in rows] == [
+        ("people-1", "Wie viele Förderanträge gab es 2023?", ["42", "17"])]
+    assert rows[0]["gold_paper_ids"] == [pairs[0]["paper_id"]] and rows[0]["evidence_quote"] == sentence
+    source, people, out = tmp_path / "pairs.jsonl", tmp_path / "people.jsonl", tmp_path / "q.jsonl"
+    source.write_text("".join(json.dumps(p, ensure_ascii=False) + "\n" for p in pairs), encoding="utf-8")
+    people.write_text("".join(json.dumps(w.__dict__, ensure_ascii=False) + "\n" for w in written), encoding="utf-8")
+    assert main(["--pairs", str(source), "--out", str(out), "--people", str(people), "--unanswerable"]) == 0
+    read = read_question_file(out)
+    assert not read.problems and [(q.id, q.answerable) for q in read.items] == [("people-1", False)]

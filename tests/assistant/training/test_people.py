@@ -1,0 +1,103 @@
+"""Questions worded as people ask them: which sentence a question is written for, which replies are kept, resuming
+an interrupted run, and the real local model through the same path."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+from assistant.training.people import (
+    SHOTS,
+    answer_sentence,
+    chosen_pairs,
+    clean_question,
+    local_asker,
+    messages,
+    read_questions,
+    write_questions,
+)
+
+
+def _pair(pair_id: str, answer: str, split: str = "validation", source: str = "anfrage-stellungnahme") -> dict[str, Any]:
+    return {"pair_id": pair_id, "paper_id": f"https://example.org/papers/vo/{pair_id}", "split": split,
+            "source": source, "question": "Wie viele Linien fahren künftig durch den Tunnel?", "answer": answer,
+            "title": "Stadtbahntunnel"}
+
+
+TUNNEL = ("Zu Frage 1: Die Verwaltung nimmt wie folgt Stellung. "
+          "Bei einer reinen Linienbetrachtung werden im zukünftigen Liniennetz 9 Linien im Tunnel verkehren. "
+          "Weitere Linien sind nicht vorgesehen.")
+
+
+def test_answer_sentence_prefers_the_statement_with_a_figure() -> None:
+    assert answer_sentence(TUNNEL) == ("Bei einer reinen Linienbetrachtung werden im zukünftigen Liniennetz 9 Linien "
+                                       "im Tunnel verkehren.")
+    prose = "Die Verwaltung sieht derzeit keinen Anlass, das bestehende Konzept für die Innenstadt zu ändern."
+    assert answer_sentence(prose) == prose
+    assert answer_sentence("Wie viele Linien fahren durch den Tunnel künftig genau?") is None
+    assert answer_sentence("Siehe Frage 2.") is None
+
+
+def test_clean_question_keeps_short_questions_and_names_why_others_go() -> None:
+    assert clean_question("Wie viele Linien fahren im Tunnel?\nErklärung: …") == (
+        "Wie viele Linien fahren im Tunnel?", None)
+    assert clean_question("Frage: „Wann öffnet der Tunnel?“") == ("Wann öffnet der Tunnel?", None)
+    assert clean_question("Die Linien fahren im Tunnel.") == (None, "keine Frage")
+    assert clean_question("Wie viele?") == (None, "zu kurz")
+    assert clean_question("Wie " + "sehr " * 25 + "?")[1] == "zu lang"
+    assert clean_question("Was ist der Titel des Textes?") == (None, "wiederholt die Vorgabe")
+    assert clean_question("Was kostet die neue Stadtbibliothek?") == (None, "wiederholt die Vorgabe")
+
+
+def test_messages_hold_the_examples_then_the_paper() -> None:
+    chat = messages("Stadtbahntunnel", "Es werden 9 Linien im Tunnel verkehren.")
+    assert len(chat) == 2 + 2 * len(SHOTS)
+    assert chat[-1].content == "Thema: Stadtbahntunnel\nSatz: Es werden 9 Linien im Tunnel verkehren."
+    assert chat[2].content == SHOTS[0][2]
+
+
+def test_chosen_pairs_are_anfrage_pairs_of_the_split_with_a_statement() -> None:
+    pairs = [_pair("1", TUNNEL), _pair("2", TUNNEL, split="train"), _pair("3", TUNNEL, source="agenda-outcome"),
+             _pair("4", "Siehe Frage 2."), _pair("5", TUNNEL)]
+    assert sorted(p["pair_id"] for p in chosen_pairs(pairs, "validation", 10, seed=0)) == ["1", "5"]
+    assert chosen_pairs(pairs, "validation", 1, seed=3) == chosen_pairs(list(reversed(pairs)), "validation", 1, seed=3)
+
+
+def test_write_questions_resumes_without_asking_twice(tmp_path: Path) -> None:
+    out = tmp_path / "people.jsonl"
+    replies = iter(["Wie viele Linien fahren im Tunnel?", "Die Linien fahren.", "Wann kommt der Tunnel?"])
+    asked: list[str] = []
+
+    def ask(chat: list[Any]) -> str:
+        asked.append(chat[-1].content)
+        return next(replies)
+
+    first = [_pair("1", TUNNEL), _pair("2", TUNNEL)]
+    assert write_questions(first, out, ask) == {"behalten": 1, "keine Frage": 1}
+    counts = write_questions([*first, _pair("3", TUNNEL)], out, ask)
+    assert counts == {"behalten": 2, "keine Frage": 1}
+    assert len(asked) == 3
+    rows = read_questions(out)
+    assert [(r.pair_id, r.question, r.rejected) for r in rows] == [
+        ("1", "Wie viele Linien fahren im Tunnel?", None), ("2", None, "keine Frage"),
+        ("3", "Wann kommt der Tunnel?", None)]
+    assert rows[0].sentence.startswith("Bei einer reinen Linienbetrachtung")
+
+
+def test_read_questions_names_the_bad_line(tmp_path: Path) -> None:
+    path = tmp_path / "people.jsonl"
+    path.write_text(json.dumps({"pair_id": "1"}) + "\n", encoding="utf-8")
+    with pytest.raises(SystemExit, match=r"people\.jsonl, Zeile 1"):
+        read_questions(path)
+
+
+@pytest.mark.slow
+def test_the_local_model_writes_through_the_same_path(tmp_path: Path, smollm2_path: Path) -> None:
+    out = tmp_path / "people.jsonl"
+    counts = write_questions([_pair("1", TUNNEL), _pair("2", TUNNEL)], out, local_asker(smollm2_path, threads=2))
+    assert sum(counts.values()) == 2
+    rows = read_questions(out)
+    assert all((r.question is None) != (r.rejected is None) for r in rows)
