@@ -35,7 +35,7 @@ from pathlib import Path
 from typing import Any
 
 from assistant.training.mine import read_pairs
-from assistant.training.people import PeopleQuestion, read_questions
+from assistant.training.people import PeopleQuestion, people_pairs, read_questions
 from ingest.language import split_sentences
 
 MAX_SENTENCES = 4
@@ -90,18 +90,15 @@ def question_row(pair: Mapping[str, Any]) -> dict[str, Any] | None:
 def people_rows(pairs: Iterable[Mapping[str, Any]], written: Iterable[PeopleQuestion],
                 split: str = "validation") -> list[dict[str, Any]]:
     """The eval questions of the written questions of `split` whose sentence gives a number they do not name."""
-    by_id = {p["pair_id"]: p for p in pairs}
     rows = []
-    for w in written:
-        pair = by_id.get(w.pair_id)
-        if w.question is None or pair is None or pair["split"] != split:
-            continue
-        facts = number_facts(w.question, w.sentence)
+    for pair in people_pairs([p for p in pairs if p["split"] == split], written):
+        facts = number_facts(pair.question, pair.answer)
         if facts:
-            rows.append({"id": f"people-{w.pair_id}", "answerable": True, "city": "Karlsruhe", "question": w.question,
-                         "type": "fact", "key_facts": facts, "gold_paper_ids": [pair["paper_id"]],
-                         "gold_refs": [pair["reference"]] if pair.get("reference") else [],
-                         "reference_answer": pair["answer"], "evidence_quote": w.sentence})
+            pair_id = pair.pair_id.split(":", 1)[1]
+            rows.append({"id": f"people-{pair_id}", "answerable": True, "city": "Karlsruhe", "question": pair.question,
+                         "type": "fact", "key_facts": facts, "gold_paper_ids": [pair.paper_id],
+                         "gold_refs": [pair.reference] if pair.reference else [],
+                         "reference_answer": pair.answer, "evidence_quote": pair.answer})
     return sorted(rows, key=lambda r: r["id"])
 
 

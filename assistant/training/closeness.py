@@ -3,7 +3,8 @@
 The reader's answerability, learned from the councils' Anfragen, does not carry over to questions people write
 (they word a question otherwise than the Anfrage its answer was written for, so every sentence looks like a poor
 answer). The e5 similarity of the question to its best retrieved passage does carry over: it is calibrated here,
-on the mined validation questions, asked the way people ask (`train.load_pairs`), against the top passages of a
+on validation questions worded as people ask them (`assistant.training.people`; without those, the mined
+questions shortened as people ask, `train.load_pairs`), against the top passages of a
 BM25 search with and without their own paper, as the index would embed them (header and text)."""
 
 from __future__ import annotations
@@ -19,6 +20,8 @@ from assistant.training.examples import PER_PAPER, TOP_K, Pair
 from index.catalog import Catalog
 from index.embedders import Embedder
 
+PEOPLE_PREFIX = "people:"  # questions written as people ask them (`assistant.training.people`): where there are any,
+# the floor is calibrated on them alone
 CLOSENESS_QUESTIONS = 300  # validation questions asked for the calibration (each once with, once without its paper)
 CLOSENESS_FALSE_REFUSALS = 0.2  # share of answerable validation questions the closeness floor may refuse
 
@@ -54,7 +57,8 @@ def calibrate(pairs: list[Pair], retriever: Any, catalog: Catalog, queries: Embe
               progress: Callable[[int], None] | None = None) -> Closeness:
     """The closeness floor that refuses `false_refusals` of `n` validation questions whose paper is found, measured
     also on the same questions with their paper and its family taken out (nothing answers them)."""
-    pool = [p for p in pairs if p.split == "validation" and not p.outcome and not p.pair_id.startswith("cloze:")]
+    pool = [p for p in pairs if p.split == "validation" and p.pair_id.startswith(PEOPLE_PREFIX)] or \
+        [p for p in pairs if p.split == "validation" and not p.outcome and not p.pair_id.startswith("cloze:")]
     rng = np.random.default_rng(seed)
     chosen = [pool[i] for i in rng.permutation(len(pool))[:n]]
     found, missing = [], []

@@ -27,6 +27,8 @@ from dataclasses import asdict, dataclass
 from pathlib import Path
 from typing import Any
 
+from assistant.training.closeness import PEOPLE_PREFIX
+from assistant.training.examples import Pair
 from assistant.training.mine import read_pairs
 from ingest.language import is_letterhead, is_question_like, prose_share, split_sentences
 
@@ -56,12 +58,10 @@ MAX_TOKENS = 40
 
 @dataclass(frozen=True)
 class PeopleQuestion:
-    """One written question (or the reason none was kept) for one mined pair."""
+    """One written question (or the reason none was kept) for one mined pair; the sentence it was written for is
+    `answer_sentence` of the pair's answer (not stored: the file holds no text of the papers)."""
 
     pair_id: str
-    paper_id: str
-    split: str
-    sentence: str
     question: str | None
     rejected: str | None = None
 
@@ -122,12 +122,28 @@ def write_questions(pairs: list[Mapping[str, Any]], out: Path, ask: Callable[[li
         for k, pair in enumerate(todo):
             sentence = answer_sentence(pair["answer"]) or ""
             question, reason = clean_question(ask(messages(str(pair.get("title") or ""), sentence)))
-            row = PeopleQuestion(pair["pair_id"], pair["paper_id"], pair["split"], sentence, question, reason)
+            row = PeopleQuestion(pair["pair_id"], question, reason)
             fh.write(json.dumps(asdict(row), ensure_ascii=False) + "\n")
             fh.flush()
             if progress is not None:
                 progress(k + 1, len(todo))
     return Counter(r.rejected or "behalten" for r in read_questions(out))
+
+
+def people_pairs(records: Iterable[Mapping[str, Any]], written: Iterable[PeopleQuestion]) -> list[Pair]:
+    """Training pairs of the kept questions: each asks for the sentence it was written for, in its paper (the
+    mined pair's paper, family and Drucksache)."""
+    by_id = {r["pair_id"]: r for r in records}
+    pairs = []
+    for w in written:
+        rec = by_id.get(w.pair_id)
+        sentence = answer_sentence(rec["answer"]) if rec is not None else None
+        if w.question is None or rec is None or sentence is None:
+            continue
+        pairs.append(Pair(f"{PEOPLE_PREFIX}{w.pair_id}", w.question, sentence, rec["paper_id"],
+                          frozenset([rec["paper_id"], *rec.get("family", [])]), rec["split"],
+                          str(rec.get("reference") or "")))
+    return pairs
 
 
 def read_questions(path: Path) -> list[PeopleQuestion]:

@@ -28,10 +28,11 @@ from assistant.cli.errors import CliError
 from assistant.question import Question
 from assistant.retrieval.retriever import Retriever
 from assistant.training import cloze, examples, train_cross
-from assistant.training.closeness import calibrate
+from assistant.training.closeness import PEOPLE_PREFIX, calibrate
 from assistant.training.cloze import cloze_pairs
 from assistant.training.examples import Example, Pair, answer_rows, collect, sentence_rows
-from assistant.training.mine import _resolve, mine, write_jsonl
+from assistant.training.mine import _resolve, mine, read_pairs, write_jsonl
+from assistant.training.people import people_pairs, read_questions
 from assistant.training.split import allowed_papers
 from assistant.types import ChunkMeta, Hit
 from index.catalog import Catalog
@@ -152,20 +153,23 @@ def train(examples: list[Example], presence: NounPresence, seed: int,
     best = max(scores, key=lambda k: scores[k])
     sentence = candidates[best]
     ax, ay = answer_rows(examples, "train", sentence, presence)
-    vx, vy = answer_rows(examples, "validation", sentence, presence)
+    # the threshold is for people's questions: chosen on those worded as people ask them, where there are any
+    people = [ex for ex in examples if ex.split == "validation" and ex.pair_id.startswith(PEOPLE_PREFIX)]
+    vx, vy = answer_rows(people or examples, "validation", sentence, presence)
     answer = fit(ax, ay, None, seed)
     v_probs = answer(vx)
     threshold = answer_threshold(v_probs, vy)
     refused_neg = float((v_probs[vy == 0] < threshold).mean()) if (vy == 0).any() else 0.0
     passage = passage_threshold(sentence, examples, "validation")
-    report(f"Beantwortbarkeit: Schwelle {threshold:.3f} (Validierung: {FALSE_REFUSALS:.0%} der beantwortbaren "
+    report(f"Beantwortbarkeit: Schwelle {threshold:.3f} (Validierung{', wie Bürger gefragt' if people else ''}: "
+           f"{FALSE_REFUSALS:.0%} der beantwortbaren "
            f"abgelehnt, {refused_neg:.1%} der unbeantwortbaren abgelehnt); Passagen-Schwelle {passage:.3f}")
     return {
         "features": list(FEATURES), "answer_features": list(ANSWER_FEATURES),
         "sentence": sentence.to_json(), "answer": answer.to_json(),
         "thresholds": {"answer": threshold, "passage": passage}, "noun_presence": presence.to_json(),
         "info": {"sentence_model": best, "validation_top1": scores, "seed": seed,
-                 "validation_unanswerable_refused": refused_neg, "validation_false_refusals": FALSE_REFUSALS,
+                 "validation_unanswerable_refused": refused_neg, "threshold_questions": "people" if people else "mined", "validation_false_refusals": FALSE_REFUSALS,
                  "train_sentences": int(len(y)), "train_questions": int(sum(e.split == "train" for e in examples)),
                  "validation_questions": int(sum(e.split == "validation" for e in examples))},
     }
@@ -239,6 +243,18 @@ def load_pairs(path: Path, seed: int = 0) -> list[Pair]:
     return pairs
 
 
+PEOPLE_FILE = Path(__file__).resolve().parent / "people_questions.jsonl"
+
+
+def people_pairs_for(pairs_file: Path, chosen: set[str], path: Path = PEOPLE_FILE) -> list[Pair]:
+    """The questions people would ask (`assistant.training.people`, written once by the local language model and
+    kept in the repository: writing them takes longer than the whole training) for the `chosen` mined pairs."""
+    if not path.is_file():
+        raise CliError(f"{path} fehlt: `python -m assistant.training.people --pairs {pairs_file} --out {path}` "
+                       "schreibt die Fragen (erst --split validation, dann --split train, je --n 600)")
+    return people_pairs([r for r in read_pairs(pairs_file) if r["pair_id"] in chosen], read_questions(path))
+
+
 def run_cli(args: argparse.Namespace, _settings: object) -> int:
     """`council train-reader` (see `assistant.cli.main`); paths default to the shared corpus and the shipped weights."""
 
@@ -264,13 +280,14 @@ def run(archive: Path, eval_sample: Path, work: Path, out: Path, limit: int | No
     write_jsonl(mined, work / "pairs.jsonl")
     splits = allowed_papers(mirror / "papers", eval_sample)
     paper_ids = set(splits)
-    pairs = load_pairs(work / "pairs.jsonl", seed)
+    pairs = _sample(load_pairs(work / "pairs.jsonl", seed), limit, seed)
     if limit:
-        rng = np.random.default_rng(seed)
-        pairs = [pairs[i] for i in sorted(rng.choice(len(pairs), size=min(limit, len(pairs)), replace=False))]
         paper_ids = {p.paper_id.rsplit("/", 1)[-1] for p in pairs} | _neighbours(paper_ids, seed, limit * 4)
+    people = people_pairs_for(work / "pairs.jsonl", {p.pair_id for p in pairs})
+    pairs += people
     print(f"Paare: {len(pairs)} (Training {sum(p.split == 'train' for p in pairs)}, "
-          f"Validierung {sum(p.split == 'validation' for p in pairs)}); Vorlagen im Trainingsindex: {len(paper_ids)}")
+          f"Validierung {sum(p.split == 'validation' for p in pairs)}; davon wie Bürger gefragt: {len(people)}); "
+          f"Vorlagen im Trainingsindex: {len(paper_ids)}")
     index_dir = work / ("index" if not limit else f"index-{limit}-{seed}")
     build_index(mirror, paper_ids, index_dir)
     retriever = Retriever(index_dir)
@@ -294,13 +311,22 @@ def run(archive: Path, eval_sample: Path, work: Path, out: Path, limit: int | No
     print(f"Nomen-Nennrate: {len(presence.rates)} Nomen, sonst {presence.default:.2f}")
     weights = train(examples, presence, seed)
     weights["info"]["pairs"] = len(pairs)
+    weights["info"]["people_pairs"] = len(people)
     _add_closeness(weights, pairs, retriever, seed, t0)
     out.write_text(json.dumps(weights, ensure_ascii=False, indent=1) + "\n", encoding="utf-8")
     print(f"Gewichte: {out} ({out.stat().st_size // 1024} KB), {time.perf_counter() - t0:.0f} s")
-    train_cross.run_stage(pairs, retriever, Reader.load(out, rerank=False), out.with_name(CROSS_FILE), seed,
-                          *_cross_sizes(limit))
+    _add_cross(weights, out, pairs, retriever, seed, limit)
     print(f"Fertig: {time.perf_counter() - t0:.0f} s")
     return 0
+
+
+def _add_cross(weights: dict[str, Any], out: Path, pairs: list[Pair], retriever: Any, seed: int,
+               limit: int | None) -> None:
+    """The reranker's stage (`train_cross.run_stage`), its validation result recorded in the weights."""
+    model = train_cross.run_stage(pairs, retriever, Reader.load(out, rerank=False), out.with_name(CROSS_FILE), seed,
+                                  *_cross_sizes(limit))
+    weights["info"]["reranker"] = model.info
+    out.write_text(json.dumps(weights, ensure_ascii=False, indent=1) + "\n", encoding="utf-8")
 
 
 def _cross_sizes(limit: int | None) -> tuple[int, int]:
@@ -319,8 +345,8 @@ def retrain_cross(work: Path, out: Path, limit: int | None, seed: int) -> int:
             raise CliError(f"{needed} fehlt: --reranker-only braucht die Gewichte und den Arbeitsordner eines "
                            "früheren `council train-reader`-Laufs (--work, --out, --limit wie damals)")
     t0 = time.perf_counter()
-    train_cross.run_stage(load_pairs(work / "pairs.jsonl", seed), Retriever(index_dir), Reader.load(out, rerank=False),
-                          out.with_name(CROSS_FILE), seed, *_cross_sizes(limit))
+    weights = json.loads(out.read_text(encoding="utf-8"))
+    _add_cross(weights, out, _pairs_of(work, limit, seed), Retriever(index_dir), seed, limit)
     print(f"Fertig: {time.perf_counter() - t0:.0f} s")
     return 0
 
@@ -336,11 +362,25 @@ def recalibrate_closeness(work: Path, out: Path, limit: int | None, seed: int) -
             raise CliError(f"{needed} fehlt: --closeness-only braucht die Gewichte und den Arbeitsordner eines "
                                     "früheren `council train-reader`-Laufs (--work, --out, --limit wie damals)")
     weights = json.loads(out.read_text(encoding="utf-8"))
-    pairs = load_pairs(work / "pairs.jsonl", seed)
-    _add_closeness(weights, pairs, Retriever(index_dir), seed, t0)
+    _add_closeness(weights, _pairs_of(work, limit, seed), Retriever(index_dir), seed, t0)
     out.write_text(json.dumps(weights, ensure_ascii=False, indent=1) + "\n", encoding="utf-8")
     print(f"Gewichte: {out}, {time.perf_counter() - t0:.0f} s")
     return 0
+
+
+def _pairs_of(work: Path, limit: int | None, seed: int) -> list[Pair]:
+    """The pairs of an earlier run in `work` (the same sample for the same --limit and seed) with their questions
+    worded as people ask them (cloze pairs are neither validation questions nor the reranker's)."""
+    pairs = _sample(load_pairs(work / "pairs.jsonl", seed), limit, seed)
+    return pairs + people_pairs_for(work / "pairs.jsonl", {p.pair_id for p in pairs})
+
+
+def _sample(pairs: list[Pair], limit: int | None, seed: int) -> list[Pair]:
+    """A seeded sample of `limit` pairs in their order (all without a limit)."""
+    if not limit:
+        return pairs
+    rng = np.random.default_rng(seed)
+    return [pairs[i] for i in sorted(rng.choice(len(pairs), size=min(limit, len(pairs)), replace=False))]
 
 
 def _add_closeness(weights: dict[str, Any], pairs: list[Pair], retriever: Any, seed: int, t0: float) -> None:

@@ -139,7 +139,9 @@ def train(train_groups: list[Group], validation: list[Group], seed: int, epochs:
 
 def run_stage(pairs: list[Pair], retriever: Any, reader: Reader, out: Path, seed: int,
               questions: int = QUESTIONS, validation_questions: int = VALIDATION_QUESTIONS) -> CrossEncoder:
-    """Collects the groups, trains, writes `out`."""
+    """Collects the groups, trains, and writes `out` only if the reranker puts the answer's first sentence first
+    more often than the reader alone on the validation questions; else it removes `out` (a reranker of an earlier
+    run must not stand beside weights it does not improve)."""
     idf = IdfLookup(retriever.lexical)
     t0 = time.perf_counter()
     fit_on = groups_of(pairs, retriever, idf, reader, "train", questions, seed)
@@ -147,6 +149,12 @@ def run_stage(pairs: list[Pair], retriever: Any, reader: Reader, out: Path, seed
     print(f"  Reranker: Kandidaten von {len(fit_on) + len(check_on)} Fragen, {time.perf_counter() - t0:.0f} s",
           flush=True)
     model = train(fit_on, check_on, seed, progress=lambda line: print(line, flush=True))
-    model.save(out)
-    print(f"Reranker: {out} ({out.stat().st_size // 1024} KB)")
+    model.info["kept"] = model.info["validation_top1"] > model.info["reader_validation_top1"]
+    if model.info["kept"]:
+        model.save(out)
+        print(f"Reranker: {out} ({out.stat().st_size // 1024} KB)")
+    else:
+        out.unlink(missing_ok=True)
+        print(f"Reranker verworfen: Top-1 auf der Validierung {model.info['validation_top1']:.3f}, das Lesemodell "
+              f"allein {model.info['reader_validation_top1']:.3f}; ohne {out.name}")
     return model

@@ -79,14 +79,14 @@ def test_a_bad_pairs_file_is_named_with_its_line(tmp_path: Path) -> None:
 
 
 def test_people_questions_ask_the_validation_pairs_with_the_numbers_of_their_sentence(tmp_path: Path) -> None:
-    answer = "Zu Frage 1: Im Jahr 2023 wurden 42 Anträge gestellt, davon 17 bewilligt. Die Bearbeitung dauert an."
+    answer = "Im Jahr 2023 wurden 42 Anträge gestellt, davon 17 bewilligt. Die Bearbeitung dauert an."
     pairs = [_pair("1", "Wie viele Anträge auf Förderung wurden 2023 gestellt?", answer),
              _pair("2", "Warum nicht?", "Weil es 12 Gründe gibt."), _pair("3", "Wie viele?", answer, split="train")]
     sentence = "Im Jahr 2023 wurden 42 Anträge gestellt, davon 17 bewilligt."
-    written = [PeopleQuestion("1", pairs[0]["paper_id"], "validation", sentence, "Wie viele Förderanträge gab es 2023?"),
-               PeopleQuestion("2", pairs[1]["paper_id"], "validation", "Es ist so.", "Warum gibt es das nicht?"),
-               PeopleQuestion("3", pairs[2]["paper_id"], "train", sentence, "Wie viele Anträge gab es?"),
-               PeopleQuestion("4", "x", "validation", sentence, None, "keine Frage")]
+    pairs[1]["answer"] = "Weil es insgesamt 12 Gründe gibt, die dagegen sprechen, sagt die Verwaltung."
+    written = [PeopleQuestion("1", "Wie viele Förderanträge gab es 2023?"),
+               PeopleQuestion("2", "Warum gibt es 12 Gründe dagegen?"),
+               PeopleQuestion("3", "Wie viele Anträge gab es?"), PeopleQuestion("4", None, "keine Frage")]
     rows = people_rows(pairs, written)
     assert [(r["id"], r["question"], r["key_facts"]) for r in rows] == [
         ("people-1", "Wie viele Förderanträge gab es 2023?", ["42", "17"])]

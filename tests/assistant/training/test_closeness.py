@@ -53,6 +53,17 @@ def test_the_floor_refuses_the_stated_share_of_answerable_questions(koffer_index
     assert 0.0 <= found.refused_unanswerable <= 1.0 and found.to_json()["false_refusals"] == 0.2
 
 
+def test_questions_worded_as_people_ask_calibrate_the_floor_where_there_are_any(koffer_index: Path,
+                                                                                docs: list[Document]) -> None:
+    retriever = Retriever(koffer_index)
+    mined = [Pair(f"p{i}", f"{d.title}?", "", d.id, frozenset([d.id]), "validation") for i, d in enumerate(docs)]
+    people = [Pair(f"people:p{i}", f"Was gibt es zu {d.title}?", "", d.id, frozenset([d.id]), "validation")
+              for i, d in enumerate(docs[:2])]
+    emb = HashEmbedder()
+    found = calibrate(mined + people, retriever, retriever.catalog, emb, emb, seed=0, false_refusals=0.2)
+    assert found.answerable == 2 and found.unanswerable == 2
+
+
 def _assistant(index: Path, floor: float | None, monkeypatch: pytest.MonkeyPatch) -> Assistant:
     shipped = Reader.load()
     thresholds = {k: v for k, v in shipped.thresholds.items() if k != "closeness"}
@@ -78,3 +89,4 @@ def test_the_reader_refuses_a_question_far_from_every_passage(koffer_index: Path
     # BM25 alone has no closeness: the reader's own answerability decides
     bm25 = _assistant(koffer_index, 0.999, monkeypatch).ask(question, retrieval="bm25")
     assert bm25.refusal_reason != "far_from_question"
+

@@ -11,11 +11,13 @@ import pytest
 
 from assistant.training.people import (
     SHOTS,
+    PeopleQuestion,
     answer_sentence,
     chosen_pairs,
     clean_question,
     local_asker,
     messages,
+    people_pairs,
     read_questions,
     write_questions,
 )
@@ -81,15 +83,27 @@ def test_write_questions_resumes_without_asking_twice(tmp_path: Path) -> None:
     assert counts == {"behalten": 2, "keine Frage": 1}
     assert len(asked) == 3
     rows = read_questions(out)
-    assert [(r.pair_id, r.question, r.rejected) for r in rows] == [
-        ("1", "Wie viele Linien fahren im Tunnel?", None), ("2", None, "keine Frage"),
-        ("3", "Wann kommt der Tunnel?", None)]
-    assert rows[0].sentence.startswith("Bei einer reinen Linienbetrachtung")
+    assert rows == [PeopleQuestion("1", "Wie viele Linien fahren im Tunnel?"), PeopleQuestion("2", None, "keine Frage"),
+                    PeopleQuestion("3", "Wann kommt der Tunnel?")]
+    assert "Bei einer reinen Linienbetrachtung" in asked[0]
+
+
+def test_people_pairs_ask_for_the_sentence_in_the_mined_pairs_paper() -> None:
+    record = {**_pair("1", TUNNEL), "family": ["https://example.org/papers/vo/9"], "reference": "2019/0042"}
+    written = [PeopleQuestion("1", "Wie viele Linien fahren im Tunnel?"), PeopleQuestion("2", None, "keine Frage"),
+               PeopleQuestion("3", "Wann kommt der Tunnel?")]
+    pairs = people_pairs([record, _pair("2", TUNNEL), _pair("3", "Siehe Frage 2.")], written)
+    assert len(pairs) == 1
+    pair = pairs[0]
+    assert (pair.pair_id, pair.question, pair.split, pair.reference) == (
+        "people:1", "Wie viele Linien fahren im Tunnel?", "validation", "2019/0042")
+    assert pair.answer == answer_sentence(TUNNEL)
+    assert pair.family == {record["paper_id"], "https://example.org/papers/vo/9"}
 
 
 def test_read_questions_names_the_bad_line(tmp_path: Path) -> None:
     path = tmp_path / "people.jsonl"
-    path.write_text(json.dumps({"pair_id": "1"}) + "\n", encoding="utf-8")
+    path.write_text(json.dumps({"pair_id": "1", "sentence": "…"}) + "\n", encoding="utf-8")
     with pytest.raises(SystemExit, match=r"people\.jsonl, Zeile 1"):
         read_questions(path)
 

@@ -19,15 +19,20 @@ def test_training_on_a_small_real_slice(tmp_path: Path, corpus: Path) -> None:
                tmp_path / "work", out, limit=120, seed=0)
     assert code == 0
     info = json.loads(out.read_text(encoding="utf-8"))["info"]
-    assert info["pairs"] == 120 + 40  # the mined pairs asked for, and a third as many cloze pairs
+    # the mined pairs asked for, a third as many cloze pairs, and the questions people would ask for those of the
+    # mined pairs that have one in the repository's file
+    assert info["people_pairs"] > 0 and info["pairs"] == 120 + 40 + info["people_pairs"]
     assert info["train_questions"] > 0 and info["validation_questions"] > 0
     # even on a small slice the best-scored sentence is mostly the mined answer (chance: a few percent)
     assert max(info["validation_top1"].values()) > 0.5
     reader = Reader.load(out)
     assert 0.0 < reader.answer_threshold < 1.0
-    # the reranker beside it, trained on a tenth as many questions
-    assert reader.cross is not None and (tmp_path / "cross.npz").is_file()
-    assert reader.cross.info["train_questions"] > 0 and 0.0 <= reader.cross.info["validation_top1"] <= 1.0
+    # the reranker, trained on a tenth as many questions, stands beside the weights only where it beats the reader
+    # alone on the validation questions
+    reranker = info["reranker"]
+    assert reranker["train_questions"] > 0 and 0.0 <= reranker["validation_top1"] <= 1.0
+    assert reranker["kept"] == (reranker["validation_top1"] > reranker["reader_validation_top1"])
+    assert (tmp_path / "cross.npz").is_file() == reranker["kept"] == (reader.cross is not None)
 
 
 def test_answer_threshold_refuses_the_stated_share_of_answerable_questions() -> None:
@@ -81,6 +86,15 @@ def test_passage_threshold_keeps_supporting_sentences_of_the_answering_paper() -
     probs = 1 / (1 + np.exp(-logits[:, 0]))
     # beyond the best: [paper 0, paper 1, paper 1] -> precision 1, 1/2, 1/3: only the paper-0 sentence clears 0.6
     assert threshold == pytest.approx(probs[1])
+
+
+def test_missing_people_questions_name_the_file_and_how_to_write_them(tmp_path: Path) -> None:
+    from assistant.cli.errors import CliError
+    from assistant.training.train import PEOPLE_FILE, people_pairs_for
+
+    assert PEOPLE_FILE.is_file()
+    with pytest.raises(CliError, match=r"people\.jsonl fehlt: `python -m assistant\.training\.people --pairs"):
+        people_pairs_for(tmp_path / "pairs.jsonl", set(), tmp_path / "people.jsonl")
 
 
 def test_closeness_only_names_what_is_missing(tmp_path: Path) -> None:
