@@ -83,11 +83,9 @@ class Analyzer:
         if len(terms) == 1 and len(word) < 9 and "-" not in word:
             return (terms[0],)
         if "-" in word and not word[0].isdigit():
-            parts = [p for p in word.split("-") if p]
-            terms.extend(stem(p) for p in parts if p not in STOPWORDS)
-            joined = "".join(parts)
-            terms.append(stem(joined))
-            word = joined
+            terms.extend(self.hyphen_parts(word))
+            word = word.replace("-", "")
+            terms.append(stem(word))
         if decompound and word.isalpha():
             split = self.split_compound(word)
             if split:
@@ -99,6 +97,13 @@ class Analyzer:
         if decompound and len(self._cache) < 2_000_000:
             self._cache[key] = result
         return result
+
+    def hyphen_parts(self, word: str) -> tuple[str, ...]:
+        """Stems of the parts of a hyphenated word ("gas-arbeitspreis" -> "gas", "arbeitspreis"), stop words left
+        out ("kunst-und-kultur"); () for a word without a hyphen."""
+        if "-" not in word:
+            return ()
+        return tuple(self._stemmer.stemWord(p) for p in word.split("-") if p and p not in STOPWORDS)
 
     def clear_cache(self) -> None:
         self._cache.clear()

@@ -17,13 +17,19 @@ from ingest.language import (
 
 def _compound_parts(question: str, analyzer: Any) -> dict[str, frozenset[str]]:
     """Stem of each compound word of the question -> the stems of its parts, split with the index's
-    vocabulary ("Stellenanzeigen" -> {"stell", "anzeig"}); empty without an index analyzer."""
+    vocabulary ("Stellenanzeigen" -> {"stell", "anzeig"}) or at its hyphens, for the hyphenated and the joined
+    form ("Gas-Arbeitspreis" -> {"gas", "arbeitspreis"}: "Arbeitspreis für Gas"); empty without an index
+    analyzer."""
     if analyzer is None:
         return {}
     out: dict[str, frozenset[str]] = {}
     for word in analyzer.words(question):
         terms = analyzer.terms_of_word(word)
-        if len(terms) > 1 and "-" not in word:
+        hyphen = analyzer.hyphen_parts(word) if not word[0].isdigit() else ()
+        if hyphen:
+            for form in (terms[0], *analyzer.terms_of_word(word.replace("-", ""))[:1]):
+                out[form] = frozenset(hyphen)
+        elif len(terms) > 1:
             out[terms[0]] = frozenset(terms[1:])
     return out
 

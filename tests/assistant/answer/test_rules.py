@@ -504,6 +504,21 @@ def test_coverage_counts_compound_parts_with_the_index_vocabulary() -> None:
     assert answer_confidence(Q(question), found, found, idf) > answer_confidence(Q(question), found, found, idf, compounds=False)
 
 
+def test_a_hyphenated_compound_is_covered_by_its_parts() -> None:
+    """"Gas-Arbeitspreis" is covered by "Arbeitspreis für Gas", "KVV-Bus" not by "KVV" alone."""
+    from index.lexical import LexicalIndex
+
+    text = "Der Arbeitspreis für Gas wurde zum 01.03.2025 um 16 % angehoben."
+    lexical = LexicalIndex.build([("c1", "d1", text), ("c2", "d2", "Der KVV fährt nach Wettersbach.")])
+    idf = IdfLookup(lexical)
+    found = [hit(text)]
+    covered = topic_coverage(Q("Wurde der Gas-Arbeitspreis angehoben?"), found, idf)
+    assert covered == 1.0 > topic_coverage(Q("Wurde der Gas-Arbeitspreis angehoben?"), found, idf,
+                                           compounds=False)
+    bus = [hit("Der KVV fährt nach Wettersbach.", doc="d2")]
+    assert topic_coverage(Q("Fährt der KVV-Bus nach Wettersbach?"), bus, idf) < 1.0
+
+
 def test_a_textless_best_paper_refuses_content_questions_only() -> None:
     """the Ergänzungsvertrag "Am Salgenholz" is in the index with title and dates only; what the developer
     undertakes is not in it, and sentences from other papers must not stand in for it."""
