@@ -100,8 +100,8 @@ class Analyzer:
 
     def hyphen_parts(self, word: str) -> tuple[str, ...]:
         """Stems of the parts of a hyphenated word ("gas-arbeitspreis" -> "gas", "arbeitspreis"), stop words left
-        out ("kunst-und-kultur"); () for a word without a hyphen."""
-        if "-" not in word:
+        out ("kunst-und-kultur"); () for a word without a hyphen and for a number ("2024-01")."""
+        if "-" not in word or word[0].isdigit():
             return ()
         return tuple(self._stemmer.stemWord(p) for p in word.split("-") if p and p not in STOPWORDS)
 

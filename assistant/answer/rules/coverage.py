@@ -25,7 +25,7 @@ def _compound_parts(question: str, analyzer: Any) -> dict[str, frozenset[str]]:
     out: dict[str, frozenset[str]] = {}
     for word in analyzer.words(question):
         terms = analyzer.terms_of_word(word)
-        hyphen = analyzer.hyphen_parts(word) if not word[0].isdigit() else ()
+        hyphen = analyzer.hyphen_parts(word)
         if hyphen:
             for form in (terms[0], *analyzer.terms_of_word(word.replace("-", ""))[:1]):
                 out[form] = frozenset(hyphen)
