@@ -150,8 +150,9 @@ class Assistant:
         common["retrieved"] = common["retrieved"] + tuple(_retrieved_entry(h) for h in context if h.chunk_id in cited)
         confidence = answer_confidence(asked, hits, pool, self.idf)
         timings["answer"] = time.perf_counter() - t0
-        closest = self._closeness(asked, hits, retrieval, self.settings.min_dense_similarity)
-        weak_dense = closest is not None and closest < self.settings.min_dense_similarity
+        floor = self.closeness_floor
+        closest = self._closeness(asked, hits, retrieval, floor)
+        weak_dense = closest is not None and floor is not None and closest < floor
         reason: RefusalReason | None = None
         if not citations:
             reason = RefusalReason.NO_SOURCES
@@ -167,6 +168,14 @@ class Assistant:
             elif self.textless_lead(asked, pool):
                 reason = RefusalReason.NO_TEXT
         yield from self._conclude(reason, hits, timings, t_start, common, text, sentences, citations)
+
+    @property
+    def closeness_floor(self) -> float | None:
+        """The closeness below which the documents do not answer: the setting where given, else the floor calibrated
+        with the reader's weights (`assistant.training.closeness`), which the rules share."""
+        if self.settings.min_dense_similarity is not None:
+            return self.settings.min_dense_similarity
+        return self.reader.closeness_threshold
 
     def _closeness(self, question: Question, hits: list[Hit], retrieval: str, floor: float | None) -> float | None:
         """The e5 similarity of the question to its closest retrieved chunk, where it means something: with e5
@@ -224,7 +233,7 @@ class Assistant:
         reader's answerability below its threshold. A Drucksache the question names among the best hits answers."""
         if self._pinned(question, hits):
             return None
-        floor = self.reader.closeness_threshold
+        floor = self.closeness_floor
         closest = self._closeness(question, hits, retrieval, floor) if floor is not None else None
         if closest is not None and floor is not None:
             return RefusalReason.FAR_FROM_QUESTION if closest < floor else None

@@ -50,9 +50,10 @@ class Settings(BaseSettings):
     reader_path: Path = _field("COUNCIL_READER", Path(""),
                                "Gewichte des Lesemodells (leer: das mitgelieferte assistant/answer/reader.json)")
     refusal_threshold: float = _field("COUNCIL_REFUSAL_THRESHOLD", 0.35, "Unter dieser Abdeckung der Frage durch die Treffer wird die Antwort verweigert (0-1)")
-    min_dense_similarity: float = _field(
-        "COUNCIL_MIN_DENSE_SIMILARITY", 0.87,
-        "Mit Vektoren: ist der ähnlichste Abschnitt weniger ähnlich (Kosinus, e5), wird die Antwort verweigert",
+    min_dense_similarity: float | None = _field(
+        "COUNCIL_MIN_DENSE_SIMILARITY", None,
+        "Mit Vektoren: ist der ähnlichste Abschnitt oder Satzbereich weniger ähnlich (Kosinus, e5), wird die Antwort "
+        "verweigert (leer: die am Lesemodell kalibrierte Schwelle)",
     )
     feedback_path: Path = _field("COUNCIL_FEEDBACK", Path(""), "SQLite-Datei für Feedback (leer: im Index-Ordner)")
     ocr: bool = _field("COUNCIL_OCR", True, "Seiten ohne Textebene mit Tesseract (deu) erkennen")

@@ -64,6 +64,26 @@ def split_sentences(text: str) -> list[str]:
     return out
 
 
+WINDOW_MIN_CHARS = 120  # a window of a passage: consecutive sentences of at least this many characters
+WINDOW_MAX_CHARS = 400
+
+
+def sentence_windows(text: str, min_chars: int = WINDOW_MIN_CHARS, max_chars: int = WINDOW_MAX_CHARS) -> list[str]:
+    """A passage as windows of consecutive sentences, each at least `min_chars` long (the last may be shorter) and
+    cut at `max_chars`: the units a question is compared with in meaning where one chunk covers several topics (an
+    item of minutes' "Weitere Themen", a Vorlage's Sachverhalt), which the chunk's own vector averages away."""
+    windows: list[str] = []
+    current = ""
+    for sentence in split_sentences(text):
+        current = f"{current} {sentence}" if current else sentence
+        if len(current) >= min_chars:
+            windows.append(current[:max_chars])
+            current = ""
+    if current:
+        windows.append(current[:max_chars])
+    return windows
+
+
 def stems(text: str) -> list[str]:
     """The content stems of a text in order, repeats kept (for counting)."""
     return list(_ANALYZER.terms(text))

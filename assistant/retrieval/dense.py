@@ -18,6 +18,7 @@ import numpy as np
 from assistant.retrieval.papers import PaperTable
 from assistant.types import Filters
 from index.catalog import Catalog
+from ingest.language import sentence_windows
 from ingest.pipeline import LEAD_CHUNKS
 
 log = logging.getLogger(__name__)
@@ -29,6 +30,8 @@ EXACT_MAX = 2_000_000
 RECHECK_S = 30  # how often the store's vector count is looked at again (a background embedding adds vectors)
 QUERY_CACHE = 64  # question vectors kept (the closeness of a question's passages reuses its search's vector)
 PASSAGE_CACHE = 20_000  # vectors of chunks embedded at question time that are kept (384 floats each: 30 MB)
+WINDOW_CHUNKS = 3  # the best hits whose sentence windows count for the closeness (more add time, not separation)
+WINDOW_CACHE = 2_000  # chunks whose window vectors are kept (about six windows each: 18 MB)
 
 Exact = tuple[int, np.ndarray, np.ndarray]  # (store count, table rows, unit vectors)
 
@@ -48,6 +51,7 @@ class DenseIndex:
         self._passages: Any = None
         self._queries: OrderedDict[str, np.ndarray] = OrderedDict()
         self._embedded: OrderedDict[str, np.ndarray] = OrderedDict()
+        self._windows: OrderedDict[str, np.ndarray] = OrderedDict()
         self._position: tuple[Exact, np.ndarray] | None = None
         self._cache_lock = threading.Lock()
         self._making = threading.Lock()
@@ -180,6 +184,24 @@ class DenseIndex:
                     while len(self._embedded) > PASSAGE_CACHE:
                         self._embedded.popitem(last=False)
             yield cid, float(passage @ vec)
+
+    def window_similarity(self, query: str, chunk_id: str, text: str) -> float | None:
+        """The largest cosine similarity of `query` to a window of consecutive sentences of a chunk's text
+        (`ingest.language.sentence_windows`), the windows embedded now in one batch and kept for the chunk; None for
+        a text without sentences."""
+        with self._cache_lock:
+            vectors = self._windows.get(chunk_id)
+        if vectors is None:
+            windows = sentence_windows(text)
+            if not windows:
+                return None
+            vectors = np.asarray(self.passage_embedder().embed_passages(windows), dtype=np.float32)
+            vectors /= np.maximum(np.linalg.norm(vectors, axis=1, keepdims=True), 1e-12)
+            with self._cache_lock:
+                self._windows[chunk_id] = vectors
+                while len(self._windows) > WINDOW_CACHE:
+                    self._windows.popitem(last=False)
+        return float((vectors @ self.query_vector(query)).max())
 
     def _positions(self, table: PaperTable, exact: Exact | None) -> np.ndarray | None:
         """row -> position of its vector in the exact matrix (-1: none), for the matrix read last."""

@@ -14,7 +14,7 @@ import numpy as np
 
 from assistant.question import Question
 from assistant.retrieval import priors
-from assistant.retrieval.dense import DenseIndex
+from assistant.retrieval.dense import WINDOW_CHUNKS, DenseIndex
 from assistant.retrieval.papers import PaperTable
 from assistant.types import ChunkMeta, Hit
 from index.boilerplate import Boilerplate
@@ -141,10 +141,12 @@ class Retriever:
         return hits
 
     def closeness(self, query: str, hits: list[Hit], enough: float | None = None) -> float | None:
-        """The e5 similarity of `query` to its closest hit (None without dense search). A hit the search gave no
-        similarity (its chunk has no vector yet, as in an archive embedded for its lead chunks, or one beyond the
-        dense neighbours) is embedded now, in rank order, until one is at least `enough`: the question is then
-        close enough to its passages, whatever the rest."""
+        """The e5 similarity of `query` to its closest passage (None without dense search): a hit's chunk, or a
+        window of consecutive sentences of one of the best `WINDOW_CHUNKS` hits (minutes and Vorlagen cover
+        several topics in one chunk; a question about one of them is close to its sentences, not to the chunk's
+        average). A hit the search gave no similarity (its chunk has no vector yet, as in an archive embedded for its
+        lead chunks, or one beyond the dense neighbours) is embedded now, in rank order, and the windows after
+        that, until something is at least `enough`: the question is then close enough, whatever the rest."""
         table = self.table
         if not hits or table is None or not self.dense_ready():
             return None
@@ -155,6 +157,12 @@ class Retriever:
             return best
         for _cid, sim in self.dense.similarities(query, unknown, table):
             best = max(best, sim)
+            if enough is not None and best >= enough:
+                return best
+        for hit in hits[:WINDOW_CHUNKS]:
+            window = self.dense.window_similarity(query, hit.chunk_id, hit.text)
+            if window is not None:
+                best = max(best, window)
             if enough is not None and best >= enough:
                 break
         return best

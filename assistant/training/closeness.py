@@ -5,20 +5,24 @@ The reader's answerability, learned from the councils' Anfragen, does not carry 
 answer). The e5 similarity of the question to its best retrieved passage does carry over: it is calibrated here,
 on validation questions worded as people ask them (`assistant.training.people`; without those, the mined
 questions shortened as people ask, `train.load_pairs`), against the top passages of a
-BM25 search with and without their own paper, as the index would embed them (header and text)."""
+BM25 search with and without their own paper, as the index would embed them (header and text), and the sentence
+windows of the best of them (`ingest.language.sentence_windows`): the measure the assistant applies
+(`Retriever.closeness`)."""
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from typing import Any
 
 import numpy as np
 
 from assistant.question import Question
+from assistant.retrieval.dense import WINDOW_CHUNKS
 from assistant.training.examples import PER_PAPER, TOP_K, Pair
 from index.catalog import Catalog
 from index.embedders import Embedder
+from ingest.language import sentence_windows
 
 PEOPLE_PREFIX = "people:"  # questions written as people ask them (`assistant.training.people`): where there are any,
 # the floor is calibrated on them alone
@@ -41,12 +45,15 @@ class Closeness:
                 "refused_unanswerable": self.refused_unanswerable, "false_refusals": self.false_refusals}
 
 
-def closeness(question: str, texts: list[str], queries: Embedder, passages: Embedder) -> float | None:
-    """Cosine similarity of the question to its closest passage (None without passages)."""
-    if not texts:
+def closeness(question: str, texts: list[str], queries: Embedder, passages: Embedder,
+              window_texts: Sequence[str] = ()) -> float | None:
+    """Cosine similarity of the question to its closest passage: one of `texts` (as the index embeds them) or a
+    sentence window of one of `window_texts` (the best chunks' texts); None without passages."""
+    windows = [w for text in window_texts for w in sentence_windows(text)]
+    if not texts and not windows:
         return None
     q = np.asarray(queries.embed_query(question), dtype=np.float32)
-    m = np.asarray(passages.embed_passages(texts), dtype=np.float32)
+    m = np.asarray(passages.embed_passages(texts + windows), dtype=np.float32)
     q /= max(float(np.linalg.norm(q)), 1e-12)
     m /= np.maximum(np.linalg.norm(m, axis=1, keepdims=True), 1e-12)
     return float((m @ q).max())
@@ -81,4 +88,5 @@ def calibrate(pairs: list[Pair], retriever: Any, catalog: Catalog, queries: Embe
 def _closeness_of(question: str, hits: list[Any], catalog: Catalog, queries: Embedder,
                   passages: Embedder) -> float | None:
     texts = catalog.index_texts([h.chunk_id for h in hits])
-    return closeness(question, [texts[h.chunk_id] for h in hits if h.chunk_id in texts], queries, passages)
+    return closeness(question, [texts[h.chunk_id] for h in hits if h.chunk_id in texts], queries, passages,
+                     [h.text for h in hits[:WINDOW_CHUNKS]])

@@ -11,12 +11,12 @@ import pytest
 
 from assistant.question import Question
 from assistant.retrieval import dense, priors
-from assistant.retrieval.dense import DENSE_K, exact_neighbours
+from assistant.retrieval.dense import DENSE_K, WINDOW_CHUNKS, exact_neighbours
 from assistant.retrieval.papers import DECIDED, PaperTable
 from assistant.retrieval.retriever import Retriever
 from assistant.types import Filters
 from index.catalog import Catalog
-from ingest.language import base_reference, find_references, version_base
+from ingest.language import base_reference, find_references, sentence_windows, version_base
 from ingest.pipeline import Pipeline
 from ingest.sources.allris import AllrisSource
 from ingest.sources.memory import ListSource
@@ -291,12 +291,14 @@ def test_chunks_without_vectors_are_embedded_for_the_closeness(tmp_path: Path, c
     assert without and len(without) < len(hits)
     texts = a.catalog.index_texts([h.chunk_id for h in hits])
     q = emb.embed_query(question.text)
-    everything = max(float(real([texts[h.chunk_id]])[0] @ q) for h in hits)
+    chunks_best = max(float(real([texts[h.chunk_id]])[0] @ q) for h in hits)
+    windows = [w for h in hits[:WINDOW_CHUNKS] for w in sentence_windows(h.text)]
+    everything = max(chunks_best, float(max(real(windows) @ q)))
 
     assert a.retriever.closeness(question.text, hits) == pytest.approx(everything, abs=1e-5)
-    assert len(embedded) == len(without)
+    assert len(embedded) == len(without) + len(windows)
     assert a.retriever.closeness(question.text, hits) == pytest.approx(everything, abs=1e-5)
-    assert len(embedded) == len(without)  # kept, not embedded again
+    assert len(embedded) == len(without) + len(windows)  # kept, not embedded again
     # a floor the known similarities clear embeds nothing; one that only an embedded chunk clears stops there
     fresh = Assistant(Settings().with_(index_dir=tmp_path), embedder=emb, store=ChromaStore(tmp_path, HashEmbedder.name),
                       passages=lambda: passages)
@@ -308,9 +310,9 @@ def test_chunks_without_vectors_are_embedded_for_the_closeness(tmp_path: Path, c
     again = Assistant(Settings().with_(index_dir=tmp_path), embedder=emb, store=ChromaStore(tmp_path, HashEmbedder.name),
                       passages=lambda: passages)
     known = max((h.meta.dense_similarity for h in hits if h.meta.dense_similarity is not None), default=-1.0)
-    assert known < everything  # the closest chunk is one without a vector
-    assert again.retriever.closeness(question.text, hits, enough=everything) == pytest.approx(everything, abs=1e-5)
-    assert len(embedded) == best + 1
+    assert known < chunks_best  # the closest chunk is one without a vector
+    assert again.retriever.closeness(question.text, hits, enough=chunks_best) == pytest.approx(chunks_best, abs=1e-5)
+    assert len(embedded) == best + 1  # no windows: a chunk cleared the floor
 
     assert a.ask(question.text).refusal_reason == "far_from_question"
     lenient = Assistant(Settings().with_(index_dir=tmp_path, min_dense_similarity=-1.0), embedder=emb,

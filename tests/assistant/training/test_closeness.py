@@ -4,12 +4,14 @@ from it when the whole index has e5 vectors (else from the reader's own answerab
 from __future__ import annotations
 
 from pathlib import Path
+from typing import Any
 
 import numpy as np
 import pytest
 
 from assistant.answer.reader import Reader
 from assistant.question import Question
+from assistant.retrieval.dense import WINDOW_CHUNKS
 from assistant.retrieval.retriever import Retriever
 from assistant.service import Assistant
 from assistant.settings import Settings
@@ -17,6 +19,7 @@ from assistant.training.closeness import calibrate, closeness
 from assistant.training.examples import Pair
 from index.embedders import HashEmbedder
 from index.vectors import ChromaStore
+from ingest.language import sentence_windows
 from ingest.records import Document
 from tests.assistant.conftest import KOFFER_PAPERS, document_from_json
 
@@ -37,6 +40,21 @@ def test_closeness_is_the_best_cosine() -> None:
     assert closeness("Frage", [], emb, emb) is None
 
 
+def test_closeness_counts_the_sentence_windows_of_the_best_chunks() -> None:
+    """A chunk of minutes covers several topics; a question about one of them is as close as its sentences are."""
+    emb = HashEmbedder()
+    question = "Was kostet die Sanierung der Grundschule?"
+    minutes = ("Der Radweg an der Hauptstraße wird im Herbst verbreitert und die Ampel an der Kreuzung erneuert, "
+               "wie der Ortsrat es beantragt hatte. Die Sanierung der Grundschule kostet rund 2 Mio. Euro.")
+    chunk_only = closeness(question, [minutes], emb, emb)
+    with_windows = closeness(question, [minutes], emb, emb, [minutes])
+    windows = sentence_windows(minutes)
+    q = emb.embed_query(question)
+    assert len(windows) == 2 and chunk_only is not None and with_windows is not None
+    assert with_windows == pytest.approx(max(chunk_only, float(max(emb.embed_passages(windows) @ q))), abs=1e-6)
+    assert with_windows > chunk_only
+
+
 def test_the_floor_refuses_the_stated_share_of_answerable_questions(koffer_index: Path, docs: list[Document]) -> None:
     retriever = Retriever(koffer_index)
     pairs = [Pair(f"p{i}", f"{d.title}?", "", d.id, frozenset([d.id]), "validation") for i, d in enumerate(docs)]
@@ -48,7 +66,8 @@ def test_the_floor_refuses_the_stated_share_of_answerable_questions(koffer_index
     with_paper = []
     for d in docs:
         hits = retriever.search(Q(f"{d.title}?"), k=10, per_paper=2, mode="bm25")
-        with_paper.append(closeness(f"{d.title}?", list(texts([h.chunk_id for h in hits]).values()), emb, emb))
+        with_paper.append(closeness(f"{d.title}?", list(texts([h.chunk_id for h in hits]).values()), emb, emb,
+                                    [h.text for h in hits[:WINDOW_CHUNKS]]))
     assert found.threshold == pytest.approx(float(np.quantile(with_paper, 0.2)), abs=1e-4)
     assert 0.0 <= found.refused_unanswerable <= 1.0 and found.to_json()["false_refusals"] == 0.2
 
@@ -90,3 +109,20 @@ def test_the_reader_refuses_a_question_far_from_every_passage(koffer_index: Path
     bm25 = _assistant(koffer_index, 0.999, monkeypatch).ask(question, retrieval="bm25")
     assert bm25.refusal_reason != "far_from_question"
 
+
+
+def test_the_rules_share_the_calibrated_floor_unless_one_is_set(koffer_index: Path, monkeypatch: pytest.MonkeyPatch,
+                                                                 docs: list[Document]) -> None:
+    question = f"{docs[0].title}?"  # in the words of the paper: the rules' coverage lets it through
+    reader = _assistant(koffer_index, 0.999, monkeypatch).reader
+    emb = HashEmbedder()
+    monkeypatch.setattr(emb, "space", "multilingual-e5-small", raising=False)
+
+    def rules(**settings: Any) -> Assistant:
+        return Assistant(Settings().with_(index_dir=koffer_index, answerer="rules", **settings), embedder=emb,
+                         store=ChromaStore(koffer_index, HashEmbedder.name), reader=reader)
+
+    assert rules().settings.min_dense_similarity is None and rules().closeness_floor == 0.999
+    assert rules().ask(question).refusal_reason == "far_from_question"
+    assert rules(min_dense_similarity=-1.0).closeness_floor == -1.0
+    assert rules(min_dense_similarity=-1.0).ask(question).refusal_reason != "far_from_question"
