@@ -178,10 +178,10 @@ class Assistant:
         return self.reader.closeness_threshold
 
     def _closeness(self, question: Question, hits: list[Hit], retrieval: str, floor: float | None) -> float | None:
-        """The e5 similarity of the question to its closest retrieved chunk, where it means something: with e5
-        vectors (a floor is calibrated for them only) and dense search; else None. Retrieved chunks that have no
-        vector yet (an archive embedded for its lead chunks, a demo still embedding in the background) are
-        embedded now, until one clears the floor."""
+        """The e5 similarity of the question to its closest retrieved chunk or sentence window (`Retriever.closeness`),
+        where it means something: with e5 vectors (a floor is calibrated for them only) and dense search; else None.
+        Retrieved chunks that have no vector yet (an archive embedded for its lead chunks, a demo still embedding in
+        the background), and then the windows, are embedded now, until one clears the floor."""
         calibrated = getattr(self.retriever.embedder, "space", "") == "multilingual-e5-small"
         if retrieval == "bm25" or not calibrated:
             return None

@@ -21,18 +21,18 @@ import hashlib
 import json
 import random
 import time
+from collections import Counter
 from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-from assistant.training.people import MAX_SENTENCE_CHARS, clean_question, local_asker, messages
+from assistant.training.people import MAX_SENTENCE_CHARS, clean_question, is_statement, local_asker, messages
 from eval.mined_questions import number_facts
 from index.catalog import Catalog
-from ingest.language import is_letterhead, is_question_like, prose_share, split_sentences
+from ingest.language import split_sentences
 
 PER_DOC = 2  # sentences asked about per document
-MIN_CHARS = 40
 
 
 @dataclass(frozen=True)
@@ -52,10 +52,9 @@ class Candidate:
 
 
 def statements(text: str) -> list[str]:
-    """The sentences of `text` that state something with a figure: prose, not a restated question or letterhead,
-    with a number a question need not name within the part a question is written for (`MAX_SENTENCE_CHARS`)."""
-    cut = [s[:MAX_SENTENCE_CHARS] for s in split_sentences(text)
-           if len(s) >= MIN_CHARS and prose_share(s) >= 0.4 and not is_question_like(s) and not is_letterhead(s)]
+    """The statements of `text` (`assistant.training.people.is_statement`) with a number a question need not name
+    within the part a question is written for (`MAX_SENTENCE_CHARS`)."""
+    cut = [s[:MAX_SENTENCE_CHARS] for s in split_sentences(text) if is_statement(s)]
     return [s for s in cut if number_facts("", s)]
 
 
@@ -94,9 +93,7 @@ def write(chosen: list[Candidate], out: Path, ask: Callable[[list[Any]], str],
           progress: Callable[[int, int], None] | None = None) -> dict[str, int]:
     """Append one line per candidate to `out` (a question row, or {"id", "rejected"}); candidates already there are
     not asked again. Returns the counts over the whole file."""
-    done = set()
-    if out.is_file():
-        done = {json.loads(line)["id"] for line in out.read_text(encoding="utf-8").splitlines() if line.strip()}
+    done = {row["id"] for row in _rows(out)}
     todo = [c for c in chosen if f"index-{c.key}" not in done]
     with out.open("a", encoding="utf-8") as fh:
         for k, c in enumerate(todo):
@@ -108,12 +105,25 @@ def write(chosen: list[Candidate], out: Path, ask: Callable[[list[Any]], str],
             fh.flush()
             if progress is not None:
                 progress(k + 1, len(todo))
-    counts: dict[str, int] = {}
-    for line in out.read_text(encoding="utf-8").splitlines():
-        if line.strip():
-            reason = json.loads(line).get("rejected") or "behalten"
-            counts[reason] = counts.get(reason, 0) + 1
-    return counts
+    return dict(Counter(row.get("rejected") or "behalten" for row in _rows(out)))
+
+
+def _rows(path: Path) -> list[dict[str, Any]]:
+    """The rows written so far (none without the file); a bad line is an error naming the file and the line."""
+    if not path.is_file():
+        return []
+    rows = []
+    for number, line in enumerate(path.read_text(encoding="utf-8").splitlines(), start=1):
+        if not line.strip():
+            continue
+        try:
+            row = json.loads(line)
+        except json.JSONDecodeError as err:
+            raise SystemExit(f"{path}, Zeile {number}: kein JSON ({err})") from None
+        if not isinstance(row, dict) or "id" not in row:
+            raise SystemExit(f"{path}, Zeile {number}: keine geschriebene Frage (ohne \"id\")")
+        rows.append(row)
+    return rows
 
 
 def main(argv: list[str] | None = None) -> int:

@@ -51,6 +51,7 @@ SHOTS = (
 _ECHO = re.compile(r"Stadtbibliothek|Schulsozialarbeit|Bahnhofstraße|Hallenbad|\bSatz\b|\bThema\b|\bTitel\b|\bText\b",
                    re.IGNORECASE)
 MIN_WORDS, MAX_WORDS = 3, 20
+MIN_STATEMENT_CHARS = 40
 MAX_SENTENCE_CHARS = 350  # a longer sentence is cut: the question is about what it says first
 SCAN_SENTENCES = 4  # the answer sentence is looked for among the passage's first sentences
 MAX_TOKENS = 40
@@ -66,11 +67,16 @@ class PeopleQuestion:
     rejected: str | None = None
 
 
+def is_statement(sentence: str) -> bool:
+    """A sentence a question can be written for: prose of some length, not a restated question or a letterhead."""
+    return len(sentence) >= MIN_STATEMENT_CHARS and prose_share(sentence) >= 0.4 and not is_question_like(sentence) \
+        and not is_letterhead(sentence)
+
+
 def answer_sentence(answer: str) -> str | None:
     """The sentence of an answer passage a question is written for: the first of its first sentences that gives a
     figure, else the first prose one; None when the passage has no statement (a table, a restated question)."""
-    statements = [s for s in split_sentences(answer)[:SCAN_SENTENCES]
-                  if len(s) >= 40 and prose_share(s) >= 0.4 and not is_question_like(s) and not is_letterhead(s)]
+    statements = [s for s in split_sentences(answer)[:SCAN_SENTENCES] if is_statement(s)]
     if not statements:
         return None
     chosen = next((s for s in statements if any(ch.isdigit() for ch in s)), statements[0])

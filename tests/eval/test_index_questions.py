@@ -76,3 +76,13 @@ def test_write_resumes_and_counts_rejections(tmp_path: Path) -> None:
     assert len(asked) == 3  # the first two were not asked again
     rows = [json.loads(line) for line in out.read_text(encoding="utf-8").splitlines()]
     assert len({r["id"] for r in rows}) == 3 and "Thema: Freibad (Nordstemmen)" in asked[0][-1].content
+
+
+def test_a_bad_line_names_the_file_and_the_line(tmp_path: Path) -> None:
+    out = tmp_path / "q.jsonl"
+    out.write_text('{"id": "a", "rejected": "keine Frage"}\n{"question": "ohne id"}\n', encoding="utf-8")
+    with pytest.raises(SystemExit, match=r"q\.jsonl, Zeile 2: keine geschriebene Frage"):
+        write([], out, lambda chat: "")
+    out.write_text("kein json\n", encoding="utf-8")
+    with pytest.raises(SystemExit, match=r"q\.jsonl, Zeile 1: kein JSON"):
+        write([], out, lambda chat: "")
