@@ -27,6 +27,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
+from assistant.training.mine import read_rows
 from assistant.training.people import MAX_SENTENCE_CHARS, clean_question, is_statement, local_asker, messages
 from eval.mined_questions import number_facts
 from index.catalog import Catalog
@@ -109,21 +110,8 @@ def write(chosen: list[Candidate], out: Path, ask: Callable[[list[Any]], str],
 
 
 def _rows(path: Path) -> list[dict[str, Any]]:
-    """The rows written so far (none without the file); a bad line is an error naming the file and the line."""
-    if not path.is_file():
-        return []
-    rows = []
-    for number, line in enumerate(path.read_text(encoding="utf-8").splitlines(), start=1):
-        if not line.strip():
-            continue
-        try:
-            row = json.loads(line)
-        except json.JSONDecodeError as err:
-            raise SystemExit(f"{path}, Zeile {number}: kein JSON ({err})") from None
-        if not isinstance(row, dict) or "id" not in row:
-            raise SystemExit(f"{path}, Zeile {number}: keine geschriebene Frage (ohne \"id\")")
-        rows.append(row)
-    return rows
+    """The rows written so far (none without the file)."""
+    return read_rows(path, ("id",), "keine geschriebene Frage") if path.is_file() else []
 
 
 def main(argv: list[str] | None = None) -> int:

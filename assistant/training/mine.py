@@ -266,19 +266,25 @@ _PAIR_FIELDS = ("pair_id", "paper_id", "split", "source", "question", "answer")
 
 def read_pairs(path: Path) -> list[dict[str, Any]]:
     """The pairs of a `pairs.jsonl`; a line that is no pair is an error naming the file and the line."""
-    pairs = []
+    return read_rows(path, _PAIR_FIELDS, "kein Frage-Antwort-Paar")
+
+
+def read_rows(path: Path, fields: tuple[str, ...], what: str) -> list[dict[str, Any]]:
+    """The JSON objects of a JSON-lines file that have `fields`; any other line is an error naming the file, the
+    line and (`what`) what it is not."""
+    rows = []
     for number, line in enumerate(path.read_text(encoding="utf-8").splitlines(), start=1):
         if not line.strip():
             continue
         try:
-            pair = json.loads(line)
+            row = json.loads(line)
         except json.JSONDecodeError as err:
             raise SystemExit(f"{path}, Zeile {number}: kein JSON ({err.msg})") from None
-        missing = [f for f in _PAIR_FIELDS if not isinstance(pair, dict) or f not in pair]
+        missing = [f for f in fields if not isinstance(row, dict) or f not in row]
         if missing:
-            raise SystemExit(f"{path}, Zeile {number}: kein Frage-Antwort-Paar (es fehlt {', '.join(missing)})")
-        pairs.append(pair)
-    return pairs
+            raise SystemExit(f"{path}, Zeile {number}: {what} (es fehlt {', '.join(missing)})")
+        rows.append(row)
+    return rows
 
 
 def _resolve(archive: Path, workdir: Path) -> Path:
