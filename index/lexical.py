@@ -119,22 +119,6 @@ class LexicalIndex:
             out[self.matrix.indices[start:end]] += self.matrix.data[start:end]
         return out
 
-    def coverage(self, text: str) -> np.ndarray:
-        """Share of the idf weight of `text`'s terms that each row contains (0..1): how much of a question a
-        chunk or paper speaks of, whatever how often it repeats one word."""
-        cols = self.query_terms(text)
-        out = np.zeros(len(self.chunk_ids), dtype=np.float32)
-        if not cols:
-            return out
-        n = len(self.chunk_ids)
-        total = 0.0
-        for c in cols:
-            start, end = self.matrix.indptr[c], self.matrix.indptr[c + 1]
-            idf = float(np.log(1.0 + (n - (end - start) + 0.5) / ((end - start) + 0.5)))
-            out[self.matrix.indices[start:end]] += idf
-            total += idf
-        return out / total if total > 0 else out
-
     def search(self, text: str, k: int = 50, mask: np.ndarray | None = None) -> list[tuple[int, float]]:
         """Top-k (row, score) with score > 0; `mask` (bool per row) restricts the rows."""
         scores = self.scores(text)

@@ -305,11 +305,6 @@ def _add_train_reader(sub: Any) -> None:
     p.add_argument("--reranker-only", action="store_true",
                    help="nur den Reranker neu trainieren (cross.npz neben den Gewichten; Paare und Trainingsindex "
                    "eines früheren Laufs im Arbeitsordner)")
-    p.add_argument("--ranker-only", action="store_true",
-                   help="nur die Rangfolge der Vorlagen neu lernen (Paare und Trainingsindex eines früheren Laufs im "
-                   "Arbeitsordner)")
-    p.add_argument("--ranker-out", help="wohin die Gewichte der Vorlagen-Rangfolge gehen (Standard: "
-                   "assistant/retrieval/ranker.json)")
     p.set_defaults(func=_lazy("assistant.training.train", "run_cli"))
 
 

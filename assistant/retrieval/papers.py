@@ -40,7 +40,6 @@ class PaperTable:
     newest_year: int = 0
     ref_docs: dict[str, list[str]] | None = None  # lower-case Drucksache number -> doc ids
     levels: np.ndarray | None = None  # paper number -> rank of its access level (`Access.rank`)
-    sizes: np.ndarray | None = None  # paper number -> its number of chunks
 
     @staticmethod
     def load(catalog: Catalog, lexical: LexicalIndex) -> PaperTable:
@@ -68,7 +67,7 @@ class PaperTable:
         levels = np.array([_level(m.get("access", Access.STAFF)) for m in doc_meta], dtype=np.int8)
         return PaperTable(doc_index, list(docs), doc_meta, {cid: i for i, cid in enumerate(lexical.chunk_ids)},
                           titles, papers, tuple(bodies), years, int(years.max()) if len(years) else 0, dict(ref_docs),
-                          levels, np.bincount(doc_index, minlength=len(docs)))
+                          levels)
 
     def mask(self, filters: Filters | None, clearance: Access = Access.STAFF) -> np.ndarray | None:
         """paper number -> whether the filters let it through and a reader of `clearance` may read it (None: all

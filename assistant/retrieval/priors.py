@@ -1,9 +1,7 @@
-"""What moves a paper beyond the learned ranking (`assistant.retrieval.ranker`): the city a question names, the
-conversation, the paper type or outcome asked for, newer versions, sparse dense evidence. None of these has
-training data (the mined questions are of one city, without follow-ups or version choices), so they stay rules.
+"""What moves a paper up or down beyond its text match: its title, its age, the city, point in time or year a
+question names, the conversation, the paper type or outcome question for, newer versions, sparse dense evidence.
 
-The city and the conversation add to the ranker's logits; the others change `doc_scores` (paper number -> the
-paper's likelihood as a share of the best one's) in place."""
+Each function changes `doc_scores` (paper number -> score) in place."""
 
 from __future__ import annotations
 
@@ -15,45 +13,129 @@ import numpy as np
 
 from assistant.question import Question
 from assistant.retrieval.papers import PaperTable
-from ingest.language import base_reference, version_base
+from ingest.language import (
+    base_reference,
+    shift_months,
+    version_base,
+)
 
 Scores = dict[int, float]
+ByDoc = dict[int, list[tuple[float, int]]]  # paper number -> (chunk score, row) of its matching chunks
 
+TITLE_WEIGHT = 0.2  # bonus for papers whose title matches the question
+RECENCY_WEIGHT = 0.2  # newer papers get up to this share more score (decays over RECENCY_YEARS)
+RECENCY_YEARS = 10
+PAPER_WEIGHT = 3.0  # weight of the max-normalised paper score (chunk evidence counts 1.0)
+PAPER_NEW = 10  # best papers by paper score that join the ranking even without a top chunk
+POINT_WEIGHT = 0.05  # papers discussed at a point in time the question names gain this share of the top score
+POINT_LEAD_MONTHS = 2
+YEAR_WEIGHT = 0.03  # papers written in or just around a year the question names ("2023 beantragt") gain this share
 # a follow-up question stays with the papers the conversation is about: papers whose whole text matches the
-# previous answer gain up to this many logits of the ranker (about the median lead of the best paper over the
-# runner-up on the team's questions: the follow-up's own words still decide against a clear lead)
-CONTEXT_LOGIT = 8.0
-CONTEXT_NEW = 3  # best context papers that join the candidates even without evidence of their own
-# a city the question names ("in Erlangen"): the other cities' papers lose this many logits, more than the best
-# paper's usual lead over the fifth
-OTHER_CITY_LOGIT = 12.0
+# previous answer gain up to this share of the top score (the follow-up's own words still decide among them)
+CONTEXT_WEIGHT = 0.25
+CONTEXT_NEW = 3  # best context papers that join the ranking even without evidence of their own
 RERANK_K = 10  # sparse dense: the best papers whose order the overview similarity may change
 RERANK_W = 0.05  # ... by up to this share of the best paper's score
 
 
-def context_match(table: PaperTable, context: str, doc_mask: np.ndarray | None) -> tuple[np.ndarray, list[int]]:
-    """A follow-up ("Und wer trägt das Theater eigentlich?") is about the papers the previous answer came from:
-    per paper the share of the best paper-level BM25 match of that answer (0..1), and the CONTEXT_NEW best
-    matches, which join the candidates."""
-    n = len(table.docs)
+def paper_evidence(table: PaperTable, question: Question, doc_scores: Scores, by_doc: ByDoc, doc_mask: np.ndarray | None,
+                   w_lex: float) -> None:
+    """Add the paper-level BM25 score (whole paper as one text); its best papers join the ranking."""
+    if PAPER_WEIGHT and w_lex > 0:
+        add_paper_match(table, question.text, doc_scores, by_doc, doc_mask, w_lex * PAPER_WEIGHT, PAPER_NEW)
+
+
+def add_paper_match(table: PaperTable, text: str, doc_scores: Scores, by_doc: ByDoc, doc_mask: np.ndarray | None,
+                    gain: float, join: int, keep: frozenset[int] | set[int] = frozenset()) -> None:
+    """Papers whose whole text matches `text` (paper-level BM25) gain up to `gain` (the best match all of
+    it, the others in proportion); the `join` best matches enter the ranking even without evidence."""
     if table.papers is None:
-        return np.zeros(n), []
-    scores = table.papers.scores(context)
+        return
+    scores = table.papers.scores(text)
     if doc_mask is not None:
         scores = np.where(doc_mask, scores, 0.0)
-    top = float(scores.max()) if n else 0.0
+    top = float(scores.max()) if len(scores) else 0.0
     if top <= 0:
-        return np.zeros(n), []
-    best = np.argpartition(-scores, min(CONTEXT_NEW, n - 1))[:CONTEXT_NEW].tolist()
-    return scores / top, [d for d in best if scores[d] > 0]
+        return
+    unit = gain / top
+    for d in doc_scores:
+        if d not in keep:
+            doc_scores[d] += unit * float(scores[d])
+    if join:
+        for d in np.argpartition(-scores, min(join, len(scores) - 1))[:join].tolist():
+            if scores[d] > 0 and d not in doc_scores:
+                doc_scores[d] = unit * float(scores[d])
+                by_doc.setdefault(d, [])
 
 
-def city_logits(table: PaperTable, question: Question, docs: list[int]) -> np.ndarray:
-    """Minus OTHER_CITY_LOGIT for the papers of other cities than one the question names (0 where it names none)."""
+def title_and_body(table: PaperTable, question: Question, doc_scores: Scores, by_doc: ByDoc,
+                   doc_mask: np.ndarray | None) -> None:
+    """Papers whose title matches the question rank higher, newer papers a little; a city named in the question
+    narrows."""
+    if table.titles is not None:
+        found = table.titles.search(question.text, k=30, mask=doc_mask)
+        top_title = found[0][1] if found else 1.0
+        for rank, (d, score) in enumerate(found):
+            bonus = TITLE_WEIGHT * score / top_title
+            if d in doc_scores:
+                doc_scores[d] += bonus
+            elif rank < 5:
+                doc_scores[d] = bonus
+                by_doc.setdefault(d, [])
+    if RECENCY_WEIGHT and table.years is not None:
+        for d in doc_scores:
+            year = table.years[d]
+            if year:
+                doc_scores[d] *= 1.0 + RECENCY_WEIGHT * max(0.0, 1.0 - (table.newest_year - year) / RECENCY_YEARS)
     named = table.bodies_in(question.text)
-    if not named:
-        return np.zeros(len(docs))
-    return np.array([-OTHER_CITY_LOGIT if table.doc_meta[d].get("body") not in named else 0.0 for d in docs])
+    if named:
+        for d in doc_scores:
+            if table.doc_meta[d].get("body") not in named:
+                doc_scores[d] *= 0.5
+
+
+def point_in_time_prior(table: PaperTable, question: Question, doc_scores: Scores) -> None:
+    """A question about a point in time ("im Dezember 2024", "im Herbst 2023") favours the papers discussed then:
+    a meeting in that period, or the paper itself written in it or up to POINT_LEAD_MONTHS before (a December
+    decision was prepared in October)."""
+    window = question.point
+    if window is None or not POINT_WEIGHT or not doc_scores:
+        return
+    start, end = window
+    favour_period(table, doc_scores, POINT_WEIGHT, [(shift_months(start, -POINT_LEAD_MONTHS), end)], [window])
+
+
+def year_prior(table: PaperTable, question: Question, doc_scores: Scores) -> None:
+    """A question naming a year ("Wie viele Menschen haben 2023 die Einbürgerung beantragt?") favours the papers
+    written about it: from the second half of the year before to the end of the year after (a year's figures are
+    reported in the next one). Years after the newest paper are targets ("bis 2040", "World Games 2029"), not times
+    of writing, and count for nothing."""
+    years = [y for y in question.years_written if y <= table.newest_year]
+    if not years or not YEAR_WEIGHT or not doc_scores:
+        return
+    favour_period(table, doc_scores, YEAR_WEIGHT, [(f"{y - 1:04d}-07-01", f"{y + 2:04d}-01-01") for y in years])
+
+
+def favour_period(table: PaperTable, doc_scores: Scores, weight: float, written: list[tuple[str, str]],
+                  met: list[tuple[str, str]] | None = None) -> None:
+    """Papers dated within one of the `written` periods [start, end), or discussed at a meeting within one of the
+    `met` periods, gain `weight` times the top score."""
+    top = max(doc_scores.values())
+    for d in doc_scores:
+        meta = table.doc_meta[d]
+        date = str(meta.get("date") or "")[:10]
+        if (date and any(start <= date < end for start, end in written)) or \
+                any(start <= m < end for m in meta.get("meetings", ()) for start, end in met or ()):
+            doc_scores[d] += weight * top
+
+
+def context_prior(table: PaperTable, context: str, doc_scores: Scores, by_doc: ByDoc, doc_mask: np.ndarray | None,
+                  keep: set[int]) -> None:
+    """A follow-up ("Und wer trägt das Theater eigentlich?") is about the papers the previous answer came from:
+    papers whose whole text matches that answer gain up to CONTEXT_WEIGHT of the top score."""
+    if CONTEXT_WEIGHT and doc_scores:
+        gain = CONTEXT_WEIGHT * max(doc_scores.values())
+        add_paper_match(table, context, doc_scores, by_doc, doc_mask, gain, CONTEXT_NEW, keep)
 
 
 def prefer_named_type(table: PaperTable, question: Question, doc_scores: Scores, keep: set[int]) -> None:

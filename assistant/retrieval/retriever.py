@@ -4,7 +4,9 @@ from __future__ import annotations
 
 import threading
 import time
+from collections import defaultdict
 from collections.abc import Callable
+from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
@@ -12,17 +14,17 @@ import numpy as np
 
 from assistant.question import Question
 from assistant.retrieval import priors
-from assistant.retrieval.candidates import ByDoc, Candidates, ChunkEvidence, candidates
 from assistant.retrieval.dense import WINDOW_CHUNKS, DenseIndex
 from assistant.retrieval.papers import PaperTable
-from assistant.retrieval.ranker import PaperRanker
 from assistant.types import ChunkMeta, Hit
 from index.boilerplate import Boilerplate
 from index.catalog import Catalog
 from index.lexical import LexicalIndex
 from ingest.records import Access
 
-LEXICAL_WEIGHT = 0.65  # hybrid: weight of the max-normalised BM25 score against the dense similarity per chunk
+# Fusion constants, measured on eval/questions.jsonl (see the issue notes); the priors are in `priors`
+LEXICAL_WEIGHT = 0.65  # hybrid: weight of the max-normalised BM25 score against the dense similarity
+SUPPORT_WEIGHT = 0.05  # further matching chunks of the same paper add this share of their score
 # few chunks with vectors (e.g. only each paper's overview chunk, title/type/date/submitter): the dense similarity
 # then only breaks near-ties among the best papers instead of adding evidence of its own: a few overview
 # vectors say too little about a paper's body to count as evidence
@@ -32,28 +34,32 @@ SPARSE_COVERAGE = 0.5  # share of chunks with a vector below which dense counts 
 CONTEXT_CHUNKS = 8  # further chunks of the best paper that the reader may quote from
 
 
+@dataclass
+class ChunkEvidence:
+    """One search's chunk evidence: fused score per row and what each side contributed."""
+
+    fused: dict[int, float] = field(default_factory=lambda: defaultdict(float))
+    lex_part: dict[int, float] = field(default_factory=dict)
+    dense_part: dict[int, float] = field(default_factory=dict)
+    lex_rank: dict[int, int] = field(default_factory=dict)
+    dense_rank: dict[int, int] = field(default_factory=dict)
+    dense_sim: dict[int, float] = field(default_factory=dict)
+    dense_norm: dict[int, float] = field(default_factory=dict)
+
+
 class Retriever:
     """Reads one index folder (catalog, BM25, Chroma) and answers search requests."""
 
     def __init__(self, index_dir: Path, embedder: Any = None, store: Any = None,
-                 passages: Callable[[], Any] | None = None, ranker: PaperRanker | None = None) -> None:
-        """`embedder` embeds questions; `passages` makes the embedder of the ingest, for chunks without a vector;
-        `ranker` orders the candidate papers (default: the shipped weights)."""
+                 passages: Callable[[], Any] | None = None) -> None:
+        """`embedder` embeds questions; `passages` makes the embedder of the ingest, for chunks without a vector."""
         self.index_dir = index_dir
-        self._ranker = ranker
         self.catalog = Catalog(index_dir / "catalog.sqlite")
         self.dense = DenseIndex(self.catalog, embedder, store, passages)
         self._lock = threading.Lock()
         self.lexical: LexicalIndex | None = None
         self.table: PaperTable | None = None
         self.reload()
-
-    @property
-    def ranker(self) -> PaperRanker:
-        """The paper ranker, read when the first search needs it (training reads candidates before there is one)."""
-        if self._ranker is None:
-            self._ranker = PaperRanker.load()
-        return self._ranker
 
     @property
     def embedder(self) -> Any:
@@ -103,27 +109,12 @@ class Retriever:
                timings: dict[str, float] | None = None) -> list[Hit]:
         """The best chunks for `question` within its filters, at most `per_paper` per document, papers ranked as
         wholes. A follow-up's context (the previous answer) favours the papers it came from
-        (`priors.context_match`)."""
-        timings = timings if timings is not None else {}
-        found = self.candidates(question, mode, timings)
-        if found is None:
-            return []
-        table, cands, ev, sparse = found
-        t0 = time.perf_counter()
-        doc_scores = self._rank(table, question, cands, ev, sparse)
-        hits = self._collect(table, question.text, doc_scores, cands.by_doc, ev, k, per_paper)
-        timings["fuse"] = time.perf_counter() - t0
-        return hits
-
-    def candidates(self, question: Question, mode: str = "hybrid", timings: dict[str, float] | None = None
-                   ) -> tuple[PaperTable, Candidates, ChunkEvidence, bool] | None:
-        """The candidate papers for `question` with their features (what the ranker orders; training reads them
-        too), the chunk evidence, and whether the vectors are sparse (None: an empty index)."""
+        (`priors.context_prior`)."""
         timings = timings if timings is not None else {}
         query, filters = question.text, question.filters
         table, lexical = self.table, self.lexical
         if self.empty or table is None or lexical is None:
-            return None
+            return []
         doc_mask = table.mask(filters, question.clearance)
         row_mask = doc_mask[table.doc_index] if doc_mask is not None else None
         use_dense = mode in {"hybrid", "dense"} and self.dense_ready()
@@ -142,8 +133,12 @@ class Retriever:
         if use_dense:
             kept = self.dense.nearest(query, table, row_mask, filters, mixed, timings)
             _dense_evidence(kept, w_lex, sparse, ev)
-        cands = candidates(table, question, ev, doc_mask, lexical_side=w_lex > 0)
-        return table, cands, ev, sparse
+        t0 = time.perf_counter()
+        doc_scores, by_doc = _paper_scores(table, ev)
+        self._rank(table, question, doc_scores, by_doc, doc_mask, w_lex, ev, sparse)
+        hits = self._collect(table, query, doc_scores, by_doc, ev, k, per_paper)
+        timings["fuse"] = time.perf_counter() - t0
+        return hits
 
     def closeness(self, query: str, hits: list[Hit], enough: float | None = None) -> float | None:
         """The e5 similarity of `query` to its closest passage (None without dense search): a hit's chunk, or a
@@ -177,25 +172,18 @@ class Retriever:
                           ev: ChunkEvidence) -> None:
         results = lexical.search(query, k=300, mask=row_mask)
         top = results[0][1] if results else 1.0
-        ev.coverage = lexical.coverage(query) if results else None
         for rank, (row, score) in enumerate(results):
             ev.lex_rank[row] = rank + 1
             ev.fused[row] += w_lex * score / top
             ev.lex_part[row] = w_lex * score / top
 
-    def _rank(self, table: PaperTable, question: Question, cands: Candidates, ev: ChunkEvidence,
-              sparse: bool) -> dict[int, float]:
-        """Paper scores: the ranker's logits, moved by the city the question names and the conversation, as a
-        share of the best paper's likelihood (the best is 1); then what orders versions and near-ties; exact
-        Drucksache numbers first, with their Anfrage/Stellungnahme partners."""
-        docs = cands.docs
-        logits = self.ranker.score(cands.x) + priors.city_logits(table, question, docs) if docs else np.zeros(0)
-        if question.context and cands.context is not None:
-            logits = logits + priors.CONTEXT_LOGIT * cands.context[docs]
-        likelihood = np.exp(logits - logits.max()) if len(logits) else logits
-        doc_scores = {d: float(p) for d, p in zip(docs, likelihood, strict=True)}
-        by_doc = cands.by_doc
-        pinned = table.pinned(question.references, cands.doc_mask)
+    @staticmethod
+    def _rank(table: PaperTable, question: Question, doc_scores: dict[int, float],
+              by_doc: priors.ByDoc, doc_mask: np.ndarray | None, w_lex: float, ev: ChunkEvidence, sparse: bool) -> None:
+        """The paper evidence and priors on top of the chunk evidence; exact Drucksache numbers first, with their
+        Anfrage/Stellungnahme partners."""
+        priors.paper_evidence(table, question, doc_scores, by_doc, doc_mask, w_lex)
+        pinned = table.pinned(question.references, doc_mask)
         top_score = max(doc_scores.values(), default=0.0)
         for rank, d in enumerate(pinned):
             doc_scores[d] = top_score + 1.0 - rank * 0.01
@@ -203,14 +191,18 @@ class Retriever:
                 by_doc[d] = []
         if question.filters is not None and question.filters.only_current:
             priors.demote_superseded(table, doc_scores)
+        priors.title_and_body(table, question, doc_scores, by_doc, doc_mask)
+        priors.point_in_time_prior(table, question, doc_scores)
+        priors.year_prior(table, question, doc_scores)
         keep = set(pinned)
+        if question.context:
+            priors.context_prior(table, question.context, doc_scores, by_doc, doc_mask, keep)
         if sparse and ev.dense_norm:
             priors.dense_tiebreak(table, doc_scores, ev.dense_norm, keep)
         priors.prefer_named_type(table, question, doc_scores, keep)
         priors.prefer_decided(table, question, doc_scores, keep)
-        return doc_scores
 
-    def _collect(self, table: PaperTable, query: str, doc_scores: dict[int, float], by_doc: ByDoc,
+    def _collect(self, table: PaperTable, query: str, doc_scores: dict[int, float], by_doc: priors.ByDoc,
                  ev: ChunkEvidence, k: int, per_paper: int) -> list[Hit]:
         """The best `per_paper` chunks of each paper in ranking order, until `k` chunks."""
         hits: list[Hit] = []
@@ -299,3 +291,19 @@ def _dense_evidence(kept: list[tuple[int, float]], w_lex: float, sparse: bool, e
         if not sparse:
             ev.dense_part[row] = (1.0 - w_lex) * ev.dense_norm[row]
             ev.fused[row] += ev.dense_part[row]
+
+
+def _paper_scores(table: PaperTable, ev: ChunkEvidence) -> tuple[dict[int, float], priors.ByDoc]:
+    """Paper score: its best chunk plus a damped bonus for further matching chunks. The paper's best lexical and
+    best dense evidence may sit in different chunks (e.g. only its overview chunk has a vector), so they combine
+    per paper."""
+    by_doc: priors.ByDoc = defaultdict(list)
+    for row, score in ev.fused.items():
+        by_doc[int(table.doc_index[row])].append((score, row))
+    doc_scores: dict[int, float] = {}
+    for d, items in by_doc.items():
+        items.sort(reverse=True)
+        best_lex = max((ev.lex_part.get(r, 0.0) for _s, r in items), default=0.0)
+        best_dense = max((ev.dense_part.get(r, 0.0) for _s, r in items), default=0.0)
+        doc_scores[d] = max(items[0][0], best_lex + best_dense) + SUPPORT_WEIGHT * sum(s for s, _ in items[1:3])
+    return doc_scores, by_doc

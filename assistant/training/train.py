@@ -26,13 +26,11 @@ from assistant.answer.query import IdfLookup, read_query
 from assistant.answer.reader import ANSWER_FEATURES, CROSS_FILE, WEIGHTS_PATH, Network, Reader, paper_absent
 from assistant.cli.errors import CliError
 from assistant.question import Question
-from assistant.retrieval.ranker import RANKER_PATH
 from assistant.retrieval.retriever import Retriever
-from assistant.training import cloze, examples, train_cross, train_ranker
+from assistant.training import cloze, examples, train_cross
 from assistant.training.closeness import PEOPLE_PREFIX, calibrate
 from assistant.training.cloze import cloze_pairs
 from assistant.training.examples import Example, Pair, answer_rows, collect, sentence_rows
-from assistant.training.listwise import EPOCHS, fit_softmax, standardise
 from assistant.training.mine import _resolve, mine, read_pairs, write_jsonl
 from assistant.training.people import people_pairs, read_questions
 from assistant.training.split import allowed_papers
@@ -49,6 +47,8 @@ FALSE_REFUSALS = 0.05  # share of answerable validation questions the answer thr
 PASSAGE_PRECISION = 0.7  # a supporting passage must come from the answering paper this often (validation; 0.44 among
 # all candidates beyond the best)
 CLOZE_PAIRS = 3000  # questions made from Vorlagen's own sentences (`assistant.training.cloze`)
+LISTWISE_EPOCHS = 15
+LISTWISE_BATCH = 64  # questions per step
 CALIBRATION_QUESTIONS = 3000  # training questions whose units calibrate the listwise scores as probabilities
 
 
@@ -58,15 +58,21 @@ def network_of(model: LogisticRegression, mean: np.ndarray, scale: np.ndarray) -
     return Network(mean.astype(np.float32), scale.astype(np.float32), layers)
 
 
+def _standardise(x: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    mean = x.mean(axis=0)
+    scale = x.std(axis=0)
+    return mean, np.where(scale > 1e-6, scale, 1.0)
+
+
 def fit(x: np.ndarray, y: np.ndarray, w: np.ndarray | None, seed: int) -> Network:
     """A logistic model on standardised features (pointwise: each unit on its own)."""
-    mean, scale = standardise(x)
+    mean, scale = _standardise(x)
     model = LogisticRegression(C=1.0, max_iter=2000, random_state=seed)
     model.fit((x - mean) / scale, y, sample_weight=w)
     return network_of(model, mean, scale)
 
 
-def fit_listwise(examples: list[Example], split: str, seed: int, epochs: int = EPOCHS) -> Network:
+def fit_listwise(examples: list[Example], split: str, seed: int, epochs: int = LISTWISE_EPOCHS) -> Network:
     """A linear score per unit, trained so that within each answerable question the softmax over its units puts
     its mass on the answer sentences: the model learns to rank a question's candidates against each other, which
     is what the composer uses, whatever the number of negatives a question happens to have. The scores are then
@@ -74,9 +80,27 @@ def fit_listwise(examples: list[Example], split: str, seed: int, epochs: int = E
 
     Linear on purpose: hidden layers fit the mined questions better (validation) but learn interactions that hold
     only for them (a restated question before the answer) and rank people's questions worse."""
-    train_ex = [ex for ex in examples if ex.split == split and ex.answerable]
+    import torch
+
+    torch.manual_seed(seed)
     rng = np.random.default_rng(seed)
-    mean, scale, w, b = fit_softmax([(ex.x, ex.y > 0) for ex in train_ex], seed, rng, epochs)
+    train_ex = [ex for ex in examples if ex.split == split and ex.answerable]
+    mean, scale = _standardise(np.concatenate([ex.x for ex in train_ex]))
+    data = [(torch.tensor((ex.x - mean) / scale, dtype=torch.float32), torch.tensor(ex.y > 0)) for ex in train_ex]
+    model = torch.nn.Linear(len(mean), 1)
+    optimiser = torch.optim.Adam(model.parameters(), lr=3e-3, weight_decay=1e-4)
+    for _epoch in range(epochs):
+        for batch in np.array_split(rng.permutation(len(data)), max(1, len(data) // LISTWISE_BATCH)):
+            loss = torch.zeros(())
+            for i in batch:
+                z, positive = data[int(i)]
+                s = model(z)[:, 0]
+                loss = loss + torch.logsumexp(s, 0) - torch.logsumexp(s[positive], 0)
+            optimiser.zero_grad()
+            (loss / len(batch)).backward()
+            optimiser.step()
+    w = model.weight.detach().numpy().T.astype(np.float64)
+    b = model.bias.detach().numpy().astype(np.float64)
     sample = rng.permutation(len(train_ex))[:CALIBRATION_QUESTIONS]
     scores = np.concatenate([((train_ex[i].x - mean) / scale) @ w + b for i in sample])
     labels = np.concatenate([train_ex[i].y for i in sample])
@@ -241,16 +265,12 @@ def run_cli(args: argparse.Namespace, _settings: object) -> int:
     out = Path(args.out) if args.out else WEIGHTS_PATH
     if getattr(args, "closeness_only", False):
         return recalibrate_closeness(work, out, args.limit, args.seed)
-    ranker_out = Path(args.ranker_out) if getattr(args, "ranker_out", None) else RANKER_PATH
     if getattr(args, "reranker_only", False):
         return retrain_cross(work, out, args.limit, args.seed)
-    if getattr(args, "ranker_only", False):
-        return retrain_ranker(work, ranker_out, args.limit, args.seed)
-    return run(archive, sample, work, out, args.limit, args.seed, ranker_out)
+    return run(archive, sample, work, out, args.limit, args.seed)
 
 
-def run(archive: Path, eval_sample: Path, work: Path, out: Path, limit: int | None, seed: int,
-        ranker_out: Path = RANKER_PATH) -> int:
+def run(archive: Path, eval_sample: Path, work: Path, out: Path, limit: int | None, seed: int) -> int:
 
     t0 = time.perf_counter()
     work.mkdir(parents=True, exist_ok=True)
@@ -270,9 +290,7 @@ def run(archive: Path, eval_sample: Path, work: Path, out: Path, limit: int | No
           f"Vorlagen im Trainingsindex: {len(paper_ids)}")
     index_dir = work / ("index" if not limit else f"index-{limit}-{seed}")
     build_index(mirror, paper_ids, index_dir)
-    # the paper ranker first: the reader learns from what the search it orders returns
-    ranker = train_ranker.run_stage(pairs, Retriever(index_dir), ranker_out, seed)
-    retriever = Retriever(index_dir, ranker=ranker)
+    retriever = Retriever(index_dir)
     idf = IdfLookup(retriever.lexical)
     cloze = cloze_pairs(retriever.catalog, splits, limit=(limit or CLOZE_PAIRS * 3) // 3, seed=seed)
     pairs += cloze
@@ -333,31 +351,16 @@ def retrain_cross(work: Path, out: Path, limit: int | None, seed: int) -> int:
     return 0
 
 
-def retrain_ranker(work: Path, ranker_out: Path, limit: int | None, seed: int) -> int:
-    """Only the paper ranker, from the pairs and training index of an earlier run in `work` (the stage `run` starts
-    its training with)."""
-    index_dir = _earlier_run(work, limit, seed, "--ranker-only")
-    train_ranker.run_stage(_pairs_of(work, limit, seed), Retriever(index_dir), ranker_out, seed)
-    print(f"Ranker: {ranker_out}")
-    return 0
-
-
-def _earlier_run(work: Path, limit: int | None, seed: int, option: str, *files: Path) -> Path:
-    """The training index of an earlier run in `work`, after checking that it and `files` exist."""
-    index_dir = work / ("index" if not limit else f"index-{limit}-{seed}")
-    for needed in (*files, work / "pairs.jsonl", index_dir / "catalog.sqlite"):
-        if not needed.is_file():
-            raise CliError(f"{needed} fehlt: {option} braucht den Arbeitsordner eines früheren "
-                           "`council train-reader`-Laufs (--work, --out, --limit wie damals)")
-    return index_dir
-
-
 def recalibrate_closeness(work: Path, out: Path, limit: int | None, seed: int) -> int:
     """Only the closeness floor, into existing weights, from the pairs and training index of an earlier run in `work`
     (the same calibration `run` ends with)."""
 
     t0 = time.perf_counter()
-    index_dir = _earlier_run(work, limit, seed, "--closeness-only", out)
+    index_dir = work / ("index" if not limit else f"index-{limit}-{seed}")
+    for needed in (out, work / "pairs.jsonl", index_dir / "catalog.sqlite"):
+        if not needed.is_file():
+            raise CliError(f"{needed} fehlt: --closeness-only braucht die Gewichte und den Arbeitsordner eines "
+                                    "früheren `council train-reader`-Laufs (--work, --out, --limit wie damals)")
     weights = json.loads(out.read_text(encoding="utf-8"))
     _add_closeness(weights, _pairs_of(work, limit, seed), Retriever(index_dir), seed, t0)
     out.write_text(json.dumps(weights, ensure_ascii=False, indent=1) + "\n", encoding="utf-8")

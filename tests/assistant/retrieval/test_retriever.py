@@ -11,10 +11,8 @@ import pytest
 
 from assistant.question import Question
 from assistant.retrieval import dense, priors
-from assistant.retrieval.candidates import ChunkEvidence, candidates
 from assistant.retrieval.dense import DENSE_K, WINDOW_CHUNKS, exact_neighbours
 from assistant.retrieval.papers import DECIDED, PaperTable
-from assistant.retrieval.ranker import FEATURES
 from assistant.retrieval.retriever import Retriever
 from assistant.types import Filters
 from index.catalog import Catalog
@@ -127,24 +125,6 @@ def test_paper_level_bm25_equals_an_index_of_whole_papers() -> None:
     for query in ("Elektrotechnik Stadthalle", "Radweg Unfälle", "Haushalt Kita", "Versorgungsgrad"):
         assert np.allclose(grouped.scores(query), whole.scores(query), rtol=1e-4), query
     assert grouped.chunk_ids == papers
-
-
-def test_coverage_is_the_idf_weighted_share_of_the_question_terms_a_row_holds() -> None:
-    import numpy as np
-
-    from index.lexical import LexicalIndex
-
-    chunks = [
-        ("c1", "p1", "Sanierung der Stadthalle Elektrotechnik"),
-        ("c2", "p2", "Stadthalle Stadthalle Stadthalle Haushalt"),
-        ("c3", "p3", "Elektrotechnik Vergabe"),
-        ("c4", "p4", "Haushalt Stadthalle Zuschuss"),
-    ]
-    cover = LexicalIndex.build(chunks).coverage("Elektrotechnik der Stadthalle")
-    assert cover[0] == pytest.approx(1.0)
-    # repeating a word does not cover more; the rarer word covers more than the common one
-    assert cover[2] > cover[1] > 0.0 and cover[1] == pytest.approx(cover[3])
-    assert np.all(LexicalIndex.build(chunks).coverage("Radweg") == 0.0)
 
 
 def test_retriever_has_one_paper_row_per_document(index: Path) -> None:
@@ -420,9 +400,9 @@ def test_bare_years_a_question_names() -> None:
     assert years_named("Welchen Stand hatte das Konzept im Herbst 2023?") == []
 
 
-@pytest.mark.parametrize(("feature", "metas", "asking", "neutral"), [
+@pytest.mark.parametrize(("prior", "metas", "favouring", "neutral"), [
     # the Stellplatzsatzung of 2024-10-08, decided on 2024-12-17, against its 2026 successors
-    ("point", [
+    (priors.point_in_time_prior, [
         {"doc_id": "old", "date": "2024-10-08", "meetings": ["2024-11-12", "2024-12-17"]},
         {"doc_id": "new", "date": "2026-01-27", "meetings": ["2026-02-24"]},
         {"doc_id": "draft", "date": "2024-02-23", "meetings": ["2024-03-19"]},
@@ -430,29 +410,20 @@ def test_bare_years_a_question_names() -> None:
      "Wie hat der Gemeinderat über die Stellplatzsatzung entschieden?"),
     # the 2023 applications were reported in February 2024, not in the 2026 paper on the same topic;
     # a year after the newest paper is a target ("bis 2040", "World Games 2029"), not a time of writing
-    ("year", [
+    (priors.year_prior, [
         {"doc_id": "report", "date": "2024-02-27"},
         {"doc_id": "later", "date": "2026-05-05"},
         {"doc_id": "older", "date": "2009-09-21"},
     ], "Wie viele Menschen haben 2023 in Karlsruhe die Einbürgerung beantragt?",
      "Hat sich der Gemeinderat mit der Bewerbung um die World Games 2029 einverstanden erklärt?"),
 ])
-def test_a_date_the_question_names_marks_the_papers_of_then(feature: str, metas: list[dict[str, Any]], asking: str,
-                                                             neutral: str) -> None:
-    import numpy as np
-
-    table = replace(_table(metas, [0, 1, 2], newest_year=2026),
-                    years=np.array([int(m["date"][:4]) for m in metas]), sizes=np.ones(3, dtype=np.int64))
-    ev = ChunkEvidence()
-    for row in range(3):
-        ev.fused[row] = 0.5
-    col = FEATURES.index(feature)
-    marked = candidates(table, Q(asking), ev, None, lexical_side=False)
-    assert [metas[marked.docs[i]]["doc_id"] for i in np.flatnonzero(marked.x[:, col])] == [metas[0]["doc_id"]]
-    assert not candidates(table, Q(neutral), ev, None, lexical_side=False).x[:, col].any()
-    # age: the newest paper is the youngest, a paper of 2009 is more than RECENCY_YEARS old
-    ages = dict(zip(marked.docs, marked.x[:, FEATURES.index("age")], strict=True))
-    recency = dict(zip(marked.docs, marked.x[:, FEATURES.index("recency")], strict=True))
-    newest = max(range(3), key=lambda d: metas[d]["date"])
-    assert ages[newest] == 0.0 and recency[newest] == 1.0
-    assert all(recency[d] == 0.0 for d in range(3) if metas[d]["date"] < "2016")
+def test_a_date_the_question_names_favours_the_papers_of_then(prior: Any, metas: list[dict[str, Any]],
+                                                               favouring: str, neutral: str) -> None:
+    table = _table(metas, [0, 1, 2], newest_year=2026)
+    before = {0: 3.50, 1: 3.60, 2: 3.55}
+    moved = dict(before)
+    prior(table, Q(favouring), moved)
+    assert max(moved, key=moved.__getitem__) == 0 and moved[1] == before[1] and moved[2] == before[2]
+    unmoved = dict(before)
+    prior(table, Q(neutral), unmoved)
+    assert unmoved == before

@@ -9,21 +9,15 @@ import numpy as np
 import pytest
 
 from assistant.answer.reader import Reader
-from assistant.retrieval.ranker import PaperRanker
 from assistant.training.train import answer_threshold, run
 
 
 @pytest.mark.slow
 def test_training_on_a_small_real_slice(tmp_path: Path, corpus: Path) -> None:
-    out, ranker_out = tmp_path / "reader.json", tmp_path / "ranker.json"
+    out = tmp_path / "reader.json"
     code = run(corpus / "archive" / "karlsruhe-oparl-full.tar.zst", corpus / "karlsruhe" / "papers",
-               tmp_path / "work", out, limit=120, seed=0, ranker_out=ranker_out)
+               tmp_path / "work", out, limit=120, seed=0)
     assert code == 0
-    # the paper ranker, trained first: for most validation questions the answering paper leads its candidates
-    ranker = PaperRanker.load(ranker_out)
-    validation = ranker.info["validation_first"]
-    assert sum(v["questions"] for v in validation.values()) > 0
-    assert all(v["ranker"] > 0.5 for v in validation.values() if v["questions"] >= 5)
     info = json.loads(out.read_text(encoding="utf-8"))["info"]
     # the mined pairs asked for, a third as many cloze pairs, and the questions people would ask for those of the
     # mined pairs that have one in the repository's file
