@@ -136,7 +136,7 @@ class Retriever:
         t0 = time.perf_counter()
         doc_scores, by_doc = _paper_scores(table, ev)
         self._rank(table, question, doc_scores, by_doc, doc_mask, w_lex, ev, sparse)
-        hits = self._collect(table, query, doc_scores, by_doc, ev, k, per_paper)
+        hits = self._collect(table, query, doc_scores, by_doc, ev, k, per_paper, lexical_within=mixed)
         timings["fuse"] = time.perf_counter() - t0
         return hits
 
@@ -203,11 +203,18 @@ class Retriever:
         priors.prefer_decided(table, question, doc_scores, keep)
 
     def _collect(self, table: PaperTable, query: str, doc_scores: dict[int, float], by_doc: priors.ByDoc,
-                 ev: ChunkEvidence, k: int, per_paper: int) -> list[Hit]:
-        """The best `per_paper` chunks of each paper in ranking order, until `k` chunks."""
+                 ev: ChunkEvidence, k: int, per_paper: int, lexical_within: bool = False) -> list[Hit]:
+        """The best `per_paper` chunks of each paper in ranking order, until `k` chunks. With `lexical_within`
+        (dense vectors for the lead chunks only) a paper's chunks are chosen by their lexical evidence first: a lead
+        chunk's similarity says the paper is about the question, not that its lead answers better than a body chunk
+        that has no vector to compare."""
         hits: list[Hit] = []
         for d in sorted(doc_scores, key=lambda d: -doc_scores[d]):
-            rows = [row for _s, row in sorted(by_doc[d], reverse=True)][:per_paper]
+            if lexical_within:
+                ordered = sorted(by_doc[d], key=lambda item: (ev.lex_part.get(item[1], 0.0), item[0]), reverse=True)
+            else:
+                ordered = sorted(by_doc[d], reverse=True)
+            rows = [row for _s, row in ordered][:per_paper]
             if not rows:
                 rows = self._best_rows_of_doc(table, d, query)[:per_paper]
             for row in rows:

@@ -427,3 +427,29 @@ def test_a_date_the_question_names_favours_the_papers_of_then(prior: Any, metas:
     unmoved = dict(before)
     prior(table, Q(neutral), unmoved)
     assert unmoved == before
+
+
+def test_with_lead_vectors_only_a_paper_is_quoted_by_its_lexically_best_chunk(index: Path) -> None:
+    """An archive embedded for its lead chunks: a lead chunk's similarity ranks its paper, but the body chunk that
+    matches the question's words is the one quoted from it, not the lead chunk that merely has a vector."""
+    from assistant.retrieval.retriever import LEXICAL_WEIGHT, ChunkEvidence
+
+    r = Retriever(index)
+    assert r.table is not None
+    rows_of: dict[int, list[int]] = {}
+    for row, d in enumerate(r.table.doc_index):
+        rows_of.setdefault(int(d), []).append(row)
+    d, rows = next((d, rows) for d, rows in rows_of.items() if len(rows) >= 4)
+    lead, body = rows[0], rows[3]
+    ev = ChunkEvidence()
+    ev.lex_part[lead], ev.dense_part[lead] = LEXICAL_WEIGHT * 0.6, (1 - LEXICAL_WEIGHT) * 1.0
+    ev.lex_part[body] = LEXICAL_WEIGHT * 1.0
+    for row in (lead, body):
+        ev.fused[row] = ev.lex_part[row] + ev.dense_part.get(row, 0.0)
+    assert ev.fused[lead] > ev.fused[body]
+    by_doc = {d: [(ev.fused[row], row) for row in (lead, body)]}
+    chosen = r._collect(r.table, "", {d: 1.0}, by_doc, ev, k=1, per_paper=1, lexical_within=True)
+    assert [h.chunk_id for h in chosen] == [r.lexical.chunk_ids[body]]
+    # with every chunk embedded, the fused evidence compares like with like and decides
+    fused = r._collect(r.table, "", {d: 1.0}, by_doc, ev, k=1, per_paper=1)
+    assert [h.chunk_id for h in fused] == [r.lexical.chunk_ids[lead]]
