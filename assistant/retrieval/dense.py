@@ -203,6 +203,19 @@ class DenseIndex:
                     self._windows.popitem(last=False)
         return float((vectors @ self.query_vector(query)).max())
 
+    def searched_rows(self, table: PaperTable, lead_only: bool) -> np.ndarray | None:
+        """row -> whether the dense search can find the chunk: it has a vector (and, with `lead_only`, is a lead
+        chunk); None where every chunk has a vector, or where it is not known which do (a store beyond EXACT_MAX that
+        is not searched by lead chunks alone)."""
+        if lead_only:
+            lead = self.lead_rows(table)
+            position = self._positions(table, self.exact_vectors(table))
+            return lead if position is None else lead & (position >= 0)
+        if self.coverage >= 1.0:
+            return None
+        position = self._positions(table, self.exact_vectors(table))
+        return None if position is None else position >= 0
+
     def _positions(self, table: PaperTable, exact: Exact | None) -> np.ndarray | None:
         """row -> position of its vector in the exact matrix (-1: none), for the matrix read last."""
         if exact is None:

@@ -136,7 +136,8 @@ class Retriever:
         t0 = time.perf_counter()
         doc_scores, by_doc = _paper_scores(table, ev)
         self._rank(table, question, doc_scores, by_doc, doc_mask, w_lex, ev, sparse)
-        hits = self._collect(table, query, doc_scores, by_doc, ev, k, per_paper, lexical_within=mixed)
+        searched = self.dense.searched_rows(table, mixed) if use_dense and not sparse else None
+        hits = self._collect(table, query, doc_scores, by_doc, ev, k, per_paper, searched)
         timings["fuse"] = time.perf_counter() - t0
         return hits
 
@@ -203,14 +204,14 @@ class Retriever:
         priors.prefer_decided(table, question, doc_scores, keep)
 
     def _collect(self, table: PaperTable, query: str, doc_scores: dict[int, float], by_doc: priors.ByDoc,
-                 ev: ChunkEvidence, k: int, per_paper: int, lexical_within: bool = False) -> list[Hit]:
-        """The best `per_paper` chunks of each paper in ranking order, until `k` chunks. With `lexical_within`
-        (dense vectors for the lead chunks only) a paper's chunks are chosen by their lexical evidence first: a lead
-        chunk's similarity says the paper is about the question, not that its lead answers better than a body chunk
-        that has no vector to compare."""
+                 ev: ChunkEvidence, k: int, per_paper: int, searched: np.ndarray | None = None) -> list[Hit]:
+        """The best `per_paper` chunks of each paper in ranking order, until `k` chunks. Where some of a paper's
+        candidate chunks cannot be found by the dense search (`searched`: an archive embedded for its lead chunks,
+        a demo still embedding), its chunks are chosen by their lexical evidence: a lead chunk's similarity says the
+        paper is about the question, not that the lead answers better than a body chunk without a vector."""
         hits: list[Hit] = []
         for d in sorted(doc_scores, key=lambda d: -doc_scores[d]):
-            if lexical_within:
+            if searched is not None and not all(searched[row] for _s, row in by_doc[d]):
                 ordered = sorted(by_doc[d], key=lambda item: (ev.lex_part.get(item[1], 0.0), item[0]), reverse=True)
             else:
                 ordered = sorted(by_doc[d], reverse=True)

@@ -231,6 +231,15 @@ def test_partly_embedded_bodies_do_not_count_as_dense_evidence(tmp_path: Path, c
     hits = r.search(Q(query), k=40, per_paper=40)
     ranked = [h for h in hits if h.dense_rank is not None]
     assert ranked and all(position[h.chunk_id] <= LEAD_CHUNKS for h in ranked)
+    # what the dense search can find: the lead chunks here; every chunk with a vector once half of them have one
+    assert r.table is not None
+    with_vector = set(store.all_ids())
+    searched = r.dense.searched_rows(r.table, lead_only=True)
+    anywhere = r.dense.searched_rows(r.table, lead_only=False)
+    assert searched is not None and anywhere is not None
+    for cid, row in r.table.row_of.items():
+        assert searched[row] == (cid in with_vector and position[cid] <= LEAD_CHUNKS)
+        assert anywhere[row] == (cid in with_vector)
 
 
 def test_the_lead_depth_is_read_from_the_vectors_an_index_has(tmp_path: Path, corpus: Path,
@@ -429,9 +438,12 @@ def test_a_date_the_question_names_favours_the_papers_of_then(prior: Any, metas:
     assert unmoved == before
 
 
-def test_with_lead_vectors_only_a_paper_is_quoted_by_its_lexically_best_chunk(index: Path) -> None:
-    """An archive embedded for its lead chunks: a lead chunk's similarity ranks its paper, but the body chunk that
-    matches the question's words is the one quoted from it, not the lead chunk that merely has a vector."""
+def test_a_paper_is_quoted_by_its_lexically_best_chunk_where_not_all_its_chunks_have_vectors(index: Path) -> None:
+    """An archive embedded for its lead chunks (or a demo still embedding): a lead chunk's similarity ranks its
+    paper, but the body chunk that matches the question's words is the one quoted from it, not the lead chunk that
+    merely has a vector. Where every candidate chunk could be found by the dense search, the fused evidence decides."""
+    import numpy as np
+
     from assistant.retrieval.retriever import LEXICAL_WEIGHT, ChunkEvidence
 
     r = Retriever(index)
@@ -448,8 +460,12 @@ def test_with_lead_vectors_only_a_paper_is_quoted_by_its_lexically_best_chunk(in
         ev.fused[row] = ev.lex_part[row] + ev.dense_part.get(row, 0.0)
     assert ev.fused[lead] > ev.fused[body]
     by_doc = {d: [(ev.fused[row], row) for row in (lead, body)]}
-    chosen = r._collect(r.table, "", {d: 1.0}, by_doc, ev, k=1, per_paper=1, lexical_within=True)
+    searched = np.zeros(len(r.table.doc_index), dtype=bool)
+    searched[lead] = True
+    chosen = r._collect(r.table, "", {d: 1.0}, by_doc, ev, k=1, per_paper=1, searched=searched)
     assert [h.chunk_id for h in chosen] == [r.lexical.chunk_ids[body]]
-    # with every chunk embedded, the fused evidence compares like with like and decides
-    fused = r._collect(r.table, "", {d: 1.0}, by_doc, ev, k=1, per_paper=1)
-    assert [h.chunk_id for h in fused] == [r.lexical.chunk_ids[lead]]
+    searched[body] = True
+    both = r._collect(r.table, "", {d: 1.0}, by_doc, ev, k=1, per_paper=1, searched=searched)
+    assert [h.chunk_id for h in both] == [r.lexical.chunk_ids[lead]]
+    assert [h.chunk_id for h in r._collect(r.table, "", {d: 1.0}, by_doc, ev, k=1, per_paper=1)] == \
+        [r.lexical.chunk_ids[lead]]
