@@ -240,6 +240,18 @@ def test_partly_embedded_bodies_do_not_count_as_dense_evidence(tmp_path: Path, c
     for cid, row in r.table.row_of.items():
         assert searched[row] == (cid in with_vector and position[cid] <= LEAD_CHUNKS)
         assert anywhere[row] == (cid in with_vector)
+    # and the search hands that mask to the choice of each paper's chunks
+    handed: list[Any] = []
+    collect = r._collect
+
+    def spy(*args: Any, **kwargs: Any) -> Any:
+        handed.append(args[7] if len(args) > 7 else kwargs.get("searched"))
+        return collect(*args, **kwargs)
+
+    r._collect = spy  # type: ignore[method-assign]
+    r.search(Q(query), k=10)
+    assert len(handed) == 1 and handed[0] is not None and (handed[0] == searched).all()
+    assert not r.search(Q(query), k=10, mode="bm25") or handed[1] is None
 
 
 def test_the_lead_depth_is_read_from_the_vectors_an_index_has(tmp_path: Path, corpus: Path,
@@ -447,7 +459,7 @@ def test_a_paper_is_quoted_by_its_lexically_best_chunk_where_not_all_its_chunks_
     from assistant.retrieval.retriever import LEXICAL_WEIGHT, ChunkEvidence
 
     r = Retriever(index)
-    assert r.table is not None
+    assert r.table is not None and r.lexical is not None
     rows_of: dict[int, list[int]] = {}
     for row, d in enumerate(r.table.doc_index):
         rows_of.setdefault(int(d), []).append(row)
