@@ -88,6 +88,13 @@ class Assistant:
     def dense_ready(self) -> bool:
         return bool(self.retriever.dense_ready())
 
+    def text_closeness(self, query: str, texts: list[str]) -> list[float] | None:
+        """The e5 similarity of `query` (as a question) to each text (embedded now as a passage); None without the e5
+        vectors that calibrated models were trained on."""
+        if getattr(self.retriever.embedder, "space", "") != "multilingual-e5-small" or not texts:
+            return None
+        return self.retriever.dense.text_similarities(query, texts)
+
     def linked_documents(self, doc_id: str, clearance: Access) -> list[dict[str, Any]]:
         """Papers linked to `doc_id` (related, super- and subordinated, other versions) that `clearance` may read."""
         return self.retriever.linked_documents(doc_id, clearance)

@@ -291,7 +291,7 @@ def _add_train_reader(sub: Any) -> None:
                        description="Gewinnt Frage-Antwort-Paare aus den Anfragen und Stellungnahmen eines archivierten "
                        "OParl-Spiegels (ohne die für die Evaluation reservierten Vorlagen), trainiert das Lesemodell und "
                        "wählt seine Schwellen auf dem Validierungsteil; schreibt assistant/answer/reader.json und daneben "
-                       "den Reranker cross.npz.")
+                       "den Reranker cross.npz, und das Vorläufer-Modell der Entwürfe (assistant/draft/precedents.json).")
     p.add_argument("--archive", default=None, help="Archiv (.tar.zst) oder entpackter Spiegel "
                    "(Standard: ../shared/corpus/archive/karlsruhe-oparl-full.tar.zst)")
     p.add_argument("--eval-sample", default=None, help="papers/-Ordner der Evaluationsstichprobe (ausgeschlossen)")
@@ -305,6 +305,9 @@ def _add_train_reader(sub: Any) -> None:
     p.add_argument("--reranker-only", action="store_true",
                    help="nur den Reranker neu trainieren (cross.npz neben den Gewichten; Paare und Trainingsindex "
                    "eines früheren Laufs im Arbeitsordner)")
+    p.add_argument("--precedents-only", action="store_true",
+                   help="nur das Vorläufer-Modell der Entwürfe neu trainieren (aus den Vorlagen, die frühere Vorlagen "
+                   "nennen; entpacktes Archiv und Trainingsindex eines früheren Laufs im Arbeitsordner)")
     p.set_defaults(func=_lazy("assistant.training.train", "run_cli"))
 
 

@@ -3,10 +3,19 @@
 from __future__ import annotations
 
 import datetime as dt
+import json
+import math
 import re
 from collections import defaultdict
 from collections.abc import Callable
+from dataclasses import dataclass
+from functools import lru_cache
+from pathlib import Path
+from typing import Any
 
+import numpy as np
+
+from assistant.answer.reader import Network
 from assistant.draft.inputs import file_texts, split_paper_files
 from assistant.draft.records import Precedent
 from assistant.question import Question
@@ -17,10 +26,14 @@ from ingest.parse.anfrage import ParsedAnfrage
 from ingest.records import Access
 
 OUTDATED_YEARS = 4
-MIN_PRECEDENT_SIMILARITY = 0.08  # absolute floor of the precedent score
-RELATIVE_PRECEDENT_SIMILARITY = 0.4  # ... and at least this share of the best precedent's score
 MAX_PRECEDENTS = 6
+SEARCH_K = 60  # passages searched for candidate papers (two per paper)
+WEIGHTS_PATH = Path(__file__).with_name("precedents.json")
+# what the precedent model sees of a candidate paper; "title_closeness" only where e5 vectors are available
+LEXICAL_FEATURES = ("overlap", "title_overlap", "rank")
+FEATURES = (*LEXICAL_FEATURES, "title_closeness")
 HitPredicate = Callable[[Hit], bool]
+Closeness = Callable[[str, list[str]], list[float] | None]
 
 
 # --- precedents ---------------------------------------------------------------------------------------------
@@ -30,12 +43,12 @@ def weighted_overlap(query_terms: dict[str, float], text: str) -> float:
     return sum(w for t, w in query_terms.items() if t in terms) / total
 
 
-def _query_weights(assistant: Assistant, title: str, questions: list[str]) -> dict[str, float]:
+def _query_weights(idf: Any, title: str, questions: list[str]) -> dict[str, float]:
     weights: dict[str, float] = {}
     for t in content_terms(" ".join(questions)) - QUESTION_NOISE:
-        weights[t] = assistant.idf.get(t, 1.0)
+        weights[t] = idf.get(t, 1.0)
     for t in content_terms(title) - QUESTION_NOISE:
-        weights[t] = 2.0 * assistant.idf.get(t, 1.0)
+        weights[t] = 2.0 * idf.get(t, 1.0)
     return weights
 
 
@@ -47,53 +60,119 @@ def _years_before(iso: str, years: int) -> str:
     return d.replace(year=d.year - years, day=min(d.day, 28)).isoformat()
 
 
-def find_precedents(assistant: Assistant, parsed: ParsedAnfrage, date: str | None, excluded: HitPredicate,
-                    clearance: Access,
-                    limit: int = MAX_PRECEDENTS) -> list[Precedent]:
-    """Earlier Anfragen/Stellungnahmen on the topic, most similar first, each with its answer."""
-    catalog = assistant.catalog
-    types = tuple(t for t in catalog.counts_by("paper_type") if re.search(r"anfrage|stellungnahme", t, re.I))
-    if not types:
-        return []
+def topic_query(parsed: ParsedAnfrage) -> str:
+    """What the precedents are searched with: the title twice (it names the topic) and the questions."""
     title = parsed.title or ""
-    query = f"{title} {title} " + " ".join(parsed.questions)
+    return (f"{title} {title} " + " ".join(parsed.questions))[:2000]
+
+
+@dataclass
+class Candidate:
+    """A paper the topic search found, with what the precedent model sees of it."""
+
+    doc_id: str
+    meta: ChunkMeta
+    hits: list[Hit]
+    features: dict[str, float]
+
+
+@dataclass(frozen=True)
+class PrecedentModel:
+    """Whether a found paper is an earlier paper on the Anfrage's topic: logistic models learned from the papers
+    that the archive's own Vorlagen cite (`assistant.training.precedents`), one over the lexical features and one
+    that also sees the e5 closeness of the Anfrage to the paper's title, each with the threshold chosen on the
+    validation split."""
+
+    lexical: Network
+    hybrid: Network
+    lexical_threshold: float
+    hybrid_threshold: float
+
+    @staticmethod
+    def load(path: Path = WEIGHTS_PATH) -> PrecedentModel:
+        data = json.loads(path.read_text(encoding="utf-8"))
+        return PrecedentModel(Network.from_json(data["lexical"]), Network.from_json(data["hybrid"]),
+                              float(data["thresholds"]["lexical"]), float(data["thresholds"]["hybrid"]))
+
+    def scores(self, candidates: list[Candidate]) -> tuple[list[float], float]:
+        """Each candidate's probability of being a precedent, and the threshold that applies: the hybrid model
+        where every candidate has a title closeness, else the lexical one."""
+        if not candidates:
+            return [], self.lexical_threshold
+        hybrid = all("title_closeness" in c.features for c in candidates)
+        names, net, threshold = ((FEATURES, self.hybrid, self.hybrid_threshold) if hybrid
+                                 else (LEXICAL_FEATURES, self.lexical, self.lexical_threshold))
+        x = np.array([[c.features[n] for n in names] for c in candidates], dtype=np.float32)
+        return [float(p) for p in net(x)], threshold
+
+
+@lru_cache(maxsize=1)
+def shipped_model() -> PrecedentModel:
+    return PrecedentModel.load()
+
+
+def precedent_types(assistant: Assistant) -> tuple[str, ...]:
+    """The index's paper types that hold questions to the administration and its answers."""
+    return tuple(t for t in assistant.catalog.counts_by("paper_type") if re.search(r"anfrage|stellungnahme", t, re.I))
+
+
+def precedent_candidates(assistant: Assistant, parsed: ParsedAnfrage, date: str | None, excluded: HitPredicate,
+                         clearance: Access, types: tuple[str, ...], closeness: Closeness | None = None) -> list[Candidate]:
+    """The papers of `types` (all types when empty) that a search for the Anfrage's topic finds, dated no later than
+    the Anfrage, one per Drucksache family, in the search's order, each with its features. `closeness` gives the e5
+    similarity of the topic query to texts (default: the assistant's; None without e5 vectors)."""
+    title = parsed.title or ""
+    query = topic_query(parsed)
     filters = Filters(paper_types=types, date_to=date[:10] if date else None)
-    hits = assistant.search(Question.of(query[:2000], filters, clearance), k=60, per_paper=2)
-    weights = _query_weights(assistant, title, parsed.questions)
+    hits = assistant.search(Question.of(query, filters, clearance), k=SEARCH_K, per_paper=2)
+    weights = _query_weights(assistant.idf, title, parsed.questions)
+    title_weights = {t: w for t, w in weights.items() if t in content_terms(title)}
     by_doc: dict[str, list[Hit]] = defaultdict(list)
     for h in hits:
         if not excluded(h):
             by_doc[h.doc_id].append(h)
-    cutoff = _years_before(date, OUTDATED_YEARS) if date else ""
-    seen_refs: set[str] = set()
-    out: list[Precedent] = []
+    seen: set[str] = set()
+    out: list[Candidate] = []
     for doc_id, doc_hits in by_doc.items():
         m = doc_hits[0].meta
-        ref = m.reference
-        family = base_reference(ref) or doc_id
-        if family in seen_refs:
-            continue
-        doc_date = m.date
-        if date and doc_date and doc_date[:10] > date[:10]:
-            continue  # nothing dated after the Anfrage
-        sim = weighted_overlap(weights, m.title + " " + " ".join(h.text for h in doc_hits))
-        title_sim = weighted_overlap({t: w for t, w in weights.items() if t in content_terms(title)},
-                                      m.title) if title else 0.0
-        score = 0.6 * sim + 0.4 * title_sim
-        if score < MIN_PRECEDENT_SIMILARITY:
-            continue
-        seen_refs.add(family)
-        p = Precedent(doc_id=doc_id, reference=ref, title=m.title, date=doc_date[:10],
-                      paper_type=m.paper_type, similarity=round(score, 3),
-                      url=m.paper_url or None,
-                      outdated=bool(cutoff and doc_date and doc_date[:10] < cutoff))
+        family = base_reference(m.reference) or doc_id
+        if family in seen or (date and m.date and m.date[:10] > date[:10]):
+            continue  # one paper per Drucksache, and nothing dated after the Anfrage
+        seen.add(family)
+        features = {
+            "overlap": weighted_overlap(weights, m.title + " " + " ".join(h.text for h in doc_hits)),
+            "title_overlap": weighted_overlap(title_weights, m.title) if title_weights else 0.0,
+            "rank": math.log1p(len(out)),
+        }
+        out.append(Candidate(doc_id, m, doc_hits, features))
+    similarities = (closeness or assistant.text_closeness)(query, [c.meta.title for c in out]) if out else None
+    if similarities is not None:
+        for c, sim in zip(out, similarities, strict=True):
+            c.features["title_closeness"] = sim
+    return out
+
+
+def find_precedents(assistant: Assistant, parsed: ParsedAnfrage, date: str | None, excluded: HitPredicate,
+                    clearance: Access, limit: int = MAX_PRECEDENTS, model: PrecedentModel | None = None) -> list[Precedent]:
+    """Earlier Anfragen/Stellungnahmen on the topic, each with its answer: the found papers that the precedent
+    model admits, the most probable first."""
+    types = precedent_types(assistant)
+    if not types:
+        return []
+    candidates = precedent_candidates(assistant, parsed, date, excluded, clearance, types)
+    probabilities, threshold = (model or shipped_model()).scores(candidates)
+    admitted = sorted(((p, c) for p, c in zip(probabilities, candidates, strict=True) if p >= threshold),
+                      key=lambda pc: -pc[0])[:limit]
+    weights = _query_weights(assistant.idf, parsed.title or "", parsed.questions)
+    cutoff = _years_before(date, OUTDATED_YEARS) if date else ""
+    out: list[Precedent] = []
+    for probability, c in admitted:
+        m = c.meta
+        p = Precedent(doc_id=c.doc_id, reference=m.reference, title=m.title, date=m.date[:10],
+                      paper_type=m.paper_type, similarity=round(probability, 3), url=m.paper_url or None,
+                      outdated=bool(cutoff and m.date and m.date[:10] < cutoff))
         _attach_answer(assistant, p, weights, excluded, clearance)
         out.append(p)
-    out.sort(key=lambda p: -p.similarity)
-    if out:
-        floor = RELATIVE_PRECEDENT_SIMILARITY * out[0].similarity
-        out = [p for p in out if p.similarity >= floor]
-    out = out[:limit]
     flag_number_conflicts(out, set(weights))
     return out
 

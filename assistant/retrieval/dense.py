@@ -185,6 +185,12 @@ class DenseIndex:
                         self._embedded.popitem(last=False)
             yield cid, float(passage @ vec)
 
+    def text_similarities(self, query: str, texts: list[str]) -> list[float]:
+        """The cosine similarity of `query` to each text, the texts embedded now as passages in one batch."""
+        vectors = np.asarray(self.passage_embedder().embed_passages(texts), dtype=np.float32)
+        vectors /= np.maximum(np.linalg.norm(vectors, axis=1, keepdims=True), 1e-12)
+        return [float(v) for v in vectors @ self.query_vector(query)]
+
     def window_similarity(self, query: str, chunk_id: str, text: str) -> float | None:
         """The largest cosine similarity of `query` to a window of consecutive sentences of a chunk's text
         (`ingest.language.sentence_windows`), the windows embedded now in one batch and kept for the chunk; None for

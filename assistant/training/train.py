@@ -25,12 +25,14 @@ from assistant.answer.presence import NounPresence, learn_presence
 from assistant.answer.query import IdfLookup, read_query
 from assistant.answer.reader import ANSWER_FEATURES, CROSS_FILE, WEIGHTS_PATH, Network, Reader, paper_absent
 from assistant.cli.errors import CliError
+from assistant.draft.precedents import WEIGHTS_PATH as PRECEDENTS_PATH
 from assistant.question import Question
 from assistant.retrieval.retriever import Retriever
-from assistant.training import cloze, examples, train_cross
+from assistant.training import cloze, examples, precedents, train_cross
 from assistant.training.closeness import PEOPLE_PREFIX, calibrate
 from assistant.training.cloze import cloze_pairs
 from assistant.training.examples import Example, Pair, answer_rows, collect, sentence_rows
+from assistant.training.logistic import fit, standardise
 from assistant.training.mine import _resolve, mine, read_pairs, write_jsonl
 from assistant.training.people import people_pairs, read_questions
 from assistant.training.split import allowed_papers
@@ -52,26 +54,6 @@ LISTWISE_BATCH = 64  # questions per step
 CALIBRATION_QUESTIONS = 3000  # training questions whose units calibrate the listwise scores as probabilities
 
 
-def network_of(model: LogisticRegression, mean: np.ndarray, scale: np.ndarray) -> Network:
-    """The numpy network of a fitted sklearn LogisticRegression."""
-    layers = ((model.coef_.T.astype(np.float32), model.intercept_.astype(np.float32)),)
-    return Network(mean.astype(np.float32), scale.astype(np.float32), layers)
-
-
-def _standardise(x: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
-    mean = x.mean(axis=0)
-    scale = x.std(axis=0)
-    return mean, np.where(scale > 1e-6, scale, 1.0)
-
-
-def fit(x: np.ndarray, y: np.ndarray, w: np.ndarray | None, seed: int) -> Network:
-    """A logistic model on standardised features (pointwise: each unit on its own)."""
-    mean, scale = _standardise(x)
-    model = LogisticRegression(C=1.0, max_iter=2000, random_state=seed)
-    model.fit((x - mean) / scale, y, sample_weight=w)
-    return network_of(model, mean, scale)
-
-
 def fit_listwise(examples: list[Example], split: str, seed: int, epochs: int = LISTWISE_EPOCHS) -> Network:
     """A linear score per unit, trained so that within each answerable question the softmax over its units puts
     its mass on the answer sentences: the model learns to rank a question's candidates against each other, which
@@ -85,7 +67,7 @@ def fit_listwise(examples: list[Example], split: str, seed: int, epochs: int = L
     torch.manual_seed(seed)
     rng = np.random.default_rng(seed)
     train_ex = [ex for ex in examples if ex.split == split and ex.answerable]
-    mean, scale = _standardise(np.concatenate([ex.x for ex in train_ex]))
+    mean, scale = standardise(np.concatenate([ex.x for ex in train_ex]))
     data = [(torch.tensor((ex.x - mean) / scale, dtype=torch.float32), torch.tensor(ex.y > 0)) for ex in train_ex]
     model = torch.nn.Linear(len(mean), 1)
     optimiser = torch.optim.Adam(model.parameters(), lr=3e-3, weight_decay=1e-4)
@@ -267,6 +249,8 @@ def run_cli(args: argparse.Namespace, _settings: object) -> int:
         return recalibrate_closeness(work, out, args.limit, args.seed)
     if getattr(args, "reranker_only", False):
         return retrain_cross(work, out, args.limit, args.seed)
+    if getattr(args, "precedents_only", False):
+        return precedents.run(work, precedents_path(out), sample, args.seed, args.limit)
     return run(archive, sample, work, out, args.limit, args.seed)
 
 
@@ -316,8 +300,14 @@ def run(archive: Path, eval_sample: Path, work: Path, out: Path, limit: int | No
     out.write_text(json.dumps(weights, ensure_ascii=False, indent=1) + "\n", encoding="utf-8")
     print(f"Gewichte: {out} ({out.stat().st_size // 1024} KB), {time.perf_counter() - t0:.0f} s")
     _add_cross(weights, out, pairs, retriever, seed, limit)
+    precedents.run_stage(mirror, index_dir, splits, precedents_path(out), seed)
     print(f"Fertig: {time.perf_counter() - t0:.0f} s")
     return 0
+
+
+def precedents_path(out: Path) -> Path:
+    """Where the precedent model goes: the drafting tool's shipped file beside the shipped reader, else beside `out`."""
+    return PRECEDENTS_PATH if out.resolve() == WEIGHTS_PATH.resolve() else out.with_name(PRECEDENTS_PATH.name)
 
 
 def _add_cross(weights: dict[str, Any], out: Path, pairs: list[Pair], retriever: Any, seed: int,

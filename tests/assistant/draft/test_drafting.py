@@ -11,6 +11,7 @@ import pytest
 from assistant.draft.drafting import draft_stellungnahme, make_exclusion
 from assistant.draft.export import to_docx, to_markdown
 from assistant.draft.inputs import classify_file
+from assistant.draft.precedents import Candidate, shipped_model
 from assistant.draft.records import OPEN
 from assistant.service import Assistant
 from assistant.settings import Settings
@@ -61,6 +62,25 @@ def test_draft_by_reference_house_format_and_resolving_citations(assistant: Assi
     md = to_markdown(draft)
     assert draft.header in md and "## Zu Frage 1:" in md and "*„Wurde von der VBK" in md and "## Quellen" in md
     assert "| Datum | Drucksache | Titel | Art | Hinweis |" in md
+
+
+def test_precedents_are_on_the_topic(assistant: Assistant) -> None:
+    # the topic search also finds the Bolzplatz, Breitband and Ganztag Anfragen of the little index (they share
+    # "Sachstand", "Karlsruhe", "Umsetzung"); the precedent model learned from the archive's citations admits only
+    # the earlier Turmbergbahn paper, and for the Bulach Bolzplatz only the earlier Bolzplatz Anfrage
+    assert [p.reference for p in draft_stellungnahme(assistant, "2024/0989").precedents] == ["2024/0919"]
+    assert [p.reference for p in draft_stellungnahme(assistant, "2025/0150").precedents] == ["2023/0633"]
+
+
+def test_precedent_model_uses_the_title_closeness_where_every_candidate_has_one() -> None:
+    model = shipped_model()
+    meta = ChunkMeta(reference="2024/0919", title="Status Turmbergbahn")
+    near = Candidate("a", meta, [], {"overlap": 0.5, "title_overlap": 0.5, "rank": 0.0, "title_closeness": 0.9})
+    far = Candidate("b", meta, [], {"overlap": 0.5, "title_overlap": 0.5, "rank": 0.0, "title_closeness": 0.7})
+    (p_near, p_far), threshold = model.scores([near, far])
+    assert threshold == model.hybrid_threshold and p_near > p_far
+    lexical = Candidate("c", meta, [], {"overlap": 0.5, "title_overlap": 0.5, "rank": 0.0})
+    assert model.scores([near, lexical])[1] == model.lexical_threshold
 
 
 def test_answer_quotes_an_earlier_paper_verbatim(assistant: Assistant) -> None:
