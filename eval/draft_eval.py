@@ -33,6 +33,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
+from assistant.compose import make_assistant
 from assistant.draft.drafting import draft_stellungnahme, make_exclusion
 from assistant.service import Assistant
 from assistant.settings import Settings
@@ -111,6 +112,7 @@ class PairResult:
     parsed: int
     precedents_found: int
     precedents_expected: int
+    precedents_listed: int  # all precedents of the draft: recall alone would reward listing every paper found
     numbers: tuple[int, int]  # (found, total)
     terms: tuple[int, int]
     answered: int
@@ -159,7 +161,7 @@ def evaluate_pair(assistant: Assistant, pair: dict[str, Any], text_of: dict[str,
     draft_numbers, draft_terms = numbers_in(answers), content_terms(answers)
     result = PairResult(
         reference=pair["reference"], expected=int(pair["expected_questions"]), parsed=len(draft.questions),
-        precedents_found=hits, precedents_expected=len(expected),
+        precedents_found=hits, precedents_expected=len(expected), precedents_listed=len(draft.precedents),
         numbers=(len(numbers & draft_numbers), len(numbers)), terms=(len(terms & draft_terms), len(terms)),
         answered=sum(not a.open for a in draft.answers), seconds=seconds,
     )
@@ -188,7 +190,8 @@ def print_table(results: list[PairResult]) -> None:
     print(f"Fragenzerlegung korrekt: {sum(r.split_ok for r in results)}/{len(results)} "
           f"({sum(r.split_ok for r in results) / n:.0%})")
     print(f"Vorläufer-Recall: {recall:.0%} ({sum(r.precedents_found for r in with_prec)}/"
-          f"{sum(r.precedents_expected for r in with_prec)} über {len(with_prec)} Paare)")
+          f"{sum(r.precedents_expected for r in with_prec)} über {len(with_prec)} Paare); "
+          f"gelistete Vorläufer: {sum(r.precedents_listed for r in results)}")
     print(f"Faktenüberdeckung (Mittel): {sum(r.overlap for r in results) / n:.0%}; "
           f"Zahlen {sum(r.numbers[0] for r in results)}/{sum(r.numbers[1] for r in results)}, "
           f"Begriffe {sum(r.terms[0] for r in results)}/{sum(r.terms[1] for r in results)}")
@@ -210,7 +213,7 @@ def main(argv: list[str] | None = None) -> int:
             print(f"Kein Index unter {index} (mit --build aufbauen).", file=sys.stderr)
             return 1
         build_index(index)
-    assistant = Assistant(Settings().with_(index_dir=index, embedder=""))
+    assistant = make_assistant(Settings().with_(index_dir=index))  # as drafting runs: hybrid where vectors exist
     pairs = json.loads(Path(args.pairs).read_text(encoding="utf-8"))["pairs"]
     results: list[PairResult] = []
     for pair in pairs:
