@@ -169,7 +169,7 @@ def find_precedents(assistant: Assistant, parsed: ParsedAnfrage, date: str | Non
     for probability, c in admitted:
         m = c.meta
         p = Precedent(doc_id=c.doc_id, reference=m.reference, title=m.title, date=m.date[:10],
-                      paper_type=m.paper_type, similarity=round(probability, 3), url=m.paper_url or None,
+                      paper_type=m.paper_type, probability=round(probability, 3), url=m.paper_url or None,
                       outdated=bool(cutoff and m.date and m.date[:10] < cutoff))
         _attach_answer(assistant, p, weights, excluded, clearance)
         out.append(p)

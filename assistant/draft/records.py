@@ -24,7 +24,7 @@ class Precedent:
     title: str
     date: str
     paper_type: str
-    similarity: float
+    probability: float  # that it is a precedent, by the precedent model (`assistant.draft.precedents`)
     answer_reference: str | None = None  # where the answer is (reference or file name)
     answer_excerpt: str = ""
     url: str | None = None
