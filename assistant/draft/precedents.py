@@ -155,14 +155,15 @@ def precedent_candidates(assistant: Assistant, parsed: ParsedAnfrage, date: str 
 def find_precedents(assistant: Assistant, parsed: ParsedAnfrage, date: str | None, excluded: HitPredicate,
                     clearance: Access, limit: int = MAX_PRECEDENTS, model: PrecedentModel | None = None) -> list[Precedent]:
     """Earlier Anfragen/Stellungnahmen on the topic, each with its answer: the found papers that the precedent
-    model admits, the most probable first."""
-    types = precedent_types(assistant)
+    model admits, the most probable first. The search covers papers of every type, as in the model's training, so
+    that a paper's rank means the same: an Anfrage found only below the Vorlagen on the topic ranks low."""
+    types = set(precedent_types(assistant))
     if not types:
         return []
-    candidates = precedent_candidates(assistant, parsed, date, excluded, clearance, types)
+    candidates = precedent_candidates(assistant, parsed, date, excluded, clearance, ())
     probabilities, threshold = (model or shipped_model()).scores(candidates)
-    admitted = sorted(((p, c) for p, c in zip(probabilities, candidates, strict=True) if p >= threshold),
-                      key=lambda pc: -pc[0])[:limit]
+    admitted = sorted(((p, c) for p, c in zip(probabilities, candidates, strict=True)
+                       if p >= threshold and c.meta.paper_type in types), key=lambda pc: -pc[0])[:limit]
     weights = _query_weights(assistant.idf, parsed.title or "", parsed.questions)
     cutoff = _years_before(date, OUTDATED_YEARS) if date else ""
     out: list[Precedent] = []
