@@ -7,7 +7,7 @@ import json
 import math
 import re
 from collections import defaultdict
-from collections.abc import Callable
+from collections.abc import Callable, Collection
 from dataclasses import dataclass
 from functools import lru_cache
 from pathlib import Path
@@ -117,13 +117,16 @@ def precedent_types(assistant: Assistant) -> tuple[str, ...]:
 
 
 def precedent_candidates(assistant: Assistant, parsed: ParsedAnfrage, date: str | None, excluded: HitPredicate,
-                         clearance: Access, types: tuple[str, ...], closeness: Closeness | None = None) -> list[Candidate]:
-    """The papers of `types` (all types when empty) that a search for the Anfrage's topic finds, dated no later than
-    the Anfrage, one per Drucksache family, in the search's order, each with its features. `closeness` gives the e5
-    similarity of the topic query to texts (default: the assistant's; None without e5 vectors)."""
+                         clearance: Access, listed: Collection[str] | None = None,
+                         closeness: Closeness | None = None) -> list[Candidate]:
+    """The papers that a search for the Anfrage's topic finds among papers of every type (as the model was trained,
+    so that a paper's rank means the same: an Anfrage found only below the Vorlagen on the topic ranks low), dated no
+    later than the Anfrage, one per Drucksache family, in the search's order, each with its features; only those of
+    the `listed` types (None: all). `closeness` gives the e5 similarity of the topic query to texts (default: the
+    assistant's; None without e5 vectors)."""
     title = parsed.title or ""
     query = topic_query(parsed)
-    filters = Filters(paper_types=types, date_to=date[:10] if date else None)
+    filters = Filters(date_to=date[:10] if date else None)
     hits = assistant.search(Question.of(query, filters, clearance), k=SEARCH_K, per_paper=2)
     weights = _query_weights(assistant.idf, title, parsed.questions)
     title_weights = {t: w for t, w in weights.items() if t in content_terms(title)}
@@ -138,11 +141,14 @@ def precedent_candidates(assistant: Assistant, parsed: ParsedAnfrage, date: str 
         family = base_reference(m.reference) or doc_id
         if family in seen or (date and m.date and m.date[:10] > date[:10]):
             continue  # one paper per Drucksache, and nothing dated after the Anfrage
+        rank = len(seen)
         seen.add(family)
+        if listed is not None and m.paper_type not in listed:
+            continue
         features = {
             "overlap": weighted_overlap(weights, m.title + " " + " ".join(h.text for h in doc_hits)),
             "title_overlap": weighted_overlap(title_weights, m.title) if title_weights else 0.0,
-            "rank": math.log1p(len(out)),
+            "rank": math.log1p(rank),
         }
         out.append(Candidate(doc_id, m, doc_hits, features))
     similarities = (closeness or assistant.text_closeness)(query, [c.meta.title for c in out]) if out else None
@@ -155,15 +161,14 @@ def precedent_candidates(assistant: Assistant, parsed: ParsedAnfrage, date: str 
 def find_precedents(assistant: Assistant, parsed: ParsedAnfrage, date: str | None, excluded: HitPredicate,
                     clearance: Access, limit: int = MAX_PRECEDENTS, model: PrecedentModel | None = None) -> list[Precedent]:
     """Earlier Anfragen/Stellungnahmen on the topic, each with its answer: the found papers that the precedent
-    model admits, the most probable first. The search covers papers of every type, as in the model's training, so
-    that a paper's rank means the same: an Anfrage found only below the Vorlagen on the topic ranks low."""
+    model admits, the most probable first."""
     types = set(precedent_types(assistant))
     if not types:
         return []
-    candidates = precedent_candidates(assistant, parsed, date, excluded, clearance, ())
+    candidates = precedent_candidates(assistant, parsed, date, excluded, clearance, types)
     probabilities, threshold = (model or shipped_model()).scores(candidates)
-    admitted = sorted(((p, c) for p, c in zip(probabilities, candidates, strict=True)
-                       if p >= threshold and c.meta.paper_type in types), key=lambda pc: -pc[0])[:limit]
+    admitted = sorted(((p, c) for p, c in zip(probabilities, candidates, strict=True) if p >= threshold),
+                      key=lambda pc: -pc[0])[:limit]
     weights = _query_weights(assistant.idf, parsed.title or "", parsed.questions)
     cutoff = _years_before(date, OUTDATED_YEARS) if date else ""
     out: list[Precedent] = []

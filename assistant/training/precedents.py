@@ -150,13 +150,13 @@ class Found:
 
 def collect(assistant: Assistant, citing: list[Citing], closeness: TitleCloseness,
             progress: Any = None) -> Iterator[Found]:
-    """Each citing paper's search as drafting searches (over papers of every type: the Anfragen alone hold too few
-    cited papers to learn from), its cited papers the positives."""
+    """Each citing paper's search as drafting searches, every paper found a candidate (the Anfragen that drafting
+    lists alone hold too few cited papers to learn from), its cited papers the positives."""
     for i, c in enumerate(citing):
         def excluded(hit: Any, c: Citing = c) -> bool:
             return paper_number(hit.doc_id) in c.family or version_base(hit.meta.reference) == c.base
 
-        candidates = precedent_candidates(assistant, c.anfrage, c.date, excluded, Access.PUBLIC, (), closeness)
+        candidates = precedent_candidates(assistant, c.anfrage, c.date, excluded, Access.PUBLIC, None, closeness)
         yield Found(c.split, candidates, [int(paper_number(x.doc_id) in c.cited) for x in candidates], len(c.cited))
         if progress is not None:
             progress(i + 1)
