@@ -21,7 +21,9 @@ question is unanswerable, and many are near misses: the same council and topics,
 `--people FILE` asks the Anfrage pairs instead in the words people use: the questions `assistant.training.people`
 had the local language model write for one sentence of each answer ("Wie viele Linien fahren im Tunnel?"); the key
 facts are the numbers of that sentence that the question does not name. Those questions share few words with the
-Stellungnahme's restated question, as people's questions do.
+Stellungnahme's restated question, as people's questions do. With `--vorlagen WORK` the questions written for
+the cloze sentences of Vorlagen join them (`python -m assistant.training.people --vorlagen`): the key facts are the
+numbers of the sentence the question does not name, the gold paper is the Vorlage.
 """
 
 from __future__ import annotations
@@ -34,8 +36,15 @@ from collections.abc import Iterable, Mapping
 from pathlib import Path
 from typing import Any
 
+from assistant.training.examples import Pair
 from assistant.training.mine import read_pairs
-from assistant.training.people import PeopleQuestion, people_pairs, read_questions
+from assistant.training.people import (
+    PeopleQuestion,
+    people_cloze_pairs,
+    people_pairs,
+    read_questions,
+    work_cloze,
+)
 from ingest.language import split_sentences
 
 MAX_SENTENCES = 4
@@ -88,13 +97,20 @@ def question_row(pair: Mapping[str, Any]) -> dict[str, Any] | None:
 
 
 def people_rows(pairs: Iterable[Mapping[str, Any]], written: Iterable[PeopleQuestion],
-                split: str = "validation") -> list[dict[str, Any]]:
-    """The eval questions of the written questions of `split` whose sentence gives a number they do not name."""
+                split: str = "validation", cloze: Iterable[Pair] = ()) -> list[dict[str, Any]]:
+    """The eval questions of the written questions of `split` whose sentence gives a number they do not name (of
+    the mined pairs, and of the `cloze` pairs of Vorlagen)."""
+    written = list(written)
+    asked = people_pairs([p for p in pairs if p["split"] == split], written) + \
+        people_cloze_pairs([c for c in cloze if c.split == split], written)
     rows = []
-    for pair in people_pairs([p for p in pairs if p["split"] == split], written):
+    for pair in asked:
         facts = number_facts(pair.question, pair.answer)
         if facts:
             pair_id = pair.pair_id.split(":", 1)[1]
+            if pair_id.startswith("cloze:"):  # "cloze:<paper url>:<k>" -> "vorlage-<paper number>-<k>"
+                _c, paper, k = pair_id.rsplit(":", 2)
+                pair_id = f"vorlage-{paper.rsplit('/', 1)[-1]}-{k}"
             rows.append({"id": f"people-{pair_id}", "answerable": True, "city": "Karlsruhe", "question": pair.question,
                          "type": "fact", "key_facts": facts, "gold_paper_ids": [pair.paper_id],
                          "gold_refs": [pair.reference] if pair.reference else [],
@@ -131,6 +147,10 @@ def main(argv: list[str] | None = None) -> int:
                    help="as unanswerable questions, for an index without the training papers")
     p.add_argument("--people", type=Path, help="questions written by `python -m assistant.training.people` "
                    "(all of them with a number to check, instead of the sample)")
+    p.add_argument("--vorlagen", type=Path, metavar="WORK", help="with --people: also the questions about the cloze "
+                   "sentences of the training run in this work folder")
+    p.add_argument("--cloze-limit", type=int, help="with --vorlagen: as many cloze pairs as the questions were "
+                   "written from (`python -m assistant.training.people --cloze-limit`)")
     args = p.parse_args(argv)
     if args.people is not None and not args.people.is_file():
         raise SystemExit(f"{args.people}: keine Datei (geschrieben von `python -m assistant.training.people`)")
@@ -138,7 +158,8 @@ def main(argv: list[str] | None = None) -> int:
         raise SystemExit(f"{args.pairs}: keine Datei (pairs.jsonl eines `council train-reader`-Arbeitsordners)")
     pairs = read_pairs(args.pairs)
     if args.people is not None:
-        rows = people_rows(pairs, read_questions(args.people), args.split)
+        cloze = work_cloze(args.vorlagen, args.cloze_limit)[0] if args.vorlagen is not None else []
+        rows = people_rows(pairs, read_questions(args.people), args.split, cloze)
     else:
         rows = sample(pairs, args.n, args.seed, args.split)
     if args.unanswerable:

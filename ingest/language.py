@@ -401,6 +401,15 @@ def is_form_like(sentence: str) -> bool:
     return prose_share(sentence) < 0.2 or label_count(sentence) >= 2
 
 
+_SPEAKER = re.compile(r"\b(?:ich|wir|mir|mich|uns|unser\w*|mein\w*)\b", re.I)
+
+
+def is_speech(sentence: str) -> bool:
+    """A speaker's words in first person ("Wir finanzieren so …", "Meine Fraktion hat …"): minutes of a debate,
+    not what a paper states."""
+    return bool(_SPEAKER.search(sentence))
+
+
 def is_letterhead(sentence: str) -> bool:
     """A paper's head ("Vorlage Nr.: 2026/0355 Verantwortlich: Dez. 2 …") or a fixed part of its template."""
     return len(_HEAD_LABEL.findall(sentence)) >= 2 or bool(_TEMPLATE.search(sentence))

@@ -16,13 +16,32 @@ import numpy as np
 
 from assistant.training.examples import Pair
 from index.catalog import Catalog
-from ingest.language import is_letterhead, is_question_like, prose_share, sentence_values, split_sentences
+from ingest.language import (
+    COUNT_WORD,
+    DATE_S,
+    MONEY_S,
+    NOT_A_COUNT,
+    UNIT_S,
+    is_letterhead,
+    is_question_like,
+    prose_share,
+    sentence_values,
+    split_sentences,
+)
 
+CLOZE_PAIRS = 3000  # cloze pairs of a full training run
 PER_PAPER = 2
 KEEP_WORDS = 0.5  # share of the sentence's words the question keeps
 _WORD = re.compile(r"[A-Za-zÄÖÜäöüß][A-Za-zÄÖÜäöüß\-]{3,}")
+_COUNTED = re.compile(r"\d[\d.,]*(?:\s*%|\s+[A-ZÄÖÜ][\wäöüß-]+)?")  # "12 Firmen", "57,7 %"
+_NEVER = re.compile(r"(?!)")
 _LEAD = (("money", "Wie viel kostet"), ("date", "Wann"), ("count", "Wie viele"), ("amount", "Wie hoch ist"))
 TYPES = ("Beschlussvorlage", "Informationsvorlage", "Antrag", "Änderungs-/Ergänzungsantrag")
+
+
+def cloze_limit(limit: int | None) -> int:
+    """How many cloze pairs a training run makes: CLOZE_PAIRS, a third of the mined pairs of a trial with --limit."""
+    return (limit or CLOZE_PAIRS * 3) // 3
 
 
 def answerable_sentence(sentence: str) -> str | None:
@@ -32,6 +51,18 @@ def answerable_sentence(sentence: str) -> str | None:
         return None
     values = sentence_values(sentence)
     return next((lead for kind, lead in _LEAD if kind in values), None)
+
+
+def asked_value(sentence: str) -> str | None:
+    """The value of a cloze sentence that its question word asks for (`answerable_sentence`): the amount of money,
+    the date, the counted number or the measured amount, as the sentence writes it."""
+    lead = answerable_sentence(sentence)
+    kind = next((k for k, word in _LEAD if word == lead), None)
+    if kind == "count":
+        found = _COUNTED.search(NOT_A_COUNT.sub(" ", sentence)) or COUNT_WORD.search(NOT_A_COUNT.sub(" ", sentence))
+    else:
+        found = {"money": MONEY_S, "date": DATE_S, "amount": UNIT_S}.get(kind or "", _NEVER).search(sentence)
+    return found.group(0).strip() if found else None
 
 
 def question_for(sentence: str, lead: str, title: str, rng: np.random.Generator) -> str:

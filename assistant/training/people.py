@@ -11,7 +11,15 @@ The sentence is the first of the answer passage that gives a figure (what a key 
 its first prose sentence. A reply that is no short question, or that echoes the prompt, is kept as a rejection
 with its reason, so a rerun resumes where it stopped and the summary says how many were dropped and why.
 
+Questions about a Vorlage's own text (a Beschlussvorlage's cost, an Informationsvorlage's date) are asked as
+often as questions an Anfrage answers, and no Stellungnahme restates them. With `--vorlagen` the model writes them
+for the sentences of the cloze pairs (`assistant.training.cloze`: a Vorlage sentence that carries an amount, a
+count or a date), the same ones a training run makes from its work folder's index (with `--cloze-limit`, more of
+them in the same order), one sentence per Vorlage, and is shown the value to ask for. `eval/people_vorlagen.jsonl`
+holds such questions about validation Vorlagen, a measuring set nobody trains or tunes on (README).
+
     python -m assistant.training.people --pairs WORK/pairs.jsonl --out WORK/people-validation.jsonl --n 600
+    python -m assistant.training.people --vorlagen WORK --out FILE --cloze-limit 15000 --n 330 --seed 22
 """
 
 from __future__ import annotations
@@ -22,19 +30,31 @@ import random
 import re
 import time
 from collections import Counter
-from collections.abc import Callable, Iterable, Mapping
+from collections.abc import Callable, Iterable, Mapping, Set
 from dataclasses import asdict, dataclass
 from pathlib import Path
 from typing import Any
 
 from assistant.training.closeness import PEOPLE_PREFIX
+from assistant.training.cloze import asked_value
 from assistant.training.examples import Pair
 from assistant.training.mine import read_pairs
-from ingest.language import is_letterhead, is_question_like, prose_share, split_sentences
+from ingest.language import (
+    is_form_like,
+    is_letterhead,
+    is_question_like,
+    is_speech,
+    numbers_in,
+    prose_share,
+    split_sentences,
+)
 
 SYSTEM = ("Du bekommst das Thema eines Ratsdokuments und einen Satz daraus. Schreibe eine kurze Frage, "
           "auf die genau dieser Satz die Antwort ist, so wie ein Bürger sie stellen würde: eigene einfache Worte, "
           "das Thema genannt, die Antwort selbst nicht verraten. Gib nur die Frage aus.")
+VALUE_SYSTEM = SYSTEM.replace("Gib nur", "Ist eine Antwort angegeben, fragt die Frage genau nach ihr. Gib nur")
+# the answer each worked example asks for, shown where a question is written for a given value (`--vorlagen`)
+SHOT_VALUES = ("rund 28 Mio. Euro", "31 von 44", "da die Straße als Hauptverkehrsstraße eingestuft ist", "Herbst 2027")
 # made-up topics: no paper of any corpus is their source, and a reply that repeats one of them is rejected
 SHOTS = (
     ("Neubau der Stadtbibliothek", "Die Kosten für den Neubau werden derzeit auf rund 28 Mio. Euro geschätzt.",
@@ -98,14 +118,18 @@ def clean_question(reply: str) -> tuple[str | None, str | None]:
     return line, None
 
 
-def messages(title: str, sentence: str) -> list[Any]:
-    """The chat: the instruction, the worked examples, then this paper's title and sentence."""
+def messages(title: str, sentence: str, value: str | None = None) -> list[Any]:
+    """The chat: the instruction, the worked examples, then this paper's title and sentence (and, where given, the
+    value of the sentence the question asks for, with the examples' values)."""
     from langchain_core.messages import AIMessage, HumanMessage, SystemMessage
 
-    chat: list[Any] = [SystemMessage(SYSTEM)]
-    for topic, example, question in SHOTS:
-        chat += [HumanMessage(f"Thema: {topic}\nSatz: {example}"), AIMessage(question)]
-    chat.append(HumanMessage(f"Thema: {title}\nSatz: {sentence}"))
+    def said(topic: str, text: str, answer: str | None) -> str:
+        return f"Thema: {topic}\nSatz: {text}" + (f"\nAntwort: {answer}" if answer else "")
+
+    chat: list[Any] = [SystemMessage(VALUE_SYSTEM if value else SYSTEM)]
+    for (topic, example, question), shown in zip(SHOTS, SHOT_VALUES, strict=True):
+        chat += [HumanMessage(said(topic, example, shown if value else None)), AIMessage(question)]
+    chat.append(HumanMessage(said(title, sentence, value)))
     return chat
 
 
@@ -127,7 +151,8 @@ def write_questions(pairs: list[Mapping[str, Any]], out: Path, ask: Callable[[li
     with out.open("a", encoding="utf-8") as fh:
         for k, pair in enumerate(todo):
             sentence = answer_sentence(pair["answer"]) or ""
-            question, reason = clean_question(ask(messages(str(pair.get("title") or ""), sentence)))
+            question, reason = clean_question(ask(messages(str(pair.get("title") or ""), sentence,
+                                                           pair.get("value") or None)))
             row = PeopleQuestion(pair["pair_id"], question, reason)
             fh.write(json.dumps(asdict(row), ensure_ascii=False) + "\n")
             fh.flush()
@@ -150,6 +175,65 @@ def people_pairs(records: Iterable[Mapping[str, Any]], written: Iterable[PeopleQ
                           frozenset([rec["paper_id"], *rec.get("family", [])]), rec["split"],
                           str(rec.get("reference") or "")))
     return pairs
+
+
+def people_cloze_pairs(cloze: Iterable[Pair], written: Iterable[PeopleQuestion]) -> list[Pair]:
+    """Training pairs of the questions written for cloze sentences (`--vorlagen`): each asks for its sentence, in
+    its Vorlage."""
+    by_id = {p.pair_id: p for p in cloze}
+    return [Pair(f"{PEOPLE_PREFIX}{w.pair_id}", w.question, pair.answer, pair.paper_id, pair.family, pair.split,
+                 pair.reference)
+            for w in written if w.question is not None and (pair := by_id.get(w.pair_id)) is not None]
+
+
+MAX_NUMBERS = 3  # a sentence with more numbers is a table row or a list of sums, not a statement one asks about
+
+
+def plain_statement(sentence: str) -> bool:
+    """A sentence a paper states in prose: it begins with a capital letter (no list mark, no fragment of a broken
+    line), announces no list, is no form row, no speaker's words in a debate and gives at most MAX_NUMBERS
+    numbers."""
+    return sentence[:1].isupper() and not sentence.rstrip().endswith(":") and not is_form_like(sentence) \
+        and not is_speech(sentence) and len(numbers_in(sentence)) <= MAX_NUMBERS
+
+
+def vorlage_records(cloze: Iterable[Pair], titles: Mapping[str, str], split: str, n: int, seed: int,
+                    asked: Set[str] = frozenset()) -> list[dict[str, str]]:
+    """A seeded sample of `n` cloze pairs of `split` whose sentence is a `plain_statement` and that were not `asked`
+    before, one per Vorlage (questions about one paper are not independent), as records for `write_questions` (the
+    sentence as the answer, the Vorlage's title, the value the question asks for: without it, the model asks about
+    anything the sentence touches)."""
+    pool = sorted((p for p in cloze if p.split == split and plain_statement(p.answer) and p.pair_id not in asked),
+                  key=lambda p: p.pair_id)
+    chosen: list[Pair] = []
+    papers: set[str] = set()
+    for p in random.Random(seed).sample(pool, len(pool)):
+        if p.paper_id not in papers and len(chosen) < n:
+            papers.add(p.paper_id)
+            chosen.append(p)
+    return [{"pair_id": p.pair_id, "answer": p.answer, "title": titles.get(p.paper_id, ""),
+             "value": asked_value(p.answer) or ""} for p in chosen]
+
+
+def work_cloze(work: Path, limit: int | None = None) -> tuple[list[Pair], dict[str, str]]:
+    """The cloze pairs a full training run makes from the work folder `work` (its index and unpacked archive), and
+    the titles of the papers; with a `limit` above the run's CLOZE_PAIRS, more of them in the same order (the run's
+    are the first)."""
+    from assistant.retrieval.retriever import Retriever
+    from assistant.training.cloze import CLOZE_PAIRS, cloze_pairs
+    from assistant.training.mine import _resolve
+    from assistant.training.split import allowed_papers
+    from ingest.paths import corpus_root
+
+    index = work / "index"
+    if not (index / "catalog.sqlite").is_file():
+        raise SystemExit(f"{index}: kein Trainingsindex (erst `council train-reader --work {work}`)")
+    root = corpus_root()
+    mirror = _resolve(root / "archive" / "karlsruhe-oparl-full.tar.zst", work / "archive")
+    splits = allowed_papers(mirror / "papers", root / "karlsruhe" / "papers")
+    catalog = Retriever(index).catalog
+    titles = {str(d): str(t or "") for d, t in catalog.db.execute("SELECT doc_id, title FROM documents")}
+    return cloze_pairs(catalog, splits, limit=limit or CLOZE_PAIRS, seed=0), titles
 
 
 def read_questions(path: Path) -> list[PeopleQuestion]:
@@ -177,20 +261,30 @@ def main(argv: list[str] | None = None) -> int:
     from assistant.answer.llm import qwen_gguf_path
 
     p = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
-    p.add_argument("--pairs", type=Path, required=True, help="pairs.jsonl of a `council train-reader` work folder")
+    source = p.add_mutually_exclusive_group(required=True)
+    source.add_argument("--pairs", type=Path, help="pairs.jsonl of a `council train-reader` work folder")
+    source.add_argument("--vorlagen", type=Path, metavar="WORK",
+                        help="a `council train-reader` work folder: questions for its cloze sentences of Vorlagen")
     p.add_argument("--out", type=Path, required=True)
     p.add_argument("--split", default="validation")
     p.add_argument("--n", type=int, default=600)
     p.add_argument("--seed", type=int, default=0)
     p.add_argument("--model", type=Path, help="GGUF file (default: the packaged Qwen2.5, scripts/fetch_qwen.py)")
     p.add_argument("--threads", type=int, default=2)
+    p.add_argument("--cloze-limit", type=int, help="with --vorlagen: sample from this many cloze pairs (default: "
+                   "those of a training run, 3000)")
     args = p.parse_args(argv)
-    if not args.pairs.is_file():
+    if args.pairs is not None and not args.pairs.is_file():
         raise SystemExit(f"{args.pairs}: keine Datei (pairs.jsonl eines `council train-reader`-Arbeitsordners)")
     model = args.model or qwen_gguf_path()
     if model is None or not Path(model).is_file():
         raise SystemExit(f"{model or 'Qwen2.5'}: kein Sprachmodell; erst `python scripts/fetch_qwen.py`")
-    pairs = chosen_pairs(read_pairs(args.pairs), args.split, args.n, args.seed)
+    if args.vorlagen is not None:
+        asked = {r.pair_id for r in read_questions(args.out)} if args.out.is_file() else set()
+        pairs: list[Mapping[str, Any]] = list(vorlage_records(*work_cloze(args.vorlagen, args.cloze_limit), args.split,
+                                                              args.n, args.seed, asked))
+    else:
+        pairs = chosen_pairs(read_pairs(args.pairs), args.split, args.n, args.seed)
     t0 = time.perf_counter()
 
     def progress(k: int, total: int) -> None:

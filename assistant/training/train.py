@@ -30,7 +30,7 @@ from assistant.question import Question
 from assistant.retrieval.retriever import Retriever
 from assistant.training import cloze, examples, precedents, train_cross
 from assistant.training.closeness import PEOPLE_PREFIX, calibrate
-from assistant.training.cloze import cloze_pairs
+from assistant.training.cloze import cloze_limit, cloze_pairs
 from assistant.training.examples import Example, Pair, answer_rows, collect, sentence_rows
 from assistant.training.logistic import fit, standardise
 from assistant.training.mine import _resolve, mine, read_pairs, write_jsonl
@@ -48,7 +48,6 @@ log = logging.getLogger(__name__)
 FALSE_REFUSALS = 0.05  # share of answerable validation questions the answer threshold may refuse
 PASSAGE_PRECISION = 0.7  # a supporting passage must come from the answering paper this often (validation; 0.44 among
 # all candidates beyond the best)
-CLOZE_PAIRS = 3000  # questions made from Vorlagen's own sentences (`assistant.training.cloze`)
 LISTWISE_EPOCHS = 15
 LISTWISE_BATCH = 64  # questions per step
 CALIBRATION_QUESTIONS = 3000  # training questions whose units calibrate the listwise scores as probabilities
@@ -276,7 +275,7 @@ def run(archive: Path, eval_sample: Path, work: Path, out: Path, limit: int | No
     build_index(mirror, paper_ids, index_dir)
     retriever = Retriever(index_dir)
     idf = IdfLookup(retriever.lexical)
-    cloze = cloze_pairs(retriever.catalog, splits, limit=(limit or CLOZE_PAIRS * 3) // 3, seed=seed)
+    cloze = cloze_pairs(retriever.catalog, splits, limit=cloze_limit(limit), seed=seed)
     pairs += cloze
     print(f"Index: {time.perf_counter() - t0:.0f} s; Lückentext-Paare aus Vorlagen: {len(cloze)}")
 

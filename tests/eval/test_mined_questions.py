@@ -5,7 +5,7 @@ from __future__ import annotations
 import json
 from pathlib import Path
 
-from assistant.training.people import PeopleQuestion
+from assistant.training.people import PeopleQuestion, read_questions
 from eval.mined_questions import main, number_facts, outcome_question, people_rows, question_row, sample
 from eval.questions import read_question_file
 
@@ -97,3 +97,27 @@ def test_people_questions_ask_the_validation_pairs_with_the_numbers_of_their_sen
     assert main(["--pairs", str(source), "--out", str(out), "--people", str(people), "--unanswerable"]) == 0
     read = read_question_file(out)
     assert not read.problems and [(q.id, q.answerable) for q in read.items] == [("people-1", False)]
+
+
+def test_people_questions_about_vorlagen_join_with_their_cloze_sentence() -> None:
+    from assistant.training.examples import Pair
+
+    sentence = "Für die Sanierung der Turnhalle sind im Haushalt 2025 insgesamt 850.000 Euro eingeplant."
+    paper = "https://example.org/oparl/papers/vo/4711"
+    cloze = [Pair(f"cloze:{paper}:3", "Wie viel kostet Sanierung Turnhalle?", sentence, paper, frozenset([paper]),
+                  "validation", "2024/0815"),
+             Pair("cloze:https://example.org/oparl/papers/vo/4712:0", "Wann …?", sentence,
+                  "https://example.org/oparl/papers/vo/4712", frozenset(), "train")]
+    written = [PeopleQuestion(f"cloze:{paper}:3", "Was kostet die Sanierung der Turnhalle 2025?"),
+               PeopleQuestion("cloze:https://example.org/oparl/papers/vo/4712:0", "Wann kommt die Turnhalle?")]
+    rows = people_rows([], written, "validation", cloze)
+    assert [(r["id"], r["key_facts"], r["gold_paper_ids"], r["gold_refs"]) for r in rows] == [
+        ("people-vorlage-4711-3", ["850.000"], [paper], ["2024/0815"])]  # "2025" is named by the question
+
+
+def test_the_committed_vorlage_questions_read_and_name_their_cloze_sentence() -> None:
+    written = read_questions(Path(__file__).parents[2] / "eval" / "people_vorlagen.jsonl")
+    kept = [w for w in written if w.question is not None]
+    assert len(written) == 480 and len(kept) >= 460
+    assert all(w.pair_id.startswith("cloze:https://web1.karlsruhe.de/oparl/bodies/0001/papers/") for w in written)
+    assert len({w.pair_id for w in written}) == len(written)

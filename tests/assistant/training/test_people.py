@@ -17,8 +17,11 @@ from assistant.training.people import (
     clean_question,
     local_asker,
     messages,
+    people_cloze_pairs,
     people_pairs,
+    plain_statement,
     read_questions,
+    vorlage_records,
     write_questions,
 )
 
@@ -61,6 +64,23 @@ def test_messages_hold_the_examples_then_the_paper() -> None:
     assert chat[2].content == SHOTS[0][2]
 
 
+def test_a_vorlage_question_is_shown_the_value_to_ask_for() -> None:
+    chat = messages("Stadtbahntunnel", "Es werden 9 Linien im Tunnel verkehren.")
+    asked = messages("Stadtbahntunnel", "Es werden 9 Linien im Tunnel verkehren.", "9 Linien")
+    assert asked[-1].content.endswith("\nAntwort: 9 Linien") and asked[1].content.endswith("\nAntwort: rund 28 Mio. Euro")
+    assert "Antwort" not in chat[1].content and "genau nach ihr" in asked[0].content
+
+
+def test_a_vorlage_question_asks_for_the_value_of_its_sentence() -> None:
+    from assistant.training.cloze import asked_value
+
+    assert asked_value("Die derzeitige Kassenanlage im Weiherhofbad wurde im Jahre 1997 installiert.") == "1997"
+    assert asked_value("Die Ausschreibungsunterlagen wurden von 12 Firmen angefordert.") == "12 Firmen"
+    assert asked_value("Demnach erreichen 57,7 % der Haushalte die nächste Haltestelle zu Fuß.") == "57,7 %"
+    assert asked_value("Die Sanierung des Daches kostet nach der Schätzung rund 850.000 Euro.") == "850.000 Euro"
+    assert asked_value("Die Verwaltung prüft den Antrag sorgfältig und berichtet dem Ausschuss.") is None
+
+
 def test_chosen_pairs_are_anfrage_pairs_of_the_split_with_a_statement() -> None:
     pairs = [_pair("1", TUNNEL), _pair("2", TUNNEL, split="train"), _pair("3", TUNNEL, source="agenda-outcome"),
              _pair("4", "Siehe Frage 2."), _pair("5", TUNNEL)]
@@ -99,6 +119,40 @@ def test_people_pairs_ask_for_the_sentence_in_the_mined_pairs_paper() -> None:
         "people:1", "Wie viele Linien fahren im Tunnel?", "validation", "2019/0042")
     assert pair.answer == answer_sentence(TUNNEL)
     assert pair.family == {record["paper_id"], "https://example.org/papers/vo/9"}
+
+
+def test_vorlage_questions_ask_for_their_cloze_sentence_one_per_paper() -> None:
+    from assistant.training.examples import Pair
+
+    sentence = "Die Sanierung des Daches kostet nach der Schätzung rund 850.000 Euro."
+    cloze = [Pair(f"cloze:vo/{k}:{j}", "Wie viel kostet Sanierung Stadtbahntunnels?", sentence, f"vo/{k}",
+                  frozenset([f"vo/{k}"]), split, "2021/0007")
+             for k, split in enumerate(["validation", "train"] * 3) for j in range(2)]
+    records = vorlage_records(cloze, {"vo/0": "Stadtbahntunnel"}, "validation", 5, seed=0)
+    assert len(records) == 3 and {r["pair_id"].rsplit(":", 1)[0] for r in records} == {"cloze:vo/0", "cloze:vo/2",
+                                                                                       "cloze:vo/4"}
+    assert vorlage_records(list(reversed(cloze)), {}, "validation", 2, seed=0) == \
+        vorlage_records(cloze, {}, "validation", 2, seed=0)  # the sample does not depend on the order
+    assert all(r["answer"] == sentence and r["title"] == ("Stadtbahntunnel" if r["pair_id"].startswith("cloze:vo/0:")
+                                                          else "") and r["value"] == "850.000 Euro" for r in records)
+    again = vorlage_records(cloze, {}, "validation", 5, seed=0, asked={r["pair_id"] for r in records})
+    assert len(again) == 3 and not {r["pair_id"] for r in again} & {r["pair_id"] for r in records}  # the other ones
+    written = [PeopleQuestion("cloze:vo/0:0", "Was kostet die Tunnelsanierung?"), PeopleQuestion("cloze:vo/1:0", None,
+               "keine Frage"), PeopleQuestion("1", "Wie viele Linien fahren im Tunnel?")]
+    pairs = people_cloze_pairs(cloze, written)
+    assert [(p.pair_id, p.question, p.answer, p.paper_id, p.split) for p in pairs] == [
+        ("people:cloze:vo/0:0", "Was kostet die Tunnelsanierung?", sentence, "vo/0", "validation")]
+    assert answer_sentence(sentence) == sentence  # the model gets the cloze sentence itself
+
+
+def test_vorlage_questions_are_written_for_plain_statements_only() -> None:
+    assert plain_statement("Die derzeitige Kassenanlage im Weiherhofbad wurde im Jahre 1997 installiert.")
+    assert not plain_statement("Wir finanzieren so eine Kita-Gemeinschaft, wir bekommen 2 Zuschüsse nicht.")  # a debate
+    assert not plain_statement("Meine Fraktion hat Vorschläge gemacht, und das schon seit 10, 15, 20 Jahren.")
+    assert not plain_statement("In Durlach wurden 2 weitere Standortvorschläge als geeignet eingestuft:")  # a list
+    assert not plain_statement("3.4 Anträge auf Nachfinanzierung werden grundsätzlich nicht berücksichtigt.")
+    assert not plain_statement("Gruppen mit 5 und mehr Schülern 30 45 60 keine Begrenzung 247,20 € 370,80 €")
+    assert not plain_statement("– 2 – Es werden zusätzliche Wohnflächen auf 300 m² geschaffen.")
 
 
 def test_read_questions_names_the_bad_line(tmp_path: Path) -> None:
