@@ -36,7 +36,7 @@ from pathlib import Path
 from typing import Any
 
 from assistant.training.closeness import PEOPLE_PREFIX
-from assistant.training.cloze import asked_value
+from assistant.training.cloze import CLOZE_PAIRS, asked_value, cloze_pairs
 from assistant.training.examples import Pair
 from assistant.training.mine import read_pairs
 from ingest.language import (
@@ -178,8 +178,8 @@ def people_pairs(records: Iterable[Mapping[str, Any]], written: Iterable[PeopleQ
 
 
 def people_cloze_pairs(cloze: Iterable[Pair], written: Iterable[PeopleQuestion]) -> list[Pair]:
-    """Training pairs of the questions written for cloze sentences (`--vorlagen`): each asks for its sentence, in
-    its Vorlage."""
+    """The questions written for cloze sentences (`--vorlagen`) as pairs: each asks for its sentence, in its
+    Vorlage."""
     by_id = {p.pair_id: p for p in cloze}
     return [Pair(f"{PEOPLE_PREFIX}{w.pair_id}", w.question, pair.answer, pair.paper_id, pair.family, pair.split,
                  pair.reference)
@@ -220,7 +220,6 @@ def work_cloze(work: Path, limit: int | None = None) -> tuple[list[Pair], dict[s
     the titles of the papers; with a `limit` above the run's CLOZE_PAIRS, more of them in the same order (the run's
     are the first)."""
     from assistant.retrieval.retriever import Retriever
-    from assistant.training.cloze import CLOZE_PAIRS, cloze_pairs
     from assistant.training.mine import _resolve
     from assistant.training.split import allowed_papers
     from ingest.paths import corpus_root

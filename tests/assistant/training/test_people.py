@@ -155,6 +155,13 @@ def test_vorlage_questions_are_written_for_plain_statements_only() -> None:
     assert not plain_statement("– 2 – Es werden zusätzliche Wohnflächen auf 300 m² geschaffen.")
 
 
+def test_vorlage_questions_need_the_training_index_of_a_work_folder(tmp_path: Path) -> None:
+    from assistant.training.people import work_cloze
+
+    with pytest.raises(SystemExit, match=r"index: kein Trainingsindex"):
+        work_cloze(tmp_path)
+
+
 def test_read_questions_names_the_bad_line(tmp_path: Path) -> None:
     path = tmp_path / "people.jsonl"
     path.write_text(json.dumps({"pair_id": "1", "sentence": "…"}) + "\n", encoding="utf-8")
