@@ -210,6 +210,10 @@ class Catalog:
             "SELECT position, COUNT(*), SUM(embedded) FROM chunks WHERE position <= ? GROUP BY position "
             "ORDER BY position", (max_position,))]
 
+    def any_embedded(self) -> bool:
+        """Whether any chunk has a vector."""
+        return self.db.execute("SELECT 1 FROM chunks WHERE embedded=1 LIMIT 1").fetchone() is not None
+
     def embedded_up_to(self, max_position: int) -> int:
         """How many chunks at positions 0..max_position have a vector."""
         return int(self.db.execute("SELECT COUNT(*) FROM chunks WHERE embedded=1 AND position <= ?",

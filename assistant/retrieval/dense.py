@@ -63,6 +63,7 @@ class DenseIndex:
         self._exact: Exact | None = None
         self.reading = threading.Lock()  # held while one thread reads the vectors
         self._vectors = False
+        self._reachable = False
         self._checked = 0.0
 
     def reset(self) -> None:
@@ -79,11 +80,18 @@ class DenseIndex:
         if now - self._checked > RECHECK_S:
             try:
                 self._count(table)
+                self._reachable = True
             except Exception as exc:  # a down server: lexical only
                 log.warning("Vektorspeicher nicht erreichbar, nur Stichwortsuche: %s", exc)
-                self._vectors = False
+                self._vectors = self._reachable = False
             self._checked = now
         return self._vectors
+
+    def embeds_now(self, table: PaperTable | None) -> bool:
+        """No vector is stored yet, but the embedder and a reachable store are there (an index ingested without
+        embedding, a demo before its background embedding stored the first vectors): what is compared with a question
+        is embedded when it is asked. A store that is down is not this case: its chunks have vectors nobody can read."""
+        return not self.ready(table) and self._reachable and not self.catalog.any_embedded()
 
     def _count(self, table: PaperTable | None) -> None:
         n = self.store.count()

@@ -1,5 +1,6 @@
 """The closeness floor: calibrated on validation questions with and without their paper, and the reader's refusal
-from it when the whole index has e5 vectors (else from the reader's own answerability)."""
+from it wherever an e5 embedder is configured, also before any chunk has a vector (else from the reader's own
+answerability)."""
 
 from __future__ import annotations
 
@@ -126,3 +127,40 @@ def test_the_rules_share_the_calibrated_floor_unless_one_is_set(koffer_index: Pa
     assert rules().ask(question).refusal_reason == "far_from_question"
     assert rules(min_dense_similarity=-1.0).closeness_floor == -1.0
     assert rules(min_dense_similarity=-1.0).ask(question).refusal_reason != "far_from_question"
+
+
+@pytest.fixture(scope="module")
+def unembedded_index(tmp_path_factory: pytest.TempPathFactory, docs: list[Document]) -> Path:
+    """The same papers ingested without vectors (an index built with BM25 only, or a demo before its background
+    embedding stored anything)."""
+    from ingest.pipeline import Pipeline
+    from ingest.sources.memory import ListSource
+
+    folder = tmp_path_factory.mktemp("koffer-unembedded")
+    pipeline = Pipeline(folder, None, None, workers=1)
+    try:
+        pipeline.run([("karlsruhe", ListSource(docs))], embed=False)
+    finally:
+        pipeline.close()
+    return folder
+
+
+class _DownStore(ChromaStore):
+    """A vector server that does not answer."""
+
+    def count(self) -> int:
+        raise ConnectionError("server down")
+
+
+def test_without_vectors_the_floor_embeds_what_it_compares(unembedded_index: Path, docs: list[Document],
+                                                            monkeypatch: pytest.MonkeyPatch) -> None:
+    question = f"Was ist zu {docs[0].title} beschlossen worden?"
+    assistant = _assistant(unembedded_index, 0.999, monkeypatch)
+    assert not assistant.dense_ready()  # the search is lexical
+    strict = assistant.ask(question)
+    assert strict.refused and strict.refusal_reason == "far_from_question"
+    assert _assistant(unembedded_index, -1.0, monkeypatch).ask(question).refusal_reason != "far_from_question"
+    # a store that is down is no index without vectors: nothing is embedded for it, the answerability decides
+    down = _assistant(unembedded_index, 0.999, monkeypatch)
+    down.retriever.dense.store = _DownStore(unembedded_index, HashEmbedder.name)
+    assert down.ask(question).refusal_reason != "far_from_question"
