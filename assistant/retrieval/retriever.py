@@ -97,12 +97,14 @@ class Retriever:
 
     def warm(self) -> None:
         """Read the vectors for exact search now (a server calls this at start, so that the first
-        question does not wait for them: the archive's 70k vectors take 3 s), and, while chunks lack vectors, load
-        the embedder that embeds them for the closeness."""
+        question does not wait for them: the archive's 70k vectors take 3 s), and, while chunks lack vectors (also
+        while none has one yet), load the embedder that embeds them for the closeness."""
         if self.dense_ready():
             self.dense.exact_vectors(self.table)
             if self.dense.coverage < 1.0:
                 self.dense.passage_embedder()
+        elif self.dense.embeds_now(self.table):
+            self.dense.passage_embedder()
 
     # --- search --------------------------------------------------------------------------------
     def search(self, question: Question, k: int = 8, per_paper: int = 2, mode: str = "hybrid",

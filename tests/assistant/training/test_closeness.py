@@ -157,6 +157,10 @@ def test_without_vectors_the_floor_embeds_what_it_compares(unembedded_index: Pat
     question = f"Was ist zu {docs[0].title} beschlossen worden?"
     assistant = _assistant(unembedded_index, 0.999, monkeypatch)
     assert not assistant.dense_ready()  # the search is lexical
+    made: list[HashEmbedder] = []
+    monkeypatch.setattr(assistant.retriever.dense, "_passages_factory", lambda: made.append(HashEmbedder()) or made[0])
+    assistant.warm()  # a server loads the passage embedder at start, not at the first question
+    assert len(made) == 1
     strict = assistant.ask(question)
     assert strict.refused and strict.refusal_reason == "far_from_question"
     assert _assistant(unembedded_index, -1.0, monkeypatch).ask(question).refusal_reason != "far_from_question"
