@@ -152,6 +152,8 @@ def main(argv: list[str] | None = None) -> int:
     p.add_argument("--cloze-limit", type=int, help="with --vorlagen: as many cloze pairs as the questions were "
                    "written from (`python -m assistant.training.people --cloze-limit`)")
     args = p.parse_args(argv)
+    if args.cloze_limit is not None and args.vorlagen is None:
+        p.error("--cloze-limit gilt nur mit --vorlagen")
     if args.people is not None and not args.people.is_file():
         raise SystemExit(f"{args.people}: keine Datei (geschrieben von `python -m assistant.training.people`)")
     if not args.pairs.is_file():

@@ -147,10 +147,11 @@ class Retriever:
         """The e5 similarity of `query` to its closest passage (None without an embedder, or with a vector store that
         is down): a hit's chunk, or a window of consecutive sentences of one of the best `WINDOW_CHUNKS` hits
         (minutes and Vorlagen cover several topics in one chunk; a question about one of them is close to its
-        sentences, not to the chunk's average). A hit the search gave no similarity (its chunk has no vector yet, as in an archive embedded for its
-        lead chunks, or one beyond the dense neighbours) is embedded now, in rank order, and the windows after
-        that, until something is at least `enough`: the question is then close enough, whatever the rest. So also
-        while no chunk has a vector yet (`DenseIndex.embeds_now`): the search is lexical then, the refusal is not."""
+        sentences, not to the chunk's average). A hit the search gave no similarity (its chunk has no vector yet,
+        as in an archive embedded for its lead chunks, or one beyond the dense neighbours) is embedded now, in rank
+        order, and the windows after that, until something is at least `enough`: the question is then close
+        enough, whatever the rest. So also while no chunk has a vector yet (`DenseIndex.embeds_now`): the search
+        is lexical then, the refusal is not."""
         table = self.table
         if not hits or table is None or not (self.dense_ready() or self.dense.embeds_now(table)):
             return None

@@ -34,7 +34,6 @@ PER_PAPER = 2
 KEEP_WORDS = 0.5  # share of the sentence's words the question keeps
 _WORD = re.compile(r"[A-Za-zÄÖÜäöüß][A-Za-zÄÖÜäöüß\-]{3,}")
 _COUNTED = re.compile(r"\d[\d.,]*(?:\s*%|\s+[A-ZÄÖÜ][\wäöüß-]+)?")  # "12 Firmen", "57,7 %"
-_NEVER = re.compile(r"(?!)")
 _LEAD = (("money", "Wie viel kostet"), ("date", "Wann"), ("count", "Wie viele"), ("amount", "Wie hoch ist"))
 TYPES = ("Beschlussvorlage", "Informationsvorlage", "Antrag", "Änderungs-/Ergänzungsantrag")
 
@@ -59,9 +58,11 @@ def asked_value(sentence: str) -> str | None:
     lead = answerable_sentence(sentence)
     kind = next((k for k, word in _LEAD if word == lead), None)
     if kind == "count":
-        found = _COUNTED.search(NOT_A_COUNT.sub(" ", sentence)) or COUNT_WORD.search(NOT_A_COUNT.sub(" ", sentence))
+        counted = NOT_A_COUNT.sub(" ", sentence)
+        found = _COUNTED.search(counted) or COUNT_WORD.search(counted)
     else:
-        found = {"money": MONEY_S, "date": DATE_S, "amount": UNIT_S}.get(kind or "", _NEVER).search(sentence)
+        pattern = {"money": MONEY_S, "date": DATE_S, "amount": UNIT_S}.get(kind or "")
+        found = pattern.search(sentence) if pattern is not None else None
     return found.group(0).strip() if found else None
 
 

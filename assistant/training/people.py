@@ -54,7 +54,8 @@ SYSTEM = ("Du bekommst das Thema eines Ratsdokuments und einen Satz daraus. Schr
           "das Thema genannt, die Antwort selbst nicht verraten. Gib nur die Frage aus.")
 VALUE_SYSTEM = SYSTEM.replace("Gib nur", "Ist eine Antwort angegeben, fragt die Frage genau nach ihr. Gib nur")
 # the answer each worked example asks for, shown where a question is written for a given value (`--vorlagen`)
-SHOT_VALUES = ("rund 28 Mio. Euro", "31 von 44", "da die Straße als Hauptverkehrsstraße eingestuft ist", "Herbst 2027")
+SHOT_VALUES = ("rund 28 Mio. Euro", "31 von 44", "da die Straße als Hauptverkehrsstraße eingestuft ist",
+               "Herbst 2027")
 # made-up topics: no paper of any corpus is their source, and a reply that repeats one of them is rejected
 SHOTS = (
     ("Neubau der Stadtbibliothek", "Die Kosten für den Neubau werden derzeit auf rund 28 Mio. Euro geschätzt.",
@@ -273,6 +274,8 @@ def main(argv: list[str] | None = None) -> int:
     p.add_argument("--cloze-limit", type=int, help="with --vorlagen: sample from this many cloze pairs (default: "
                    "those of a training run, 3000)")
     args = p.parse_args(argv)
+    if args.cloze_limit is not None and args.vorlagen is None:
+        p.error("--cloze-limit gilt nur mit --vorlagen")
     if args.pairs is not None and not args.pairs.is_file():
         raise SystemExit(f"{args.pairs}: keine Datei (pairs.jsonl eines `council train-reader`-Arbeitsordners)")
     model = args.model or qwen_gguf_path()

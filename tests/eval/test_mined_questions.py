@@ -5,6 +5,8 @@ from __future__ import annotations
 import json
 from pathlib import Path
 
+import pytest
+
 from assistant.training.people import PeopleQuestion, read_questions
 from eval.mined_questions import main, number_facts, outcome_question, people_rows, question_row, sample
 from eval.questions import read_question_file
@@ -63,8 +65,6 @@ def test_the_sample_is_seeded_takes_one_split_and_reads_as_a_question_file(tmp_p
 
 
 def test_a_bad_pairs_file_is_named_with_its_line(tmp_path: Path) -> None:
-    import pytest
-
     missing = tmp_path / "fehlt.jsonl"
     with pytest.raises(SystemExit, match="fehlt.jsonl: keine Datei"):
         main(["--pairs", str(missing), "--out", str(tmp_path / "out.jsonl")])
@@ -115,9 +115,15 @@ def test_people_questions_about_vorlagen_join_with_their_cloze_sentence() -> Non
         ("people-vorlage-4711-3", ["850.000"], [paper], ["2024/0815"])]  # "2025" is named by the question
 
 
-def test_the_committed_vorlage_questions_read_and_name_their_cloze_sentence() -> None:
+def test_the_committed_vorlage_questions_read_and_name_their_archive_paper() -> None:
     written = read_questions(Path(__file__).parents[2] / "eval" / "people_vorlagen.jsonl")
     kept = [w for w in written if w.question is not None]
     assert len(written) == 480 and len(kept) >= 460
     assert all(w.pair_id.startswith("cloze:https://web1.karlsruhe.de/oparl/bodies/0001/papers/") for w in written)
     assert len({w.pair_id for w in written}) == len(written)
+
+
+def test_a_cloze_limit_without_vorlagen_is_an_error(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    with pytest.raises(SystemExit):
+        main(["--pairs", str(tmp_path / "pairs.jsonl"), "--out", str(tmp_path / "q.jsonl"), "--cloze-limit", "5"])
+    assert "--cloze-limit gilt nur mit --vorlagen" in capsys.readouterr().err

@@ -158,7 +158,12 @@ def test_without_vectors_the_floor_embeds_what_it_compares(unembedded_index: Pat
     assistant = _assistant(unembedded_index, 0.999, monkeypatch)
     assert not assistant.dense_ready()  # the search is lexical
     made: list[HashEmbedder] = []
-    monkeypatch.setattr(assistant.retriever.dense, "_passages_factory", lambda: made.append(HashEmbedder()) or made[0])
+
+    def passages() -> HashEmbedder:
+        made.append(HashEmbedder())
+        return made[-1]
+
+    monkeypatch.setattr(assistant.retriever.dense, "_passages_factory", passages)
     assistant.warm()  # a server loads the passage embedder at start, not at the first question
     assert len(made) == 1
     strict = assistant.ask(question)

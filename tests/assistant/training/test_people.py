@@ -67,7 +67,8 @@ def test_messages_hold_the_examples_then_the_paper() -> None:
 def test_a_vorlage_question_is_shown_the_value_to_ask_for() -> None:
     chat = messages("Stadtbahntunnel", "Es werden 9 Linien im Tunnel verkehren.")
     asked = messages("Stadtbahntunnel", "Es werden 9 Linien im Tunnel verkehren.", "9 Linien")
-    assert asked[-1].content.endswith("\nAntwort: 9 Linien") and asked[1].content.endswith("\nAntwort: rund 28 Mio. Euro")
+    assert asked[-1].content.endswith("\nAntwort: 9 Linien")
+    assert asked[1].content.endswith("\nAntwort: rund 28 Mio. Euro")
     assert "Antwort" not in chat[1].content and "genau nach ihr" in asked[0].content
 
 
@@ -147,7 +148,8 @@ def test_vorlage_questions_ask_for_their_cloze_sentence_one_per_paper() -> None:
 
 def test_vorlage_questions_are_written_for_plain_statements_only() -> None:
     assert plain_statement("Die derzeitige Kassenanlage im Weiherhofbad wurde im Jahre 1997 installiert.")
-    assert not plain_statement("Wir finanzieren so eine Kita-Gemeinschaft, wir bekommen 2 Zuschüsse nicht.")  # a debate
+    # the words of a debate
+    assert not plain_statement("Wir finanzieren so eine Kita-Gemeinschaft, wir bekommen 2 Zuschüsse nicht.")
     assert not plain_statement("Meine Fraktion hat Vorschläge gemacht, und das schon seit 10, 15, 20 Jahren.")
     assert not plain_statement("In Durlach wurden 2 weitere Standortvorschläge als geeignet eingestuft:")  # a list
     assert not plain_statement("3.4 Anträge auf Nachfinanzierung werden grundsätzlich nicht berücksichtigt.")
